@@ -1,0 +1,81 @@
+# Amends — developer and CI entry points.
+#
+#   make run         set up .venv, migrate, load demo data (fresh DB only), serve on :8000
+#   make test        lint, typecheck, tests on SQLite, tests on a throwaway PostgreSQL
+#   make lock        re-generate requirements/lock.txt from pyproject.toml
+#
+# Extra pytest arguments:  make test-sqlite PYTEST_ARGS="-k cases -x"
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+.PHONY: help venv run lint typecheck test test-sqlite test-postgres bench format lock clean
+
+help:
+	@echo "Targets: venv run lint typecheck test test-sqlite test-postgres bench format lock clean"
+
+# ---------------------------------------------------------------- environment
+
+venv: $(STAMP)
+
+# Installs exactly what the lock says (hash-checked), then the project itself
+# in editable mode. Re-runs only when the lock or pyproject.toml changes.
+$(STAMP): requirements/lock.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet --require-hashes -r requirements/lock.txt
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# Resolved against PyPI only, ignoring this machine's pip config (local wheel
+# directories, constraint files), so the lock installs anywhere.
+lock:
+	env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null PIP_CONSTRAINT= \
+	  $(BIN)/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --index-url https://pypi.org/simple \
+	  -o requirements/lock.txt pyproject.toml requirements/build.in
+
+# ---------------------------------------------------------------- running
+
+run: $(STAMP)
+	$(BIN)/amends migrate --noinput
+	$(BIN)/amends demo --if-empty
+	$(BIN)/amends serve
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+# ---------------------------------------------------------------- checks
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy amends
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/pytest $(PYTEST_ARGS)
+
+# Sequential and fail-fast even under `make -j`.
+test: $(STAMP)
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory typecheck
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) staticfiles build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

@@ -1,0 +1,120 @@
+"""Every write about clients, contacts, engagements and the timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.utils import timezone
+
+from amends.accounts.models import TeamMembership, User
+from amends.clients.models import Client, Contact, Engagement, TimelineEntry
+from amends.core.errors import ValidationError
+from amends.core.models import update_versioned
+
+CLIENT_FIELDS = {
+    "name", "email_domains", "timezone", "work_start", "work_end", "work_days", "owner",
+    "backup", "notes",
+}
+CONTACT_FIELDS = {"name", "email", "role", "phone", "notes"}
+ENGAGEMENT_FIELDS = {"name", "budget_unit", "currency", "budget", "used", "starts_on", "due_on"}
+
+
+def record_timeline(
+    *, client: Client, actor: User | None, kind: str, summary: str, at: datetime | None = None,
+    case: Any = None, subject: models.Model | None = None,
+) -> TimelineEntry:
+    """Add one entry to the client's (and case's) timeline. Called inside other actions."""
+    return TimelineEntry.objects.create(
+        client=client, case=case, actor=actor, kind=kind, summary=summary[:500],
+        at=at or timezone.now(),
+        subject_type=subject._meta.model_name if subject is not None else "",
+        subject_id=subject.pk if subject is not None else None,
+    )
+
+
+def _check_fields(fields: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+
+
+def _ensure_team(client: Client, *users: User | None) -> None:
+    """The owner and backup are on the client's team, as leads."""
+    for user in users:
+        if user is not None:
+            TeamMembership.objects.update_or_create(
+                user=user, client=client, defaults={"role": TeamMembership.Role.LEAD}
+            )
+
+
+@transaction.atomic
+def create_client(actor: User | None, **fields: Any) -> Client:
+    """Create a client; its owner and backup join its team. Admins (or the CLI) only."""
+    if actor is not None and not actor.is_admin:
+        raise PermissionDenied("Only an admin can add a client.")
+    _check_fields(fields, CLIENT_FIELDS)
+    client = Client(**fields)
+    client.full_clean()
+    client.save()
+    _ensure_team(client, client.owner, client.backup)
+    record_timeline(client=client, actor=actor, kind="client.created",
+                    summary=f"Client {client.name} added; owner {client.owner}", subject=client)
+    return client
+
+
+@transaction.atomic
+def update_client(actor: User, client: Client, *, version: int | None, **fields: Any) -> Client:
+    """Change a client's details; a new owner or backup joins the team (R2, R3)."""
+    _check_fields(fields, CLIENT_FIELDS)
+    old_owner, old_backup = client.owner, client.backup
+    update_versioned(client, version, **fields)
+    _ensure_team(client, client.owner, client.backup)
+    if client.owner_id != old_owner.pk:
+        record_timeline(client=client, actor=actor, kind="client.owner_changed",
+                        summary=f"Owner changed from {old_owner} to {client.owner}", subject=client)
+    if client.backup_id != (old_backup.pk if old_backup else None):
+        record_timeline(client=client, actor=actor, kind="client.backup_changed",
+                        summary=f"Backup is now {client.backup or 'nobody'}", subject=client)
+    return client
+
+
+@transaction.atomic
+def add_contact(actor: User, client: Client, **fields: Any) -> Contact:
+    _check_fields(fields, CONTACT_FIELDS)
+    contact = Contact(client=client, **fields)
+    contact.full_clean()
+    contact.save()
+    record_timeline(client=client, actor=actor, kind="contact.added",
+                    summary=f"Contact {contact.name} added", subject=contact)
+    return contact
+
+
+@transaction.atomic
+def update_contact(actor: User, contact: Contact, *, version: int | None, **fields: Any) -> Contact:
+    _check_fields(fields, CONTACT_FIELDS)
+    update_versioned(contact, version, **fields)
+    return contact
+
+
+@transaction.atomic
+def add_engagement(actor: User, client: Client, **fields: Any) -> Engagement:
+    _check_fields(fields, ENGAGEMENT_FIELDS)
+    engagement = Engagement(client=client, **fields)
+    engagement.full_clean()
+    engagement.save()
+    record_timeline(client=client, actor=actor, kind="engagement.added",
+                    summary=f"Engagement {engagement.name} ({engagement.budget_label})",
+                    subject=engagement)
+    return engagement
+
+
+@transaction.atomic
+def update_engagement(
+    actor: User, engagement: Engagement, *, version: int | None, **fields: Any
+) -> Engagement:
+    _check_fields(fields, ENGAGEMENT_FIELDS)
+    update_versioned(engagement, version, **fields)
+    return engagement

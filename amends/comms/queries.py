@@ -1,0 +1,107 @@
+"""Permission-scoped reads about communications, and the reply clocks (R1, R22)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from amends.accounts.models import User
+from amends.accounts.queries import scope_to_user
+from amends.clients.models import Client
+from amends.comms.models import Communication
+from amends.core.errors import NotFound
+from amends.core.timeclock import add_business_time, business_time_between
+
+CHANNEL = Communication.Channel
+DIRECTION = Communication.Direction
+
+
+def list_communications(
+    user: User, *, client: Client | None = None, case: object = None
+) -> QuerySet[Communication]:
+    qs = scope_to_user(
+        Communication.objects.select_related("client", "case", "contact", "person"), user
+    )
+    if client is not None:
+        qs = qs.filter(client=client)
+    if case is not None:
+        qs = qs.filter(case=case)
+    return qs
+
+
+def get_communication_for(user: User, comm_id: object) -> Communication:
+    try:
+        return list_communications(user).get(pk=int(str(comm_id)))
+    except (Communication.DoesNotExist, ValueError, TypeError):
+        raise NotFound("communication") from None
+
+
+@dataclass
+class AwaitingReply:
+    message: Communication
+    waiting: timedelta  # in the client's business hours
+
+
+def awaiting_reply(user: User, now: datetime, *, client: Client | None = None) -> list[AwaitingReply]:
+    """Client messages with no reply of ours after them, oldest first (R1)."""
+    later_reply = Communication.objects.filter(
+        client=OuterRef("client"), direction=DIRECTION.OUT,
+        channel__in=[CHANNEL.EMAIL, CHANNEL.CALL, CHANNEL.MEETING],
+        occurred_at__gte=OuterRef("occurred_at"),
+    )
+    qs = (
+        list_communications(user, client=client)
+        .filter(direction=DIRECTION.IN)
+        .exclude(channel=CHANNEL.NOTE)
+        .annotate(answered=Exists(later_reply))
+        .filter(answered=False)
+        .order_by("occurred_at")
+    )
+    return [
+        AwaitingReply(m, business_time_between(m.occurred_at, now, m.client.working_hours))
+        for m in qs[:200]
+    ]
+
+
+@dataclass
+class MissingRecap:
+    call: Communication
+    due_at: datetime
+
+
+def calls_missing_recap(
+    user: User, now: datetime, *, client: Client | None = None, case: object = None
+) -> list[MissingRecap]:
+    """Calls and meetings with the client with no written recap within one working day (R22)."""
+    qs = (
+        list_communications(user, client=client, case=case)
+        .filter(channel__in=[CHANNEL.CALL, CHANNEL.MEETING])
+        .exclude(direction=DIRECTION.INTERNAL)
+        .annotate(
+            has_recap=Exists(
+                Communication.objects.filter(
+                    recap_of=OuterRef("pk"), channel=CHANNEL.EMAIL, direction=DIRECTION.OUT
+                )
+            )
+        )
+        .filter(has_recap=False)
+        .order_by("occurred_at")
+    )
+    flagged = []
+    for call in qs[:500]:
+        hours = call.client.working_hours
+        due = add_business_time(call.occurred_at, hours.day_length, hours)
+        if due < now:
+            flagged.append(MissingRecap(call, due))
+    return flagged
+
+
+def recap_was_late(recap: Communication) -> bool:
+    """True when a recap went out more than one working day after its call."""
+    call = recap.recap_of
+    if call is None:
+        return False
+    hours = call.client.working_hours
+    return recap.occurred_at > add_business_time(call.occurred_at, hours.day_length, hours)

@@ -1,0 +1,9 @@
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("Amends")

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from amends.api import api
+from amends.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("accounts/", include("amends.accounts.urls")),
+    path("clients/", include("amends.clients.urls")),
+    path("cases/", include("amends.cases.urls")),
+    path("comms/", include("amends.comms.urls")),
+    path("", core_views.home, name="home"),
+]
