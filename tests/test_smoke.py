@@ -1,0 +1,2 @@
+def test_world_builds(world):
+    assert world.case.client == world.acme
