@@ -11,6 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
@@ -48,7 +49,8 @@ run: $(STAMP)
 	$(BIN)/amends serve
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m bench $(BENCH_ARGS)
 
 # ---------------------------------------------------------------- checks
 
