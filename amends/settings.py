@@ -110,7 +110,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "amends.sqlite3",
+            "NAME": str(DATA_DIR / "amends.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers and the writer work at once; IMMEDIATE avoids
                 # lock-upgrade deadlocks between concurrent writers.
@@ -157,6 +157,11 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("AMENDS_STATIC_ROOT", DATA_DIR / "static"))
+# WhiteNoise expects the directory even before the first `collectstatic`.
+try:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -2,9 +2,10 @@ from django.urls import include, path
 
 from amends.api import api
 from amends.core import views as core_views
+from amends.core.health import healthz
 
 urlpatterns = [
-    path("healthz", core_views.healthz, name="healthz"),
+    path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("accounts/", include("amends.accounts.urls")),
     path("clients/", include("amends.clients.urls")),

@@ -25,6 +25,13 @@ from amends.clients.models import Client, Contact, Engagement
 PASSWORD = "correct-horse-battery-staple-9"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 is deliberately slow; tests use a fast hasher (production settings are
+    checked by tests/unit/test_settings.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class World:
     alice: User

@@ -32,6 +32,8 @@ def list_users(user: User) -> QuerySet[User]:
 
 
 def list_team(client_id: int) -> QuerySet[TeamMembership]:
+    """The people on a client's team. Callers pass the id of a client they fetched through
+    a permission-scoped query (`get_client_for`), never one taken from user input."""
     return TeamMembership.objects.filter(client_id=client_id).select_related("user")
 
 

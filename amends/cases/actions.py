@@ -165,8 +165,8 @@ def _normalise(part_kind: str, fields: dict[str, Any], obj: CaseChild | None) ->
         _not_in_future("kept_at", fields.get("kept_at"))
     if part_kind == "action" and "status" in fields:
         fields["done_at"] = now if fields["status"] == Action.Status.DONE else None
-    if part_kind == "concern" and fields.get("answer", "").strip() and "status" not in fields:
-        if obj is None or obj.status == Concern.Status.OPEN:
+    if part_kind == "concern" and (fields.get("answer") or "").strip() and "status" not in fields:
+        if obj is None or getattr(obj, "status", None) == Concern.Status.OPEN:
             fields["status"] = Concern.Status.ANSWERED
     if part_kind == "checkin":
         _not_in_future("held_at", fields.get("held_at"))
@@ -175,8 +175,18 @@ def _normalise(part_kind: str, fields: dict[str, Any], obj: CaseChild | None) ->
     return fields
 
 
+def _happened_at(obj: CaseChild) -> datetime:
+    """When the thing happened, for the timeline: its own time if it has one (a concern
+    raised last week is placed last week), else now."""
+    for name in ("kept_at", "done_at", "held_at", "reached_at", "raised_at", "noted_at"):
+        value = getattr(obj, name, None)
+        if value is not None:
+            return value
+    return timezone.now()
+
+
 @transaction.atomic
-def add_to_case(actor: User, case: Case, kind: str, **fields: Any) -> CaseChild:
+def add_to_case(actor: User, case: Case, kind: str, /, **fields: Any) -> CaseChild:
     """Record a concern, expectation, action, promise, concession, check-in, milestone or
     positive inside a case, and put it on the timeline."""
     part = PARTS.get(kind)
@@ -190,7 +200,7 @@ def add_to_case(actor: User, case: Case, kind: str, **fields: Any) -> CaseChild:
     obj.full_clean()
     obj.save()
     record_timeline(client=case.client, case=case, actor=actor, kind=f"{kind}.added",
-                    summary=part.describe(obj), subject=obj)
+                    at=_happened_at(obj), summary=part.describe(obj), subject=obj)
     return obj
 
 
@@ -212,7 +222,8 @@ def update_in_case(actor: User, obj: CaseChild, *, version: int | None, **fields
         if isinstance(obj, Commitment) and obj.outcome in ("kept_on_time", "kept_late"):
             summary += " (on time)" if obj.outcome == "kept_on_time" else " (late)"
         record_timeline(client=case.client, case=case, actor=actor,
-                        kind=f"{part.kind}.{new_status}", summary=summary, subject=obj)
+                        kind=f"{part.kind}.{new_status}", at=_happened_at(obj),
+                        summary=summary, subject=obj)
     elif part.kind == "checkin" and "held_at" in fields and fields["held_at"]:
         record_timeline(client=case.client, case=case, actor=actor, kind="checkin.held",
                         at=fields["held_at"], summary=f"{part.describe(obj)} held", subject=obj)

@@ -153,6 +153,8 @@ def unmet(case: Case, target: str, now: datetime, params: dict[str, str] | None 
     if move is None:
         allowed = ", ".join(sorted({m.target for m in moves_from(case)})) or "none"
         label = S(target).label if target in S.values else repr(target)
-        return [f"A {case.get_status_display().lower()} case cannot move to {label}; "
+        state = case.get_status_display().lower()
+        article = "An" if state[0] in "aeiou" else "A"
+        return [f"{article} {state} case cannot move to {label}; "
                 f"possible moves: {allowed}."]
     return move.check(case, now, params or {})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from amends.cases import models as m
 
@@ -15,7 +16,7 @@ class Part:
     fields: tuple[str, ...]
     label: str
     plural: str
-    describe: Callable[[m.CaseChild], str]
+    describe: Callable[[Any], str]
     requirement: str  # the method requirement the part serves
 
 

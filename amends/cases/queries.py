@@ -136,7 +136,7 @@ _HEADLINES = {
 
 
 def guidance(case: Case, now: datetime) -> Guidance:
-    target = _FORWARD.get(case.status)
+    target = _FORWARD.get(S(case.status))
     move = lifecycle.find_move(case, target) if target else None
     missing = lifecycle.unmet(case, target, now) if target else []
     if target == S.RESOLVED:

@@ -30,7 +30,7 @@ def record_timeline(
     return TimelineEntry.objects.create(
         client=client, case=case, actor=actor, kind=kind, summary=summary[:500],
         at=at or timezone.now(),
-        subject_type=subject._meta.model_name if subject is not None else "",
+        subject_type=(subject._meta.model_name or "") if subject is not None else "",
         subject_id=subject.pk if subject is not None else None,
     )
 
@@ -70,6 +70,15 @@ def update_client(actor: User, client: Client, *, version: int | None, **fields:
     """Change a client's details; a new owner or backup joins the team (R2, R3)."""
     _check_fields(fields, CLIENT_FIELDS)
     old_owner, old_backup = client.owner, client.backup
+    if not actor.is_admin:
+        # Only admins manage teams: a member may hand the account to a teammate, but
+        # naming an outsider owner or backup would give them access (R2, R3).
+        for role in ("owner", "backup"):
+            person = fields.get(role)
+            if person is not None and not TeamMembership.objects.filter(
+                user=person, client=client
+            ).exists():
+                raise ValidationError({role: "Choose someone already on this client's team."})
     update_versioned(client, version, **fields)
     _ensure_team(client, client.owner, client.backup)
     if client.owner_id != old_owner.pk:

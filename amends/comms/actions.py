@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -21,16 +22,16 @@ FIELDS = {
 
 
 def _validate_links(client: Client, comm: Communication) -> None:
-    if comm.case_id and comm.case.client_id != client.pk:
+    if comm.case is not None and comm.case.client_id != client.pk:
         raise ValidationError({"case": "That case belongs to another client."})
-    if comm.contact_id and comm.contact.client_id != client.pk:
+    if comm.contact is not None and comm.contact.client_id != client.pk:
         raise ValidationError({"contact": "That contact belongs to another client."})
-    if comm.recap_of_id:
+    if comm.recap_of is not None:
         if comm.recap_of.client_id != client.pk:
             raise ValidationError({"recap_of": "That call belongs to another client."})
-        if comm.recap_of.channel not in (Communication.Channel.CALL, Communication.Channel.MEETING):
+        if comm.recap_of.channel not in ("call", "meeting"):
             raise ValidationError({"recap_of": "A recap follows a call or a meeting."})
-    if comm.occurred_at and comm.occurred_at > timezone.now() + timezone.timedelta(minutes=5):
+    if comm.occurred_at and comm.occurred_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"occurred_at": "A communication cannot be in the future."})
 
 

@@ -37,5 +37,5 @@ def update_versioned(obj: Versioned, expected_version: int | None, **changes: An
         current = (
             model._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
         )
-        raise StaleEdit(model._meta.verbose_name, obj.pk, seen, current)
+        raise StaleEdit(str(model._meta.verbose_name), obj.pk, seen, current)
     obj.version = seen + 1

@@ -75,3 +75,14 @@ def test_unknown_fields_are_rejected(world):
         add_to_case(world.alice, world.case, "concern", text="x", case_id=999)
     with pytest.raises(ValidationError):
         add_to_case(world.alice, world.case, "nonsense", text="x")
+
+
+def test_a_member_cannot_make_an_outsider_owner_or_backup(world):
+    with pytest.raises(ValidationError):
+        update_client(world.bob, world.acme, version=world.acme.version, backup=world.carol)
+    assert world.acme not in list_clients(world.carol)
+
+
+def test_an_admin_may_name_anyone_and_they_join_the_team(world):
+    update_client(world.ada, world.acme, version=world.acme.version, backup=world.carol)
+    assert world.acme in list_clients(world.carol)

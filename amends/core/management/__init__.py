@@ -1,0 +1,1 @@
+"""Amends management commands (run as `amends <command>`)."""

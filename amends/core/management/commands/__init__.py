@@ -1,0 +1,1 @@
+"""`amends serve`, `demo`, `createuser`, `backup` and `restore`."""
