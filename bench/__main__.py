@@ -72,19 +72,38 @@ def main(argv: list[str] | None = None) -> int:
         owner = create_user(None, username="owner", password=None)
         cases: list[Case] = []
         for i in range(args.clients):
-            client = create_client(None, name=f"Client {i:04d}", owner=owner,
-                                   timezone="Europe/London")
-            record_communication(owner, client, channel="email", direction="in",
-                                 summary="Where are we?", occurred_at=now - timedelta(hours=i % 40))
+            client = create_client(
+                None, name=f"Client {i:04d}", owner=owner, timezone="Europe/London"
+            )
+            record_communication(
+                owner,
+                client,
+                channel="email",
+                direction="in",
+                summary="Where are we?",
+                occurred_at=now - timedelta(hours=i % 40),
+            )
             for j in range(args.cases_per_client):
-                cases.append(open_case(owner, client, title=f"Case {i}-{j}",
-                                       opened_at=now - timedelta(days=j, hours=i % 24)))
+                cases.append(
+                    open_case(
+                        owner,
+                        client,
+                        title=f"Case {i}-{j}",
+                        opened_at=now - timedelta(days=j, hours=i % 24),
+                    )
+                )
 
         kinds = [
             ("concern", {"text": "We were not told the launch would slip."}),
-            ("action", {"title": "Send a written plan", "owner": owner,
-                        "deadline": (now - timedelta(days=1)).date(),
-                        "success_measure": "Client confirms"}),
+            (
+                "action",
+                {
+                    "title": "Send a written plan",
+                    "owner": owner,
+                    "deadline": (now - timedelta(days=1)).date(),
+                    "success_measure": "Client confirms",
+                },
+            ),
             ("commitment", {"what": "Call back", "due_at": now + timedelta(hours=12)}),
             ("checkin", {"scheduled_at": now + timedelta(days=1)}),
         ]
@@ -124,19 +143,24 @@ def main(argv: list[str] | None = None) -> int:
 
         def baseline_guide() -> object:
             case = Case.objects.get(pk=sample.pk)
-            return (list(case.concerns.all()), list(case.actions.all()),
-                    list(case.checkins.all()))
+            return (list(case.concerns.all()), list(case.actions.all()), list(case.checkins.all()))
 
         guide_ms = _median_ms(guide, args.repeat * 4)
         guide_base_ms = _median_ms(baseline_guide, args.repeat * 4)
 
         engine = connection.vendor
-        print(f"Amends benchmarks — {engine}, {args.clients} clients, {len(cases)} cases, "
-              f"Python {sys.version.split()[0]}")
+        print(
+            f"Amends benchmarks — {engine}, {args.clients} clients, {len(cases)} cases, "
+            f"Python {sys.version.split()[0]}"
+        )
         print(f"{'measure':<44}{'amends':>12}{'baseline':>12}{'ratio':>8}")
         rows = [
-            ("write path: items recorded per second", writes / action_s, 4 * len(cases) / raw_s,
-             "/s"),
+            (
+                "write path: items recorded per second",
+                writes / action_s,
+                4 * len(cases) / raw_s,
+                "/s",
+            ),
             (f"needs attention, {items} items (median ms)", att_ms, base_ms, "ms"),
             ("case guidance panel (median ms)", guide_ms, guide_base_ms, "ms"),
         ]

@@ -48,23 +48,46 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
-    alice = create_user(None, username="alice", password=PASSWORD, display_name="Alice Owner",
-                        email="alice@firm.example")
+    alice = create_user(
+        None,
+        username="alice",
+        password=PASSWORD,
+        display_name="Alice Owner",
+        email="alice@firm.example",
+    )
     bob = create_user(None, username="bob", password=PASSWORD, display_name="Bob Member")
     carol = create_user(None, username="carol", password=PASSWORD, display_name="Carol Outsider")
-    ada = create_user(None, username="ada", password=PASSWORD, display_name="Ada Admin",
-                      is_admin=True)
-    acme = create_client(None, name="Acme Ltd", owner=alice, backup=bob,
-                         email_domains="acme.example", timezone="Europe/London")
+    ada = create_user(
+        None, username="ada", password=PASSWORD, display_name="Ada Admin", is_admin=True
+    )
+    acme = create_client(
+        None,
+        name="Acme Ltd",
+        owner=alice,
+        backup=bob,
+        email_domains="acme.example",
+        timezone="Europe/London",
+    )
     globex = create_client(None, name="Globex", owner=carol, timezone="America/New_York")
     set_team_membership(None, client_id=acme.pk, user=bob)
-    contact = add_contact(alice, acme, name="Dana Client", email="dana@acme.example",
-                          role="Marketing director")
+    contact = add_contact(
+        alice, acme, name="Dana Client", email="dana@acme.example", role="Marketing director"
+    )
     engagement = add_engagement(alice, acme, name="Website relaunch", budget=20000, used=17500)
-    case = open_case(alice, acme, title="Launch slipped and a surprise invoice",
-                     severity="high", opened_at=timezone.now() - timedelta(hours=30))
-    add_to_case(alice, case, "concern", text="We were never told the launch would slip.",
-                source="Email from Dana")
+    case = open_case(
+        alice,
+        acme,
+        title="Launch slipped and a surprise invoice",
+        severity="high",
+        opened_at=timezone.now() - timedelta(hours=30),
+    )
+    add_to_case(
+        alice,
+        case,
+        "concern",
+        text="We were never told the launch would slip.",
+        source="Email from Dana",
+    )
     other_case = open_case(carol, globex, title="Globex training quality")
     return World(alice, bob, carol, ada, acme, globex, contact, engagement, case, other_case)
 

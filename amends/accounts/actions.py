@@ -19,8 +19,13 @@ def _require_admin(actor: User | None) -> None:
 
 @transaction.atomic
 def create_user(
-    actor: User | None, *, username: str, password: str | None, email: str = "",
-    display_name: str = "", is_admin: bool = False,
+    actor: User | None,
+    *,
+    username: str,
+    password: str | None,
+    email: str = "",
+    display_name: str = "",
+    is_admin: bool = False,
 ) -> User:
     """Create a person's account. `actor=None` is the command line (trusted)."""
     _require_admin(actor)
@@ -59,7 +64,9 @@ def set_team_membership(
     """Put a person on a client's team (or change their role there)."""
     _require_admin(actor)
     if role not in TeamMembership.Role.values:
-        raise ValidationError({"role": f"Role must be one of {', '.join(TeamMembership.Role.values)}."})
+        raise ValidationError(
+            {"role": f"Role must be one of {', '.join(TeamMembership.Role.values)}."}
+        )
     membership, _ = TeamMembership.objects.update_or_create(
         user=user, client_id=client_id, defaults={"role": role}
     )

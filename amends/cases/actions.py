@@ -27,8 +27,10 @@ def _resolve_links(case: Case, fields: dict[str, Any]) -> dict[str, Any]:
     out = dict(fields)
     for name in ("owner", "point_of_contact"):
         if name in out and out[name] is not None:
-            user = out[name] if isinstance(out[name], User) else (
-                User.objects.filter(pk=_int(name, out[name]), is_active=True).first()
+            user = (
+                out[name]
+                if isinstance(out[name], User)
+                else (User.objects.filter(pk=_int(name, out[name]), is_active=True).first())
             )
             if user is None or not is_on_team(user, case.client_id):
                 raise ValidationError({name: "Choose someone on this client's team."})
@@ -85,10 +87,15 @@ def open_case(actor: User, client: Client, **fields: Any) -> Case:
     case = Case(client=client, created_by=actor, status_changed_at=timezone.now(), **fields)
     case.full_clean()
     case.save()
-    record_timeline(client=client, case=case, actor=actor, kind="case.opened",
-                    at=case.opened_at,
-                    summary=f"Case opened: {case.title} ({case.get_severity_display()})",
-                    subject=case)
+    record_timeline(
+        client=client,
+        case=case,
+        actor=actor,
+        kind="case.opened",
+        at=case.opened_at,
+        summary=f"Case opened: {case.title} ({case.get_severity_display()})",
+        subject=case,
+    )
     reply = lifecycle.first_reply(case)
     if reply is not None:
         update_versioned(case, None, first_response_at=reply.occurred_at)
@@ -105,19 +112,30 @@ def update_case(actor: User, case: Case, *, version: int | None, **fields: Any) 
         raise ValidationError({"point_of_contact": "A case always has a point of contact."})
     fields = _resolve_links(case, fields)
     _not_in_future("opened_at", fields.get("opened_at"))
-    old_poc = case.point_of_contact
+    old_poc = Case.objects.select_related("point_of_contact").get(pk=case.pk).point_of_contact
     update_versioned(case, version, **fields)
     if case.point_of_contact_id != old_poc.pk:
-        record_timeline(client=case.client, case=case, actor=actor, kind="case.handoff",
-                        summary=f"Point of contact handed from {old_poc} to "
-                                f"{case.point_of_contact}", subject=case)
+        record_timeline(
+            client=case.client,
+            case=case,
+            actor=actor,
+            kind="case.handoff",
+            summary=f"Point of contact handed from {old_poc} to {case.point_of_contact}",
+            subject=case,
+        )
     return case
 
 
 @transaction.atomic
 def transition_case(
-    actor: User, case: Case, *, to: str, version: int | None = None, reason: str = "",
-    confirmation: str = "", now: datetime | None = None,
+    actor: User,
+    case: Case,
+    *,
+    to: str,
+    version: int | None = None,
+    reason: str = "",
+    confirmation: str = "",
+    now: datetime | None = None,
 ) -> Case:
     """Move a case along its lifecycle, or raise PreconditionsUnmet saying what is missing."""
     now = now or timezone.now()
@@ -147,8 +165,15 @@ def transition_case(
     summary = f"Status: {old} → {case.get_status_display()}"
     if to == Case.Status.LOST:
         summary += f" — {params['reason'][:300]}"
-    record_timeline(client=case.client, case=case, actor=actor, kind=f"case.{to}", at=now,
-                    summary=summary, subject=case)
+    record_timeline(
+        client=case.client,
+        case=case,
+        actor=actor,
+        kind=f"case.{to}",
+        at=now,
+        summary=summary,
+        subject=case,
+    )
     return case
 
 
@@ -157,17 +182,19 @@ def _normalise(part_kind: str, fields: dict[str, Any], obj: CaseChild | None) ->
     now = timezone.now()
     if part_kind == "commitment":
         status = fields.get("status", getattr(obj, "status", Commitment.Status.PENDING))
-        if status == Commitment.Status.KEPT and not (fields.get("kept_at") or
-                                                     getattr(obj, "kept_at", None)):
+        if status == Commitment.Status.KEPT and not (
+            fields.get("kept_at") or getattr(obj, "kept_at", None)
+        ):
             fields["kept_at"] = now
         if status != Commitment.Status.KEPT and "status" in fields:
             fields["kept_at"] = None
         _not_in_future("kept_at", fields.get("kept_at"))
     if part_kind == "action" and "status" in fields:
         fields["done_at"] = now if fields["status"] == Action.Status.DONE else None
-    if part_kind == "concern" and (fields.get("answer") or "").strip() and "status" not in fields:
-        if obj is None or getattr(obj, "status", None) == Concern.Status.OPEN:
-            fields["status"] = Concern.Status.ANSWERED
+    answered_now = part_kind == "concern" and (fields.get("answer") or "").strip()
+    if answered_now and "status" not in fields and getattr(obj, "status", "open") == "open":
+        # Writing an answer answers the concern (R6), unless it was closed otherwise.
+        fields["status"] = Concern.Status.ANSWERED
     if part_kind == "checkin":
         _not_in_future("held_at", fields.get("held_at"))
     if part_kind == "milestone":
@@ -199,8 +226,15 @@ def add_to_case(actor: User, case: Case, kind: str, /, **fields: Any) -> CaseChi
     obj = part.model(case=case, created_by=actor, **fields)
     obj.full_clean()
     obj.save()
-    record_timeline(client=case.client, case=case, actor=actor, kind=f"{kind}.added",
-                    at=_happened_at(obj), summary=part.describe(obj), subject=obj)
+    record_timeline(
+        client=case.client,
+        case=case,
+        actor=actor,
+        kind=f"{kind}.added",
+        at=_happened_at(obj),
+        summary=part.describe(obj),
+        subject=obj,
+    )
     return obj
 
 
@@ -213,7 +247,11 @@ def update_in_case(actor: User, obj: CaseChild, *, version: int | None, **fields
         raise ValidationError(f"Unknown field(s) for a {part.label}: {', '.join(sorted(unknown))}.")
     case = obj.case
     fields = _normalise(part.kind, _resolve_links(case, fields), obj)
-    old_status = getattr(obj, "status", None)
+    # Compare with what is stored: a form bound to `obj` may already have changed it.
+    old_status = None
+    if hasattr(obj, "status"):
+        manager: Any = type(obj)._default_manager
+        old_status = manager.filter(pk=obj.pk).values_list("status", flat=True).first()
     update_versioned(obj, version, **fields)
     new_status = getattr(obj, "status", None)
     if old_status != new_status:
@@ -221,30 +259,56 @@ def update_in_case(actor: User, obj: CaseChild, *, version: int | None, **fields
         summary = f"{part.describe(obj)} — now {label.lower()}"
         if isinstance(obj, Commitment) and obj.outcome in ("kept_on_time", "kept_late"):
             summary += " (on time)" if obj.outcome == "kept_on_time" else " (late)"
-        record_timeline(client=case.client, case=case, actor=actor,
-                        kind=f"{part.kind}.{new_status}", at=_happened_at(obj),
-                        summary=summary, subject=obj)
+        record_timeline(
+            client=case.client,
+            case=case,
+            actor=actor,
+            kind=f"{part.kind}.{new_status}",
+            at=_happened_at(obj),
+            summary=summary,
+            subject=obj,
+        )
     elif part.kind == "checkin" and "held_at" in fields and fields["held_at"]:
-        record_timeline(client=case.client, case=case, actor=actor, kind="checkin.held",
-                        at=fields["held_at"], summary=f"{part.describe(obj)} held", subject=obj)
+        record_timeline(
+            client=case.client,
+            case=case,
+            actor=actor,
+            kind="checkin.held",
+            at=fields["held_at"],
+            summary=f"{part.describe(obj)} held",
+            subject=obj,
+        )
     elif part.kind == "milestone" and fields.get("reached_at"):
-        record_timeline(client=case.client, case=case, actor=actor, kind="milestone.reached",
-                        at=fields["reached_at"], summary=f"{part.describe(obj)} reached",
-                        subject=obj)
+        record_timeline(
+            client=case.client,
+            case=case,
+            actor=actor,
+            kind="milestone.reached",
+            at=fields["reached_at"],
+            summary=f"{part.describe(obj)} reached",
+            subject=obj,
+        )
     return obj
 
 
 def mark_commitment_kept(
-    actor: User, commitment: Commitment, *, version: int | None = None,
+    actor: User,
+    commitment: Commitment,
+    *,
+    version: int | None = None,
     at: datetime | None = None,
 ) -> Commitment:
     """A promise kept: on time if `at` is no later than its due time (R21)."""
-    return update_in_case(actor, commitment, version=version, status=Commitment.Status.KEPT,
-                          kept_at=at or timezone.now())  # type: ignore[return-value]
+    return update_in_case(
+        actor,
+        commitment,
+        version=version,
+        status=Commitment.Status.KEPT,
+        kept_at=at or timezone.now(),
+    )  # type: ignore[return-value]
 
 
 def mark_commitment_missed(
     actor: User, commitment: Commitment, *, version: int | None = None
 ) -> Commitment:
-    return update_in_case(actor, commitment, version=version,
-                          status=Commitment.Status.MISSED)  # type: ignore[return-value]
+    return update_in_case(actor, commitment, version=version, status=Commitment.Status.MISSED)  # type: ignore[return-value]

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import formats
 
-from amends.cases.models import Action, Case, CheckIn, Commitment, Concern
+from amends.cases.models import Action, Case, Commitment, Concern
 
 S = Case.Status
 
@@ -28,7 +28,8 @@ def first_reply(case: Case) -> Any:
     from amends.comms.models import Communication
 
     qs = Communication.objects.filter(
-        client_id=case.client_id, direction=Communication.Direction.OUT,
+        client_id=case.client_id,
+        direction=Communication.Direction.OUT,
         occurred_at__gte=case.opened_at,
     ).exclude(channel=Communication.Channel.NOTE)
     qs = qs.filter(Q(case=case) | Q(case__isnull=True))
@@ -58,8 +59,7 @@ def _plan_is_agreed(case: Case, now: datetime, params: dict[str, str]) -> list[s
     for concern in concerns:
         if not concern_is_answered(concern):
             missing.append(
-                f"Concern “{str(concern)}” is not answered: link an action to it "
-                "or write the answer."
+                f"Concern “{concern!s}” is not answered: link an action to it or write the answer."
             )
     actions = [a for a in case.actions.all() if a.status != Action.Status.DROPPED]
     if not actions:
@@ -83,8 +83,7 @@ def _plan_is_agreed(case: Case, now: datetime, params: dict[str, str]) -> list[s
 
 def _can_resolve(case: Case, now: datetime, params: dict[str, str]) -> list[str]:
     missing = [
-        f"Promise “{c.what}” was due {_when(c.due_at)} and is still open: "
-        "mark it kept or missed."
+        f"Promise “{c.what}” was due {_when(c.due_at)} and is still open: mark it kept or missed."
         for c in case.commitments.filter(status=Commitment.Status.PENDING, due_at__lt=now)
     ]
     if not (params.get("confirmation") or case.client_confirmation).strip():
@@ -122,20 +121,51 @@ class Move:
 OPEN_STATES = (S.OPEN, S.ACKNOWLEDGED, S.ASSESSING, S.AGREED, S.REBUILDING)
 
 MOVES: tuple[Move, ...] = (
-    Move(S.ACKNOWLEDGED, (S.OPEN,), "Acknowledge", _needs_reply,
-         explanation="The client has had a real reply (R1)."),
-    Move(S.ASSESSING, (S.ACKNOWLEDGED, S.AGREED, S.REBUILDING), "Assess",
-         explanation="Listen: capture concerns, establish what happened (R5–R9)."),
-    Move(S.AGREED, (S.ASSESSING,), "Agree the plan", _plan_is_agreed,
-         explanation="Every concern answered, every action owned and dated (R6, R18)."),
-    Move(S.REBUILDING, (S.AGREED,), "Start rebuilding",
-         explanation="Keep small promises and check in regularly (R21, R22)."),
-    Move(S.RESOLVED, (S.AGREED, S.REBUILDING), "Resolve", _can_resolve, ("confirmation",),
-         explanation="No overdue promise and the client confirms (R21)."),
-    Move(S.LOST, OPEN_STATES, "Mark lost", _has_reason, ("reason",),
-         explanation="The relationship ended; say why, for the post-mortem."),
-    Move(S.ASSESSING, (S.RESOLVED, S.LOST), "Reopen",
-         explanation="Trouble came back: listen again."),
+    Move(
+        S.ACKNOWLEDGED,
+        (S.OPEN,),
+        "Acknowledge",
+        _needs_reply,
+        explanation="The client has had a real reply (R1).",
+    ),
+    Move(
+        S.ASSESSING,
+        (S.ACKNOWLEDGED, S.AGREED, S.REBUILDING),
+        "Assess",
+        explanation="Listen: capture concerns, establish what happened (R5–R9).",
+    ),
+    Move(
+        S.AGREED,
+        (S.ASSESSING,),
+        "Agree the plan",
+        _plan_is_agreed,
+        explanation="Every concern answered, every action owned and dated (R6, R18).",
+    ),
+    Move(
+        S.REBUILDING,
+        (S.AGREED,),
+        "Start rebuilding",
+        explanation="Keep small promises and check in regularly (R21, R22).",
+    ),
+    Move(
+        S.RESOLVED,
+        (S.AGREED, S.REBUILDING),
+        "Resolve",
+        _can_resolve,
+        ("confirmation",),
+        explanation="No overdue promise and the client confirms (R21).",
+    ),
+    Move(
+        S.LOST,
+        OPEN_STATES,
+        "Mark lost",
+        _has_reason,
+        ("reason",),
+        explanation="The relationship ended; say why, for the post-mortem.",
+    ),
+    Move(
+        S.ASSESSING, (S.RESOLVED, S.LOST), "Reopen", explanation="Trouble came back: listen again."
+    ),
 )
 
 
@@ -147,7 +177,9 @@ def find_move(case: Case, target: str) -> Move | None:
     return next((m for m in moves_from(case) if m.target == target), None)
 
 
-def unmet(case: Case, target: str, now: datetime, params: dict[str, str] | None = None) -> list[str]:
+def unmet(
+    case: Case, target: str, now: datetime, params: dict[str, str] | None = None
+) -> list[str]:
     """What is missing before `case` may move to `target` (empty: allowed)."""
     move = find_move(case, target)
     if move is None:
@@ -155,6 +187,5 @@ def unmet(case: Case, target: str, now: datetime, params: dict[str, str] | None 
         label = S(target).label if target in S.values else repr(target)
         state = case.get_status_display().lower()
         article = "An" if state[0] in "aeiou" else "A"
-        return [f"{article} {state} case cannot move to {label}; "
-                f"possible moves: {allowed}."]
+        return [f"{article} {state} case cannot move to {label}; possible moves: {allowed}."]
     return move.check(case, now, params or {})

@@ -31,7 +31,10 @@ class Case(Versioned):
 
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="cases")
     engagement = models.ForeignKey(
-        "clients.Engagement", on_delete=models.SET_NULL, null=True, blank=True,
+        "clients.Engagement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="cases",
     )
     title = models.CharField(max_length=200)
@@ -45,7 +48,8 @@ class Case(Versioned):
     closed_at = models.DateTimeField(null=True, blank=True)
     lost_reason = models.TextField(blank=True, max_length=5000)
     client_confirmation = models.TextField(
-        blank=True, max_length=5000,
+        blank=True,
+        max_length=5000,
         help_text="How the client confirmed the relationship is repaired (needed to resolve).",
     )
     client_confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -140,15 +144,18 @@ class Action(CaseChild):
 
     title = models.CharField(max_length=300)
     horizon = models.CharField(max_length=10, choices=Horizon.choices, default=Horizon.IMMEDIATE)
-    owner = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="case_actions")
+    owner = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="case_actions"
+    )
     deadline = models.DateField(null=True, blank=True)
     success_measure = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
-    concern = models.ForeignKey(Concern, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="actions")
-    expectation = models.ForeignKey(Expectation, on_delete=models.SET_NULL, null=True,
-                                    blank=True, related_name="actions")
+    concern = models.ForeignKey(
+        Concern, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    expectation = models.ForeignKey(
+        Expectation, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -168,10 +175,12 @@ class Commitment(CaseChild):
 
     what = models.CharField(max_length=500)
     to_whom = models.CharField(max_length=200, blank=True)
-    contact = models.ForeignKey("clients.Contact", on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="+")
-    owner = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+")
+    contact = models.ForeignKey(
+        "clients.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    owner = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     kept_at = models.DateTimeField(null=True, blank=True)

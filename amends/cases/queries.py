@@ -21,8 +21,12 @@ S = Case.Status
 
 
 def list_cases(
-    user: User, *, client: Client | None = None, status: str | None = None,
-    open_only: bool = False, search: str = "",
+    user: User,
+    *,
+    client: Client | None = None,
+    status: str | None = None,
+    open_only: bool = False,
+    search: str = "",
 ) -> QuerySet[Case]:
     qs = scope_to_user(Case.objects.all(), user).select_related(
         "client", "point_of_contact", "engagement"
@@ -121,8 +125,11 @@ class Guidance:
 
 
 _FORWARD = {
-    S.OPEN: S.ACKNOWLEDGED, S.ACKNOWLEDGED: S.ASSESSING, S.ASSESSING: S.AGREED,
-    S.AGREED: S.REBUILDING, S.REBUILDING: S.RESOLVED,
+    S.OPEN: S.ACKNOWLEDGED,
+    S.ACKNOWLEDGED: S.ASSESSING,
+    S.ASSESSING: S.AGREED,
+    S.AGREED: S.REBUILDING,
+    S.REBUILDING: S.RESOLVED,
 }
 _HEADLINES = {
     S.OPEN: "Reply to the client now: thank them, say sorry, and say when you will be back.",
@@ -145,19 +152,31 @@ def guidance(case: Case, now: datetime) -> Guidance:
     hints: list[Step] = []
     if case.status in (S.ACKNOWLEDGED, S.ASSESSING):
         hints += [
-            Step("Capture each concern verbatim, with where it was said.", "R5",
-                 case.concerns.exists()),
-            Step("Record what the client expected, what the team expected, and what was "
-                 "delivered.", "R16", case.expectations.exists()),
+            Step(
+                "Capture each concern verbatim, with where it was said.",
+                "R5",
+                case.concerns.exists(),
+            ),
+            Step(
+                "Record what the client expected, what the team expected, and what was delivered.",
+                "R16",
+                case.expectations.exists(),
+            ),
             Step("Prefer a prepared 30-minute call to a long email.", "R14"),
         ]
     if case.status in (S.AGREED, S.REBUILDING):
         hints += [
-            Step("Make small promises and keep them on time.", "R21",
-                 case.commitments.filter(status=Commitment.Status.KEPT).exists()),
+            Step(
+                "Make small promises and keep them on time.",
+                "R21",
+                case.commitments.filter(status=Commitment.Status.KEPT).exists(),
+            ),
             Step("Note what goes well and say it out loud.", "R25", case.positives.exists()),
-            Step("Always have the next check-in scheduled.", "R19",
-                 case.checkins.filter(held_at__isnull=True, scheduled_at__gt=now).exists()),
+            Step(
+                "Always have the next check-in scheduled.",
+                "R19",
+                case.checkins.filter(held_at__isnull=True, scheduled_at__gt=now).exists(),
+            ),
         ]
     return Guidance(_HEADLINES[S(case.status)], move, missing, hints)
 
@@ -210,15 +229,18 @@ def needs_attention(user: User, now: datetime, *, soon: timedelta = timedelta(da
         .order_by("scheduled_at")
     )
     att.missing_recaps = calls_missing_recap(user, now)
-    upcoming = CheckIn.objects.filter(case=OuterRef("pk"), held_at__isnull=True,
-                                      scheduled_at__gt=now)
+    upcoming = CheckIn.objects.filter(
+        case=OuterRef("pk"), held_at__isnull=True, scheduled_at__gt=now
+    )
     att.agreed_without_checkin = list(
         open_cases.filter(status__in=[S.AGREED, S.REBUILDING])
-        .annotate(has_next=Exists(upcoming)).filter(has_next=False)
+        .annotate(has_next=Exists(upcoming))
+        .filter(has_next=False)
     )
     return att
 
 
 def open_concerns(case: Case) -> list[Concern]:
-    return [c for c in case.concerns.prefetch_related("actions")
-            if not lifecycle.concern_is_answered(c)]
+    return [
+        c for c in case.concerns.prefetch_related("actions") if not lifecycle.concern_is_answered(c)
+    ]

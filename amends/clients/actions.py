@@ -15,20 +15,37 @@ from amends.core.errors import ValidationError
 from amends.core.models import update_versioned
 
 CLIENT_FIELDS = {
-    "name", "email_domains", "timezone", "work_start", "work_end", "work_days", "owner",
-    "backup", "notes",
+    "name",
+    "email_domains",
+    "timezone",
+    "work_start",
+    "work_end",
+    "work_days",
+    "owner",
+    "backup",
+    "notes",
 }
 CONTACT_FIELDS = {"name", "email", "role", "phone", "notes"}
 ENGAGEMENT_FIELDS = {"name", "budget_unit", "currency", "budget", "used", "starts_on", "due_on"}
 
 
 def record_timeline(
-    *, client: Client, actor: User | None, kind: str, summary: str, at: datetime | None = None,
-    case: Any = None, subject: models.Model | None = None,
+    *,
+    client: Client,
+    actor: User | None,
+    kind: str,
+    summary: str,
+    at: datetime | None = None,
+    case: Any = None,
+    subject: models.Model | None = None,
 ) -> TimelineEntry:
     """Add one entry to the client's (and case's) timeline. Called inside other actions."""
     return TimelineEntry.objects.create(
-        client=client, case=case, actor=actor, kind=kind, summary=summary[:500],
+        client=client,
+        case=case,
+        actor=actor,
+        kind=kind,
+        summary=summary[:500],
         at=at or timezone.now(),
         subject_type=(subject._meta.model_name or "") if subject is not None else "",
         subject_id=subject.pk if subject is not None else None,
@@ -60,8 +77,13 @@ def create_client(actor: User | None, **fields: Any) -> Client:
     client.full_clean()
     client.save()
     _ensure_team(client, client.owner, client.backup)
-    record_timeline(client=client, actor=actor, kind="client.created",
-                    summary=f"Client {client.name} added; owner {client.owner}", subject=client)
+    record_timeline(
+        client=client,
+        actor=actor,
+        kind="client.created",
+        summary=f"Client {client.name} added; owner {client.owner}",
+        subject=client,
+    )
     return client
 
 
@@ -69,24 +91,39 @@ def create_client(actor: User | None, **fields: Any) -> Client:
 def update_client(actor: User, client: Client, *, version: int | None, **fields: Any) -> Client:
     """Change a client's details; a new owner or backup joins the team (R2, R3)."""
     _check_fields(fields, CLIENT_FIELDS)
-    old_owner, old_backup = client.owner, client.backup
+    # Compare with what is stored: a form bound to `client` may already have changed it.
+    old_owner_id, old_backup_id = (
+        Client.objects.filter(pk=client.pk).values_list("owner_id", "backup_id").get()
+    )
     if not actor.is_admin:
         # Only admins manage teams: a member may hand the account to a teammate, but
         # naming an outsider owner or backup would give them access (R2, R3).
         for role in ("owner", "backup"):
             person = fields.get(role)
-            if person is not None and not TeamMembership.objects.filter(
-                user=person, client=client
-            ).exists():
+            if (
+                person is not None
+                and not TeamMembership.objects.filter(user=person, client=client).exists()
+            ):
                 raise ValidationError({role: "Choose someone already on this client's team."})
     update_versioned(client, version, **fields)
     _ensure_team(client, client.owner, client.backup)
-    if client.owner_id != old_owner.pk:
-        record_timeline(client=client, actor=actor, kind="client.owner_changed",
-                        summary=f"Owner changed from {old_owner} to {client.owner}", subject=client)
-    if client.backup_id != (old_backup.pk if old_backup else None):
-        record_timeline(client=client, actor=actor, kind="client.backup_changed",
-                        summary=f"Backup is now {client.backup or 'nobody'}", subject=client)
+    if client.owner_id != old_owner_id:
+        old_owner = User.objects.get(pk=old_owner_id)
+        record_timeline(
+            client=client,
+            actor=actor,
+            kind="client.owner_changed",
+            summary=f"Owner changed from {old_owner} to {client.owner}",
+            subject=client,
+        )
+    if client.backup_id != old_backup_id:
+        record_timeline(
+            client=client,
+            actor=actor,
+            kind="client.backup_changed",
+            summary=f"Backup is now {client.backup or 'nobody'}",
+            subject=client,
+        )
     return client
 
 
@@ -96,8 +133,13 @@ def add_contact(actor: User, client: Client, **fields: Any) -> Contact:
     contact = Contact(client=client, **fields)
     contact.full_clean()
     contact.save()
-    record_timeline(client=client, actor=actor, kind="contact.added",
-                    summary=f"Contact {contact.name} added", subject=contact)
+    record_timeline(
+        client=client,
+        actor=actor,
+        kind="contact.added",
+        summary=f"Contact {contact.name} added",
+        subject=contact,
+    )
     return contact
 
 
@@ -114,9 +156,13 @@ def add_engagement(actor: User, client: Client, **fields: Any) -> Engagement:
     engagement = Engagement(client=client, **fields)
     engagement.full_clean()
     engagement.save()
-    record_timeline(client=client, actor=actor, kind="engagement.added",
-                    summary=f"Engagement {engagement.name} ({engagement.budget_label})",
-                    subject=engagement)
+    record_timeline(
+        client=client,
+        actor=actor,
+        kind="engagement.added",
+        summary=f"Engagement {engagement.name} ({engagement.budget_label})",
+        subject=engagement,
+    )
     return engagement
 
 

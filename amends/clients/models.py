@@ -30,8 +30,12 @@ def validate_work_days(value: str) -> None:
 def validate_domains(value: str) -> None:
     for domain in parse_domains(value):
         labels = domain.split(".")
-        if len(domain) > 253 or len(labels) < 2 or not all(
-            label and len(label) <= 63 and label.replace("-", "").isalnum() for label in labels
+        if (
+            len(domain) > 253
+            or len(labels) < 2
+            or not all(
+                label and len(label) <= 63 and label.replace("-", "").isalnum() for label in labels
+            )
         ):
             raise ValidationError(f"“{domain[:80]}” is not an email domain like example.com.")
 
@@ -46,18 +50,25 @@ class Client(Versioned):
 
     name = models.CharField(max_length=200)
     email_domains = models.CharField(
-        max_length=1000, blank=True, validators=[validate_domains],
+        max_length=1000,
+        blank=True,
+        validators=[validate_domains],
         help_text="Email domains of the client, separated by spaces or commas.",
     )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     work_start = models.TimeField(default=time(9, 0))
     work_end = models.TimeField(default=time(17, 30))
-    work_days = models.CharField(max_length=20, default="0,1,2,3,4", validators=[validate_work_days])
+    work_days = models.CharField(
+        max_length=20, default="0,1,2,3,4", validators=[validate_work_days]
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_clients"
     )
     backup = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="backup_for_clients",
     )
     notes = models.TextField(blank=True, max_length=10000)
@@ -161,7 +172,10 @@ class TimelineEntry(models.Model):
     at = models.DateTimeField(db_index=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     kind = models.CharField(max_length=40)

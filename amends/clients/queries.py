@@ -17,9 +17,7 @@ def list_clients(user: User, *, search: str = "") -> QuerySet[Client]:
     qs = scope_to_user(Client.objects.all(), user, "id").select_related("owner", "backup")
     if search:
         qs = qs.filter(name__icontains=search[:100])
-    return qs.annotate(
-        open_cases=Count("cases", filter=~Q(cases__status__in=["resolved", "lost"]))
-    )
+    return qs.annotate(open_cases=Count("cases", filter=~Q(cases__status__in=["resolved", "lost"])))
 
 
 def get_client_for(user: User, client_id: object) -> Client:
@@ -54,8 +52,12 @@ def get_engagement_for(user: User, engagement_id: object) -> Engagement:
 
 
 def list_timeline(
-    user: User, *, client: Client | None = None, case: object = None,
-    since: datetime | None = None, until: datetime | None = None,
+    user: User,
+    *,
+    client: Client | None = None,
+    case: object = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> QuerySet[TimelineEntry]:
     """Timeline entries in order, newest first, for what the user may see."""
     qs = scope_to_user(TimelineEntry.objects.select_related("actor", "case", "client"), user)

@@ -16,7 +16,14 @@ from amends.core.errors import ValidationError
 from amends.core.models import update_versioned
 
 FIELDS = {
-    "case", "channel", "direction", "occurred_at", "contact", "person", "subject", "summary",
+    "case",
+    "channel",
+    "direction",
+    "occurred_at",
+    "contact",
+    "person",
+    "subject",
+    "summary",
     "recap_of",
 }
 
@@ -31,6 +38,10 @@ def _validate_links(client: Client, comm: Communication) -> None:
             raise ValidationError({"recap_of": "That call belongs to another client."})
         if comm.recap_of.channel not in ("call", "meeting"):
             raise ValidationError({"recap_of": "A recap follows a call or a meeting."})
+        if comm.channel != "email" or comm.direction != "out":
+            raise ValidationError(
+                {"recap_of": "A recap is a written message to the client: an outgoing email."}
+            )
     if comm.occurred_at and comm.occurred_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"occurred_at": "A communication cannot be in the future."})
 
@@ -43,17 +54,23 @@ def _stop_first_response_clocks(comm: Communication) -> None:
 
     # A reply linked to a case answers that case; an unlinked one answers them all.
     cases = Case.objects.filter(
-        client_id=comm.client_id, first_response_at__isnull=True,
+        client_id=comm.client_id,
+        first_response_at__isnull=True,
         opened_at__lte=comm.occurred_at,
     ).exclude(status__in=Case.CLOSED)
     if comm.case_id:
         cases = cases.filter(pk=comm.case_id)
     for case in cases:
         update_versioned(case, None, first_response_at=comm.occurred_at)
-        record_timeline(client=case.client, case=case, actor=comm.recorded_by,
-                        kind="case.first_response", at=comm.occurred_at,
-                        summary="First response sent: the first-response clock stopped",
-                        subject=comm)
+        record_timeline(
+            client=case.client,
+            case=case,
+            actor=comm.recorded_by,
+            kind="case.first_response",
+            at=comm.occurred_at,
+            summary="First response sent: the first-response clock stopped",
+            subject=comm,
+        )
 
 
 @transaction.atomic
@@ -68,8 +85,13 @@ def record_communication(actor: User | None, client: Client, **fields: Any) -> C
     _validate_links(client, comm)
     comm.save()
     record_timeline(
-        client=client, case=comm.case, actor=actor, kind=f"comm.{comm.channel}",
-        at=comm.occurred_at, summary=str(comm), subject=comm,
+        client=client,
+        case=comm.case,
+        actor=actor,
+        kind=f"comm.{comm.channel}",
+        at=comm.occurred_at,
+        summary=str(comm),
+        subject=comm,
     )
     _stop_first_response_clocks(comm)
     return comm

@@ -24,7 +24,10 @@ class Communication(Versioned):
         "clients.Client", on_delete=models.CASCADE, related_name="communications"
     )
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.SET_NULL, null=True, blank=True,
+        "cases.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="communications",
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -34,13 +37,21 @@ class Communication(Versioned):
         "clients.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", help_text="Who at the firm wrote, called or met.",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who at the firm wrote, called or met.",
     )
     subject = models.CharField(max_length=300, blank=True)
     summary = models.TextField(max_length=20000, blank=True)
     recap_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="recaps",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recaps",
         help_text="The call or meeting this message is the written recap of (R22).",
     )
     recorded_by = models.ForeignKey(

@@ -44,10 +44,13 @@ class AwaitingReply:
     waiting: timedelta  # in the client's business hours
 
 
-def awaiting_reply(user: User, now: datetime, *, client: Client | None = None) -> list[AwaitingReply]:
+def awaiting_reply(
+    user: User, now: datetime, *, client: Client | None = None
+) -> list[AwaitingReply]:
     """Client messages with no reply of ours after them, oldest first (R1)."""
     later_reply = Communication.objects.filter(
-        client=OuterRef("client"), direction=DIRECTION.OUT,
+        client=OuterRef("client"),
+        direction=DIRECTION.OUT,
         channel__in=[CHANNEL.EMAIL, CHANNEL.CALL, CHANNEL.MEETING],
         occurred_at__gte=OuterRef("occurred_at"),
     )

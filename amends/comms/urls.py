@@ -1,4 +1,10 @@
 from django.urls import path
 
+from amends.comms import views
+
 app_name = "comms"
-urlpatterns: list = []
+urlpatterns = [
+    path("client/<int:client_id>/", views.client_comms, name="for_client"),
+    path("<int:comm_id>/", views.comm_detail, name="detail"),
+    path("<int:comm_id>/edit/", views.comm_edit, name="edit"),
+]

@@ -24,7 +24,9 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         csp = CSP_API_DOCS if request.path.startswith("/api/v1/docs") else CSP
         response.headers.setdefault("Content-Security-Policy", csp)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
 

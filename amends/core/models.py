@@ -34,8 +34,6 @@ def update_versioned(obj: Versioned, expected_version: int | None, **changes: An
         version=F("version") + 1, **{name: getattr(obj, name) for name in changes}
     )
     if updated != 1:
-        current = (
-            model._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
-        )
+        current = model._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
         raise StaleEdit(str(model._meta.verbose_name), obj.pk, seen, current)
     obj.version = seen + 1

@@ -1,9 +1,48 @@
-from django.http import HttpRequest, HttpResponse, JsonResponse
+"""The home page ("Needs attention"), the health check, and helpers every page view uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from amends.accounts.models import User
+from amends.core.errors import NotFound
+from amends.core.htmx import is_htmx
+
+T = TypeVar("T")
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})
 
 
+def found(getter: Callable[..., T], user: Any, pk: object) -> T:
+    """Call a scoped `get_<noun>_for(user, pk)`; anyone outside the team gets a plain 404."""
+    try:
+        return getter(user, pk)
+    except NotFound:
+        raise Http404("Not found") from None
+
+
+def render_invalid(
+    request: HttpRequest, page: str, partial: str, context: dict[str, Any]
+) -> HttpResponse:
+    """A form came back with errors: 422, as the partial for htmx (base.html tells htmx to
+    swap 422s), as the full page otherwise."""
+    return render(request, partial if is_htmx(request) else page, context, status=422)
+
+
+@login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("Amends")
+    from amends.cases.queries import list_cases, needs_attention
+
+    user: User = request.user  # type: ignore[assignment]
+    now = timezone.now()
+    attention = needs_attention(user, now)
+    my_cases = list_cases(user, open_only=True).filter(point_of_contact=user).order_by("opened_at")
+    return render(request, "home.html", {"att": attention, "my_cases": my_cases, "now": now})

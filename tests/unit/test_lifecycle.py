@@ -25,8 +25,13 @@ NOW = timezone.now
 
 def reply(world, *, when=None, case=None, channel="email", direction="out"):
     return record_communication(
-        world.alice, world.acme, channel=channel, direction=direction,
-        occurred_at=when or NOW(), summary="Thank you for telling us. We are sorry.", case=case,
+        world.alice,
+        world.acme,
+        channel=channel,
+        direction=direction,
+        occurred_at=when or NOW(),
+        summary="Thank you for telling us. We are sorry.",
+        case=case,
     )
 
 
@@ -44,9 +49,16 @@ def to_assessing(world):
 
 def complete_plan(world, case):
     concern = case.concerns.get()
-    add_to_case(world.alice, case, "action", title="Send a written launch plan",
-                owner=world.alice, deadline=(NOW() + timedelta(days=3)).date(),
-                success_measure="Dana confirms the plan in writing", concern=concern)
+    add_to_case(
+        world.alice,
+        case,
+        "action",
+        title="Send a written launch plan",
+        owner=world.alice,
+        deadline=(NOW() + timedelta(days=3)).date(),
+        success_measure="Dana confirms the plan in writing",
+        concern=concern,
+    )
     add_to_case(world.alice, case, "checkin", scheduled_at=NOW() + timedelta(days=7))
 
 
@@ -95,8 +107,12 @@ def test_agreeing_needs_every_concern_answered(world):
 def test_a_written_answer_answers_a_concern(world):
     case = to_assessing(world)
     concern = case.concerns.get()
-    update_in_case(world.alice, concern, version=concern.version,
-                   answer="We will send a weekly status note every Friday.")
+    update_in_case(
+        world.alice,
+        concern,
+        version=concern.version,
+        answer="We will send a weekly status note every Friday.",
+    )
     concern.refresh_from_db()
     assert concern.status == "answered"
     assert not any("is not answered" in m for m in refused(world, case, "agreed"))
@@ -112,17 +128,16 @@ def test_agreeing_needs_at_least_one_concern_and_one_action(world):
 
 def test_agreeing_a_plan_needs_an_owner_deadline_and_measure_for_every_action(world):
     case = to_assessing(world)
-    add_to_case(world.alice, case, "action", title="Daily update",
-                concern=case.concerns.get())
+    add_to_case(world.alice, case, "action", title="Daily update", concern=case.concerns.get())
     missing = refused(world, case, "agreed")
-    assert ("Action “Daily update” needs an owner, a deadline and a measure of success."
-            in missing)
+    assert "Action “Daily update” needs an owner, a deadline and a measure of success." in missing
 
 
 def test_a_dropped_action_neither_answers_nor_blocks(world):
     case = to_assessing(world)
-    action = add_to_case(world.alice, case, "action", title="Vague idea",
-                         concern=case.concerns.get())
+    action = add_to_case(
+        world.alice, case, "action", title="Vague idea", concern=case.concerns.get()
+    )
     update_in_case(world.alice, action, version=action.version, status="dropped")
     missing = refused(world, case, "agreed")
     assert not any("Vague idea" in m for m in missing)
@@ -131,9 +146,16 @@ def test_a_dropped_action_neither_answers_nor_blocks(world):
 
 def test_agreeing_needs_a_next_check_in(world):
     case = to_assessing(world)
-    add_to_case(world.alice, case, "action", title="Plan", owner=world.alice,
-                deadline=NOW().date(), success_measure="Signed off",
-                concern=case.concerns.get())
+    add_to_case(
+        world.alice,
+        case,
+        "action",
+        title="Plan",
+        owner=world.alice,
+        deadline=NOW().date(),
+        success_measure="Signed off",
+        concern=case.concerns.get(),
+    )
     assert refused(world, case, "agreed") == ["Schedule the next check-in with the client."]
     past = add_to_case(world.alice, case, "checkin", scheduled_at=NOW() - timedelta(days=1))
     assert refused(world, case, "agreed") == ["Schedule the next check-in with the client."]
@@ -161,16 +183,22 @@ def test_resolving_needs_the_client_confirmation(world):
     assert refused(world, case, "resolved") == [
         "Record how the client confirmed that the relationship is repaired."
     ]
-    case = transition_case(world.alice, case, to="resolved",
-                           confirmation="Dana said on the call that trust is back.")
+    case = transition_case(
+        world.alice, case, to="resolved", confirmation="Dana said on the call that trust is back."
+    )
     assert case.status == "resolved" and case.closed_at is not None
     assert case.client_confirmation.startswith("Dana said")
 
 
 def test_resolving_needs_no_overdue_commitment(world):
     case = agreed_case(world)
-    promise = add_to_case(world.alice, case, "commitment", what="Send the revised invoice",
-                          due_at=NOW() - timedelta(hours=1))
+    promise = add_to_case(
+        world.alice,
+        case,
+        "commitment",
+        what="Send the revised invoice",
+        due_at=NOW() - timedelta(hours=1),
+    )
     missing = refused(world, case, "resolved", confirmation="Happy now")
     assert len(missing) == 1 and "Send the revised invoice" in missing[0]
     mark_commitment_missed(world.alice, promise)
@@ -190,8 +218,9 @@ def test_kept_promises_are_on_time_or_late(world):
 
 def test_losing_needs_a_reason(world):
     assert refused(world, world.case, "lost") == ["Say why the relationship was lost."]
-    case = transition_case(world.alice, world.case, to="lost",
-                           reason="They moved the account to another agency.")
+    case = transition_case(
+        world.alice, world.case, to="lost", reason="They moved the account to another agency."
+    )
     assert case.status == "lost" and case.lost_reason.startswith("They moved")
     assert TimelineEntry.objects.filter(case=case, kind="case.lost").exists()
 

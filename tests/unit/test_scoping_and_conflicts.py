@@ -61,8 +61,14 @@ def test_stale_edits_of_a_concern_and_a_client_are_refused(world):
 def test_links_cannot_cross_clients(world):
     other_contact = world.globex.contacts.create(name="Globex person")
     with pytest.raises(ValidationError):
-        add_to_case(world.alice, world.case, "commitment", what="x",
-                    due_at=world.case.opened_at, contact=other_contact.pk)
+        add_to_case(
+            world.alice,
+            world.case,
+            "commitment",
+            what="x",
+            due_at=world.case.opened_at,
+            contact=other_contact.pk,
+        )
     with pytest.raises(ValidationError):
         add_to_case(world.alice, world.case, "action", title="x", owner=world.carol)
     foreign_concern = add_to_case(world.carol, world.other_case, "concern", text="Slides late")

@@ -1,0 +1,67 @@
+/* Amends — small progressive enhancements. Every page works without this file.
+ *
+ * - <button data-copy="#element-id">: copies the element's value/text to the clipboard
+ *   and says so in the button (the token page uses it).
+ * - <form data-confirm="Question?">: asks before submitting (plain forms; htmx forms use
+ *   hx-confirm, which htmx handles itself).
+ * - <input data-select-on-focus>: selects its whole value when focused.
+ * - After htmx swaps in content that has an element with [data-focus], focus it, so
+ *   keyboard users land on the form they just opened or the message they just got.
+ */
+(function () {
+  "use strict";
+
+  function copyFrom(button) {
+    var target = document.querySelector(button.getAttribute("data-copy"));
+    if (!target) { return; }
+    var text = "value" in target ? target.value : target.textContent;
+    var done = function () {
+      var label = button.textContent;
+      button.textContent = "Copied";
+      window.setTimeout(function () { button.textContent = label; }, 2000);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () {
+        if (target.select) { target.select(); }
+      });
+    } else if (target.select) {
+      target.focus();
+      target.select();
+      try { document.execCommand("copy"); done(); } catch (e) { /* select is enough */ }
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (button) {
+      event.preventDefault();
+      copyFrom(button);
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  document.addEventListener("focusin", function (event) {
+    var el = event.target;
+    if (el.hasAttribute && el.hasAttribute("data-select-on-focus") && el.select) {
+      window.setTimeout(function () { el.select(); }, 0);
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var el = document.querySelector("[data-focus]");
+    if (!el) { return; }
+    el.removeAttribute("data-focus");  // focus once, not on every later swap
+    if (!el.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(el.tagName)) {
+      el.setAttribute("tabindex", "-1");
+    }
+    el.focus();
+  });
+}());

@@ -1,0 +1,145 @@
+"""Communication pages: a client's communications (and recording one), one communication,
+and its edit form. The client page embeds the same section partial (`comms/_section.html`)."""
+
+from __future__ import annotations
+
+from copy import copy
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from amends.accounts.models import User
+from amends.clients.models import Client
+from amends.clients.queries import get_client_for
+from amends.comms import actions
+from amends.comms.forms import CommunicationForm
+from amends.comms.models import Communication
+from amends.comms.queries import (
+    awaiting_reply,
+    calls_missing_recap,
+    get_communication_for,
+    list_communications,
+)
+from amends.core.errors import StaleEdit, ValidationError
+from amends.core.forms import add_action_error, model_changes
+from amends.core.htmx import is_htmx, redirect, render_page_or_partial
+from amends.core.views import found, render_invalid
+
+RECENT = 8
+PAGE_SIZE = 30
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def section_context(
+    user: User,
+    client: Client,
+    *,
+    form: CommunicationForm | None = None,
+    now: datetime | None = None,
+    page: Any = None,
+) -> dict[str, Any]:
+    """What `comms/_section.html` needs: recent messages, what waits on us, the form."""
+    now = now or timezone.now()
+    missing = calls_missing_recap(user, now, client=client)
+    return {
+        "client": client,
+        "recent": page if page is not None else list_communications(user, client=client)[:RECENT],
+        "paged": page is not None,
+        "awaiting": awaiting_reply(user, now, client=client),
+        "missing_recaps": missing,
+        "missing_recap_ids": {m.call.pk for m in missing},
+        "comm_form": form
+        or CommunicationForm(
+            user=user, client=client, instance=Communication(client=client), prefix="comm"
+        ),
+        "now": now,
+    }
+
+
+@login_required
+def client_comms(request: HttpRequest, client_id: int) -> HttpResponse:
+    """GET: all of a client's communications, newest first. POST: record one."""
+    user = _user(request)
+    client = found(get_client_for, user, client_id)
+    page_, partial = "comms/list.html", "comms/_section.html"
+    paged = Paginator(list_communications(user, client=client), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    if request.method != "POST":
+        return render_page_or_partial(
+            request, page_, partial, section_context(user, client, page=paged)
+        )
+    form = CommunicationForm(
+        request.POST, user=user, client=client, instance=Communication(client=client), prefix="comm"
+    )
+    if form.is_valid():
+        try:
+            comm = actions.record_communication(user, client, **model_changes(form))
+        except ValidationError as exc:
+            add_action_error(form, exc)
+        else:
+            # A new message changes clocks, flags and the timeline: reload the whole page.
+            messages.success(request, f"{comm.get_channel_display()} recorded.")
+            return redirect(
+                request, reverse("clients:detail", args=[client.pk]) + "#communications"
+            )
+    # htmx posts come from the client page (recent list); plain ones get the full list.
+    context = section_context(user, client, form=form, page=None if is_htmx(request) else paged)
+    return render_invalid(request, page_, partial, context)
+
+
+@login_required
+def comm_detail(request: HttpRequest, comm_id: int) -> HttpResponse:
+    user = _user(request)
+    comm = found(get_communication_for, user, comm_id)
+    now = timezone.now()
+    missing = [
+        m for m in calls_missing_recap(user, now, client=comm.client) if m.call.pk == comm.pk
+    ]
+    waiting = [a for a in awaiting_reply(user, now, client=comm.client) if a.message.pk == comm.pk]
+    context = {
+        "comm": comm,
+        "client": comm.client,
+        "recaps": list_communications(user, client=comm.client).filter(recap_of=comm),
+        "missing_recap": missing[0] if missing else None,
+        "waiting": waiting[0] if waiting else None,
+        "is_call": comm.channel in (Communication.Channel.CALL, Communication.Channel.MEETING),
+    }
+    return render(request, "comms/detail.html", context)
+
+
+@login_required
+def comm_edit(request: HttpRequest, comm_id: int) -> HttpResponse:
+    user = _user(request)
+    comm = found(get_communication_for, user, comm_id)
+    client = comm.client
+    data = request.POST if request.method == "POST" else None
+    form = CommunicationForm(data, user=user, client=client, instance=copy(comm))
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_communication(
+                user, comm, version=form.cleaned_data["version"], **model_changes(form)
+            )
+        except StaleEdit as exc:
+            comm = found(get_communication_for, user, comm.pk)
+            form.note_conflict(exc, comm)
+        except ValidationError as exc:
+            comm = found(get_communication_for, user, comm.pk)
+            add_action_error(form, exc)
+        else:
+            messages.success(request, "Communication saved.")
+            return redirect(request, reverse("comms:detail", args=[comm.pk]))
+    context = {"comm": comm, "client": client, "form": form}
+    if form.errors:
+        return render_invalid(request, "comms/edit.html", "comms/_form.html", context)
+    return render_page_or_partial(request, "comms/edit.html", "comms/_form.html", context)
