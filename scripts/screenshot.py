@@ -36,6 +36,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=1280, help="viewport width (default 1280)")
     parser.add_argument("--height", type=int, default=900, help="viewport height (default 900)")
     parser.add_argument("--login", metavar="USER:PASSWORD", help="sign in first")
+    parser.add_argument("--viewport", action="store_true", help="only the visible window")
     args = parser.parse_args(argv)
     if args.login is not None and ":" not in args.login:
         parser.error("--login must be USER:PASSWORD")
@@ -75,7 +76,7 @@ def main(argv: list[str]) -> int:
                         print(f"login as {username!r} failed", file=sys.stderr)
                         return 1
                 response = page.goto(args.url, wait_until="networkidle")
-                page.screenshot(path=args.out, full_page=True)
+                page.screenshot(path=args.out, full_page=not args.viewport)
                 status = response.status if response is not None else "?"
                 print(f"{args.out}: {page.url} (HTTP {status}, {args.width}x{args.height})")
             finally:
