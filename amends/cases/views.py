@@ -355,7 +355,7 @@ def _edit_form(request: HttpRequest, case: Case, obj: Any, data: Any = None) -> 
     )
     assert isinstance(form, PartEditForm)  # editing=True builds one
     first = next(iter(PARTS[kind].fields))
-    form.fields[first].widget.attrs["autofocus"] = True
+    form.fields[first].widget.attrs["data-focus"] = True
     return form
 
 
@@ -376,7 +376,7 @@ def _section(
         overrides["add_form"] = _add_form(request, case, kind, now)
         if kind == "action" and request.GET.get("concern"):
             overrides["add_open"] = True
-            _autofocus_first(overrides["add_form"])
+            _focus_first(overrides["add_form"])
     return Section(
         kind=kind,
         title=title,
@@ -390,17 +390,17 @@ def _section(
 
 def _focus_first_error(form: forms.Form) -> None:
     for field_ in form.fields.values():
-        field_.widget.attrs.pop("autofocus", None)
+        field_.widget.attrs.pop("data-focus", None)
     for name in form.errors:
         if name in form.fields and not form.fields[name].widget.is_hidden:
-            form.fields[name].widget.attrs["autofocus"] = True
+            form.fields[name].widget.attrs["data-focus"] = True
             return
 
 
-def _autofocus_first(form: forms.Form) -> None:
+def _focus_first(form: forms.Form) -> None:
     first = next(iter(form.fields.values()), None)
     if first is not None:
-        first.widget.attrs["autofocus"] = True
+        first.widget.attrs["data-focus"] = True
 
 
 def _status(case: Case, now: datetime, **overrides: Any) -> StatusPanel:
@@ -579,7 +579,7 @@ def case_edit(request: HttpRequest, case: Case) -> HttpResponse:
             case=case,
             user=_user(request),
         )
-        _autofocus_first(form)
+        _focus_first(form)
         return _details(request, case, now, form)
     form = CaseDetailsForm(request.POST, case=case, user=_user(request))
     if form.is_valid():

@@ -99,6 +99,7 @@ def test_from_a_complaint_to_an_agreed_plan(page: Any, world: Any, console: Cons
     # app.js focuses the form's first field once the swap settles; wait for that, or
     # typing could land in the field that takes focus half-way through.
     expect(item.get_by_label("What the client said")).to_be_focused()
+    expect(item.locator("[data-focus]")).to_have_count(0)
     item.get_by_label("Our answer").fill("We will send a dated plan every Friday.")
     item.get_by_role("button", name="Save").click()
     _settled(concerns.locator(".notice"), "Concern saved.")
@@ -107,7 +108,8 @@ def test_from_a_complaint_to_an_agreed_plan(page: Any, world: Any, console: Cons
     action = world.case.actions.get()
     item = page.locator(f"#action-{action.pk}")
     item.get_by_role("link", name="Edit").click()
-    expect(item.locator("[autofocus]")).to_be_focused()
+    expect(item.locator(f"#id_action-{action.pk}-title")).to_be_focused()
+    expect(item.locator("[data-focus]")).to_have_count(0)
     item.get_by_label("Owner").select_option(label="Alice Owner")
     deadline = timezone.now() + timedelta(days=5)
     item.get_by_label("Deadline").fill(_local(deadline, "Europe/London", "%Y-%m-%d"))

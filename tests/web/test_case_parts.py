@@ -149,7 +149,7 @@ def test_editing_each_kind_with_htmx(as_bob, world, parts, kind):
     html = r.content.decode()
     assert html.lstrip().startswith(f'<li id="{kind}-{obj.pk}"')
     assert f'name="{kind}-{obj.pk}-version" value="{obj.version}"' in html
-    assert "autofocus" in html
+    assert "data-focus" in html
     # ...and saving swaps the section back, with the change.
     r = as_bob.post(url, edit_data(obj), **htmx())
     assert r.status_code == 200

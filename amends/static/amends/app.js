@@ -55,7 +55,9 @@
     }
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
+  // One focus mechanism for full pages and htmx swaps alike (native autofocus fires at
+  // an unpredictable moment after a swap and can steal focus from where the user typed).
+  function focusMarked() {
     var el = document.querySelector("[data-focus]");
     if (!el) { return; }
     el.removeAttribute("data-focus");  // focus once, not on every later swap
@@ -63,5 +65,11 @@
       el.setAttribute("tabindex", "-1");
     }
     el.focus();
-  });
+  }
+  document.addEventListener("htmx:afterSettle", focusMarked);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focusMarked);
+  } else {
+    focusMarked();
+  }
 }());
