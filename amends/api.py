@@ -28,6 +28,7 @@ from amends.core.api_support import (
     error_body,
     install_error_handlers,
 )
+from amends.watch.api import router as watch_router
 
 DESCRIPTION = """
 The Amends API: clients, cases and everything inside them, communications and the
@@ -137,3 +138,4 @@ api.add_router("", accounts_router)
 api.add_router("", clients_router)
 api.add_router("", cases_router)
 api.add_router("", comms_router)
+api.add_router("", watch_router)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "amends.clients",
     "amends.cases",
     "amends.comms",
+    "amends.watch",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,13 @@ WHITENOISE_AUTOREFRESH = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Email import: the firm's own domains tell outgoing mail from the client's (empty: the
+# domains of the users' own addresses), and the largest message kept.
+AMENDS_OUR_DOMAINS = [
+    d.strip().lower() for d in os.environ.get("AMENDS_OUR_DOMAINS", "").split(",") if d.strip()
+]
+AMENDS_MAX_MESSAGE_BYTES = int(os.environ.get("AMENDS_MAX_MESSAGE_BYTES", 25 * 1024 * 1024))
 
 SECURE = _env_bool("AMENDS_SECURE", False)
 SESSION_COOKIE_SECURE = SECURE

@@ -11,5 +11,6 @@ urlpatterns = [
     path("clients/", include("amends.clients.urls")),
     path("cases/", include("amends.cases.urls")),
     path("comms/", include("amends.comms.urls")),
+    path("jobs/", include("amends.watch.urls")),
     path("", core_views.home, name="home"),
 ]

@@ -55,7 +55,12 @@ class Communication(Versioned):
         help_text="The call or meeting this message is the written recap of (R22).",
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when recorded by the system (an import from the command line).",
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -74,3 +79,98 @@ class Communication(Versioned):
     def is_reply_to_client(self) -> bool:
         """A real reply: something we said to the client, not an internal note."""
         return self.direction == self.Direction.OUT and self.channel != self.Channel.NOTE
+
+
+class RawMessage(models.Model):
+    """An imported message exactly as received, byte for byte (R23). Written once."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} ({self.size:,} bytes)"
+
+
+class EmailMessage(models.Model):
+    """What Amends understood of one imported email. Matched to a client, it has a
+    `Communication` on the timeline; unmatched (no client), it waits in triage."""
+
+    raw = models.OneToOneField(RawMessage, on_delete=models.PROTECT, related_name="email")
+    client = models.ForeignKey(
+        "clients.Client",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="emails",
+    )
+    communication = models.OneToOneField(
+        Communication,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="email",
+    )
+    message_id = models.CharField(max_length=500, blank=True, db_index=True)
+    in_reply_to = models.CharField(max_length=500, blank=True)
+    references = models.JSONField(default=list, blank=True)
+    thread_root = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="thread_messages",
+        help_text="The first known message of the thread (itself for a thread's first).",
+    )
+    from_name = models.CharField(max_length=300, blank=True)
+    from_address = models.CharField(max_length=320, blank=True, db_index=True)
+    to_addresses = models.JSONField(default=list, blank=True)
+    cc_addresses = models.JSONField(default=list, blank=True)
+    subject = models.CharField(max_length=1000, blank=True)
+    normalised_subject = models.CharField(max_length=300, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="The Date header, if valid.")
+    occurred_at = models.DateTimeField(db_index=True)
+    direction = models.CharField(max_length=10, choices=Communication.Direction.choices)
+    text_body = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    source = models.CharField(max_length=1000, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_id"],
+                condition=~models.Q(message_id=""),
+                name="one_email_per_message_id",
+            )
+        ]
+        indexes = [models.Index(fields=["client", "normalised_subject", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_address or 'unknown sender'}: {self.subject or '(no subject)'}"
+
+    @property
+    def is_thread_root(self) -> bool:
+        return self.thread_root_id in (None, self.pk)
+
+
+class MessageReference(models.Model):
+    """One Message-ID an email points at (In-Reply-To or References), so a reply that
+    arrives before its original can be threaded when the original comes."""
+
+    message = models.ForeignKey(EmailMessage, on_delete=models.CASCADE, related_name="refs")
+    ref = models.CharField(max_length=500, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "ref"], name="one_reference_per_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} → {self.ref}"

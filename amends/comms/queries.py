@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from amends.accounts.models import User
 from amends.accounts.queries import scope_to_user
 from amends.clients.models import Client
-from amends.comms.models import Communication
+from amends.comms.models import Communication, EmailMessage
 from amends.core.errors import NotFound
 from amends.core.timeclock import add_business_time, business_time_between
 
@@ -108,3 +108,34 @@ def recap_was_late(recap: Communication) -> bool:
         return False
     hours = call.client.working_hours
     return recap.occurred_at > add_business_time(call.occurred_at, hours.day_length, hours)
+
+
+def list_emails(user: User, *, client: Client | None = None) -> QuerySet[EmailMessage]:
+    """Imported emails matched to clients the user may see (unmatched ones are in triage)."""
+    qs = scope_to_user(
+        EmailMessage.objects.filter(client__isnull=False).select_related("client"), user
+    )
+    return qs.filter(client=client) if client is not None else qs
+
+
+def get_email_for(user: User, email_id: object) -> EmailMessage:
+    """One imported email the user may see; unmatched ones only for admins."""
+    qs = list_emails(user) | list_unmatched(user)
+    try:
+        return qs.get(pk=int(str(email_id)))
+    except (EmailMessage.DoesNotExist, ValueError, TypeError):
+        raise NotFound("email") from None
+
+
+def list_unmatched(user: User) -> QuerySet[EmailMessage]:
+    """Imported emails no client matched, waiting in triage. Admins only, for now."""
+    if not (user.is_authenticated and user.is_active and user.is_admin):
+        return EmailMessage.objects.none()
+    return EmailMessage.objects.filter(client__isnull=True).order_by("-occurred_at", "-id")
+
+
+def list_thread(user: User, message: EmailMessage) -> QuerySet[EmailMessage]:
+    """The messages of `message`'s thread the user may see, oldest first."""
+    root = message.thread_root_id or message.pk
+    qs = list_unmatched(user) if message.client_id is None else list_emails(user)
+    return qs.filter(thread_root_id=root).order_by("occurred_at", "id")

@@ -102,6 +102,9 @@ ROUTES: list[Route] = [
     ),
     Route("GET", "/communications/{comm_id}"),
     Route("PATCH", "/communications/{comm_id}", lambda w, a: {"version": 1, "subject": "s"}),
+    Route("GET", "/jobs"),
+    Route("GET", "/jobs/{job_id}"),
+    Route("POST", "/jobs/{job_id}/retry"),
 ]
 for _kind in PARTS:
     field, value = PART_EDITS[_kind]
@@ -121,6 +124,16 @@ for _kind in PARTS:
     ]
 
 
+def _failed_acme_job(world: Any) -> Any:
+    """A job on Acme that has failed for good (so it can be retried)."""
+    from amends.watch.actions import enqueue_job
+    from amends.watch.models import Job
+
+    job = enqueue_job(world.alice, kind="noop", client=world.acme, max_attempts=1)
+    Job.objects.filter(pk=job.pk).update(status="failed", attempts=1, last_error="Boom")
+    return job
+
+
 def fill(route: Route, world: Any, acme: Any) -> str:
     """The route's path with Acme's ids in it."""
     kind = route.path.split("/")[1].removesuffix("s")
@@ -137,6 +150,7 @@ def fill(route: Route, world: Any, acme: Any) -> str:
         "user_id": world.ada.pk if removing else world.carol.pk,
         "commitment_id": acme.parts["commitment"].pk,
         "part_id": acme.parts[kind].pk if kind in acme.parts else 0,
+        "job_id": _failed_acme_job(world).pk if "{job_id}" in route.path else 0,
     }
     return route.path.format(**ids)
 

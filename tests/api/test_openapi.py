@@ -45,6 +45,9 @@ EXPECTED_PATHS = (
         "/commitments/{commitment_id}/missed",
         "/communications",
         "/communications/{comm_id}",
+        "/jobs",
+        "/jobs/{job_id}",
+        "/jobs/{job_id}/retry",
     }
     | {f"/cases/{{case_id}}/{kind}s" for kind in PARTS}
     | {f"/{kind}s/{{part_id}}" for kind in PARTS}

@@ -118,7 +118,7 @@ def test_serve_refuses_an_unmigrated_database(tmp_path):
 def test_serve_help_mentions_the_worker_option(tmp_path):
     result = _run(tmp_path, "serve", "--help")
     assert result.returncode == 0
-    assert "--no-worker" in result.stdout and "later" in result.stdout
+    assert "--no-worker" in result.stdout and "amends worker" in " ".join(result.stdout.split())
     assert "--threads" in result.stdout and "AMENDS_PORT" in result.stdout
 
 

@@ -1,9 +1,10 @@
-"""`amends serve`: the web application, served by waitress."""
+"""`amends serve`: the web application, served by waitress, with an embedded worker."""
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 from types import FrameType
 from typing import Any
 
@@ -31,10 +32,42 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+class _EmbeddedWorker:
+    """The worker loop in a daemon thread of the server process."""
+
+    JOIN_SECONDS = 5.0
+
+    def __init__(self) -> None:
+        from amends.watch.worker import default_worker_id
+
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="amends-worker", daemon=True)
+        self.worker_id = default_worker_id().rsplit(":", 1)[0] + ":embedded"
+
+    def _run(self) -> None:
+        from amends.watch.worker import run_worker
+
+        run_worker(self.worker_id, stop_event=self.stop_event)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> bool:
+        """Ask the loop to stop after its current job; wait a little. True if it stopped.
+
+        A job still running when the process exits is left `running` and is reclaimed
+        as stale by the next worker.
+        """
+        self.stop_event.set()
+        self.thread.join(self.JOIN_SECONDS)
+        return not self.thread.is_alive()
+
+
 class Command(BaseCommand):
     help = (
-        "Serve Amends over HTTP with waitress (static files included). Put a TLS-"
-        "terminating reverse proxy in front of it for anything but local use."
+        "Serve Amends over HTTP with waitress (static files included), and run one "
+        "background worker (imports, mailbox polling, reminders) in the same process. "
+        "Put a TLS-terminating reverse proxy in front of it for anything but local use."
     )
     requires_migrations_checks = False  # we refuse outright instead of warning
 
@@ -60,9 +93,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker",
             action="store_true",
-            help="Do not run the embedded background worker. Accepted now for forward "
-            "compatibility: the worker (reminders, imports, email) arrives in a later "
-            "release, so today this changes nothing.",
+            help="Do not run the embedded background worker; run `amends worker` "
+            "separately instead (e.g. several of them against PostgreSQL).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -103,11 +135,21 @@ class Command(BaseCommand):
                 "Listening beyond this machine: requests are accepted only for the host "
                 f"names in AMENDS_ALLOWED_HOSTS (now: {', '.join(settings.ALLOWED_HOSTS)})."
             )
+        worker = None if options["no_worker"] else _EmbeddedWorker()
+        if worker is None:
+            self.stdout.write("No embedded worker: jobs wait for `amends worker`.")
+        else:
+            worker.start()
+            self.stdout.write("Background worker running in this process.")
         self.stdout.flush()
         try:
             server.run()
         finally:
             server.close()
+            if worker is not None and not worker.stop():
+                self.stdout.write(
+                    "The background worker was still busy; its job will run again later."
+                )
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             connections.close_all()

@@ -1,0 +1,491 @@
+"""Reading email from files: parse bytes into a `ParsedMessage`, and walk the sources
+(.eml, a folder of them, mbox, Maildir). Plain Python over the standard library's
+`email` and `mailbox`; no database here (the writes are in `comms.actions`).
+
+Nothing in this module raises on hostile bytes: `parse_message` returns either a
+best-effort `ParsedMessage` (with `problems` noted) or a `Rejected` with a reason.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import hashlib
+import mailbox
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser, BytesParser
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+MAX_TEXT_CHARS = 1_000_000
+MAX_PARTS = 1000
+MAX_ID_CHARS = 500
+_CORE_HEADERS = ("from", "to", "cc", "date", "subject", "message-id", "received", "sender")
+_HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:")
+_ANGLE_ID = re.compile(r"<([^<>\s]+)>")
+_REPLY_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fw|fwd|aw|sv|wg|vs|antw|ref|tr|rv)(?:\s*\[\d+\]|\s*\(\d+\))?\s*[:：]\s*)+",
+    re.IGNORECASE,
+)
+_MBOXRD_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+_C1_AS_CP1252 = {
+    code: bytes([code]).decode("cp1252", "ignore") or chr(code) for code in range(0x80, 0xA0)
+}
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A file or mbox entry that is not a message we can keep, and why."""
+
+    reason: str
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass
+class ParsedMessage:
+    """What Amends understands of one email; `raw` is the exact original bytes."""
+
+    raw: bytes
+    sha256: str
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: list[str] = field(default_factory=list)
+    from_name: str = ""
+    from_address: str = ""
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    subject: str = ""
+    date: datetime | None = None
+    text: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.raw)
+
+    @property
+    def normalised_subject(self) -> str:
+        return normalise_subject(self.subject)
+
+    @property
+    def is_reply_by_subject(self) -> bool:
+        return is_reply_subject(self.subject)
+
+
+def is_reply_subject(subject: str) -> bool:
+    """The subject says reply or forward ("Re:", "AW:", "Fwd:"…)."""
+    return bool(_REPLY_PREFIX.match(subject or ""))
+
+
+def normalise_subject(subject: str) -> str:
+    """The subject without reply/forward prefixes, spacing collapsed, case-folded."""
+    stripped = _REPLY_PREFIX.sub("", subject or "")
+    return " ".join(stripped.split()).casefold()[:300]
+
+
+def clean_text(value: str) -> str:
+    """Text safe for any database: no NULs, no lone surrogates (raw 8-bit header bytes
+    arrive surrogate-escaped; they are decoded as UTF-8, else Windows-1252)."""
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        try:
+            raw = value.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            raw = value.encode("utf-8", "replace")
+        try:
+            value = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            value = raw.decode("cp1252", "replace")
+    if any("\x80" <= ch <= "\x9f" for ch in value):
+        # C1 controls are never meant: they are Windows-1252 text labelled ISO-8859-1,
+        # as Outlook writes it ("didn’t", "–").
+        value = value.translate(_C1_AS_CP1252)
+    return value.replace("\x00", "")
+
+
+def _raw_header(msg: Message, name: str) -> str:
+    """A header's value as written (no RFC 2047 decoding), or ''."""
+    for key, value in msg.raw_items() if isinstance(msg, EmailMessage) else msg.items():
+        if key.lower() == name.lower():
+            return clean_text(str(value))
+    return ""
+
+
+def _header(msg: Message, name: str, problems: list[str]) -> str:
+    """A header's decoded value; on a malformed header, the raw value and a noted problem."""
+    try:
+        value = msg.get(name)
+        return "" if value is None else clean_text(str(value))
+    except Exception:  # the header parser can fail in many ways on hostile input
+        problems.append(f"The {name} header is malformed; kept as written.")
+        return _raw_header(msg, name)
+
+
+def _ids(value: str) -> list[str]:
+    found = _ANGLE_ID.findall(value)
+    if not found and value.strip() and " " not in value.strip():
+        found = [value.strip()]
+    return [_bounded_id(i) for i in found]
+
+
+def _bounded_id(value: str) -> str:
+    value = value.strip()
+    if len(value) > MAX_ID_CHARS or not value.isascii():
+        return "sha256:" + hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()
+    return value
+
+
+def _addresses(value: str, problems: list[str], name: str) -> list[tuple[str, str]]:
+    if not value:
+        return []
+    try:
+        pairs = email.utils.getaddresses([value])
+    except Exception:
+        pairs = []
+    good = [
+        (clean_text(n)[:300], a.strip().lower()[:320])
+        for n, a in pairs
+        if "@" in a and " " not in a.strip()
+    ]
+    if not good:
+        problems.append(f"The {name} header has no valid address: {value[:120]!r}.")
+    return good
+
+
+def _date(value: str, problems: list[str]) -> datetime | None:
+    if not value:
+        problems.append("No Date header; the import time is used.")
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except Exception:
+        parsed = None
+    if parsed is None:
+        problems.append(f"The Date header is not a date ({value[:60]!r}); the import time is used.")
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    if not (datetime(1971, 1, 1, tzinfo=UTC) <= parsed <= datetime.now(UTC) + timedelta(days=1)):
+        problems.append(f"The Date header is implausible ({value[:60]!r}); import time used.")
+        return None
+    return parsed
+
+
+def decode_bytes(payload: bytes, declared: str | None, problems: list[str], where: str) -> str:
+    """Decode with the declared charset; if it is unknown or wrong, UTF-8, then
+    Windows-1252 (a superset of Latin-1 for text), noting the problem."""
+    if declared:
+        try:
+            return payload.decode(declared)
+        except LookupError:
+            problems.append(f"{where}: unknown charset {declared[:40]!r}.")
+        except Exception:
+            problems.append(f"{where}: not valid {declared[:40]}.")
+    try:
+        text = payload.decode("utf-8")
+        if declared:
+            problems[-1] += " Decoded as UTF-8."
+        return text
+    except UnicodeDecodeError:
+        pass
+    if not declared:
+        problems.append(f"{where}: no charset declared and not UTF-8.")
+    problems[-1] += " Decoded as Windows-1252."
+    return payload.decode("cp1252", "replace")
+
+
+class _TextFromHtml(HTMLParser):
+    """Plain text from an HTML body: tags dropped, scripts and styles ignored."""
+
+    _SKIP = {"script", "style", "head", "title"}
+    _BREAK = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "blockquote"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in self._SKIP:
+            self.skipping += 1
+        elif tag in self._BREAK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self.skipping:
+            self.skipping -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def text_from_html(html: str) -> str:
+    """Readable plain text of an HTML document (never rendered, never trusted)."""
+    parser = _TextFromHtml()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:
+        return ""
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line).strip()
+
+
+def _payload(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if isinstance(data, bytes):
+        return data
+    raw = part.get_payload()
+    return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+
+
+def _filename(part: Message) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    return clean_text(name or "")[:255]
+
+
+def _walk_body(msg: Message, parsed: ParsedMessage) -> None:
+    """Find the text body and list attachments, without descending into attached emails."""
+    plain: list[str] = []
+    html: list[str] = []
+    stack: list[Message] = [msg]
+    seen = 0
+    while stack:
+        part = stack.pop()
+        seen += 1
+        if seen > MAX_PARTS:
+            parsed.problems.append(f"More than {MAX_PARTS} MIME parts; the rest were not read.")
+            break
+        try:
+            ctype = part.get_content_type()
+        except Exception:
+            ctype = "application/octet-stream"
+        try:
+            disposition = (part.get_content_disposition() or "").lower()
+        except Exception:
+            disposition = ""
+        filename = _filename(part)
+        if part.is_multipart() and ctype != "message/rfc822":
+            children = part.get_payload()
+            if isinstance(children, list):
+                stack.extend(c for c in reversed(children) if isinstance(c, Message))
+            continue
+        if ctype == "message/rfc822" or disposition == "attachment" or filename:
+            size = len(_payload(part)) if ctype != "message/rfc822" else len(part.as_bytes())
+            parsed.attachments.append(
+                Attachment(filename or "attached-message.eml", ctype[:100], size)
+            )
+            continue
+        if ctype not in ("text/plain", "text/html"):
+            size = len(_payload(part))
+            parsed.attachments.append(Attachment(filename, ctype[:100], size))
+            continue
+        try:
+            charset = part.get_content_charset()
+        except Exception:
+            charset = None
+        text = decode_bytes(_payload(part), charset, parsed.problems, ctype)
+        (plain if ctype == "text/plain" else html).append(text)
+    if plain:
+        body = "\n\n".join(plain)
+    elif html:
+        body = text_from_html("\n".join(html))
+    else:
+        body = ""
+    body = clean_text(body).replace("\r\n", "\n").replace("\r", "\n")
+    if len(body) > MAX_TEXT_CHARS:
+        parsed.problems.append("The text is very long; only the start is shown (raw kept).")
+        body = body[:MAX_TEXT_CHARS]
+    parsed.text = body
+
+
+def _looks_like_headers(data: bytes) -> bool:
+    first = data.lstrip(b"\r\n")[:1000].split(b"\n", 1)[0]
+    return bool(_HEADER_LINE.match(first))
+
+
+def parse_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedMessage | Rejected:
+    """Parse one email's bytes. Never raises: best effort, or a `Rejected` with a reason."""
+    if len(data) > max_bytes:
+        return Rejected(f"larger than {max_bytes / 1024 / 1024:g} MB ({len(data):,} bytes)")
+    if not data.strip():
+        return Rejected("empty")
+    if not _looks_like_headers(data):
+        return Rejected("not an email: no headers")
+    parsed = ParsedMessage(raw=data, sha256=hashlib.sha256(data).hexdigest())
+    msg: Message
+    try:
+        msg = BytesParser(policy=email.policy.default).parsebytes(data)
+    except Exception:  # e.g. RecursionError on absurd nesting
+        parsed.problems.append("The body could not be parsed; headers only.")
+        try:
+            msg = BytesHeaderParser(policy=email.policy.default).parsebytes(data)
+        except Exception:
+            return Rejected("not an email: the headers cannot be parsed")
+    try:
+        names = {k.lower() for k in msg}
+    except Exception:
+        names = set()
+    if not names & set(_CORE_HEADERS):
+        return Rejected("not an email: no From, To, Date, Subject or Message-ID header")
+    problems = parsed.problems
+    ids = _ids(_header(msg, "Message-ID", problems))
+    parsed.message_id = ids[0] if ids else ""
+    reply_ids = _ids(_header(msg, "In-Reply-To", problems))
+    parsed.in_reply_to = reply_ids[0] if reply_ids else ""
+    parsed.references = _ids(_header(msg, "References", problems))[-100:]
+    senders = _addresses(_header(msg, "From", problems), problems, "From")
+    if senders:
+        parsed.from_name, parsed.from_address = senders[0]
+    parsed.to = [a for _, a in _addresses(_header(msg, "To", []), [], "To")][:500]
+    parsed.cc = [a for _, a in _addresses(_header(msg, "Cc", []), [], "Cc")][:500]
+    parsed.subject = " ".join(_header(msg, "Subject", problems).split())[:1000]
+    parsed.date = _date(_header(msg, "Date", problems), problems)
+    try:
+        _walk_body(msg, parsed)
+    except Exception as exc:  # best effort: keep the headers, note the failure
+        problems.append(f"The body could not be read ({type(exc).__name__}).")
+    for attachment in parsed.attachments:
+        attachment.filename = clean_text(attachment.filename)
+        attachment.content_type = clean_text(attachment.content_type)
+    parsed.problems = [clean_text(p)[:300] for p in problems][:50]
+    return parsed
+
+
+# --- Sources -----------------------------------------------------------------------------
+
+
+class SourceError(Exception):
+    """The path to import cannot be read at all (missing, unreadable, wrong kind)."""
+
+
+@dataclass(frozen=True)
+class SourceItem:
+    """One message's bytes from a source, or why it could not be read; `label` says where."""
+
+    label: str
+    data: bytes | None = None
+    rejected: str = ""
+
+
+@dataclass
+class Source:
+    kind: str  # "eml", "folder", "mbox", "maildir"
+    path: Path
+    total: int | None
+    items: Iterator[SourceItem]
+
+
+def _read_bounded(path: Path, max_bytes: int) -> SourceItem:
+    label = clean_text(os.fsdecode(path))
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        return SourceItem(label, rejected=f"cannot be read: {exc.strerror or exc}")
+    if len(data) > max_bytes:
+        return SourceItem(label, rejected=f"larger than {max_bytes / 1024 / 1024:g} MB")
+    return SourceItem(label, data=data)
+
+
+def _files_under(root: Path, accept: Any) -> Iterator[Path]:
+    """Regular files under root, sorted, never following symlinks (no path tricks)."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if not name.startswith(".") and not path.is_symlink() and accept(path):
+                yield path
+
+
+def _is_eml(path: Path) -> bool:
+    return path.suffix.lower() == ".eml"
+
+
+def _maildir_files(root: Path) -> Iterator[Path]:
+    for sub in ("cur", "new"):
+        folder = root / sub
+        if folder.is_dir() and not folder.is_symlink():
+            for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+                if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False):
+                    yield Path(entry.path)
+
+
+def unescape_mbox(data: bytes) -> bytes:
+    """Undo mbox "From " quoting (mboxrd: one '>' removed from '>From ', '>>From '…),
+    so the stored bytes are the message as it was sent."""
+    return _MBOXRD_FROM.sub(rb"\1", data)
+
+
+def _mbox_items(path: Path, max_bytes: int) -> tuple[int, Iterator[SourceItem]]:
+    box = mailbox.mbox(path, create=False)
+    keys = list(box.iterkeys())  # scans for "From " lines; holds offsets, not messages
+
+    def items() -> Iterator[SourceItem]:
+        try:
+            for number, key in enumerate(keys, start=1):
+                label = f"{clean_text(os.fsdecode(path))}#{number}"
+                try:
+                    with box.get_file(key) as fh:  # skips the "From " separator line
+                        data = fh.read(max_bytes + 1)
+                except Exception as exc:
+                    yield SourceItem(label, rejected=f"cannot be read: {exc}")
+                    continue
+                if len(data) > max_bytes:
+                    yield SourceItem(label, rejected=f"larger than {max_bytes / 1024 / 1024:g} MB")
+                    continue
+                yield SourceItem(label, data=unescape_mbox(data))
+        finally:
+            box.close()
+
+    return len(keys), items()
+
+
+def open_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
+    """Recognise what `path` is (Maildir, folder of .eml, mbox, single .eml) and return its
+    messages as a stream. Raises `SourceError` if the path cannot be read at all."""
+    root = Path(path)
+    if not root.exists():
+        raise SourceError(f"{os.fsdecode(root)}: no such file or folder.")
+    if not os.access(root, os.R_OK):
+        raise SourceError(f"{os.fsdecode(root)}: not readable.")
+    if root.is_dir():
+        if (root / "cur").is_dir() and (root / "new").is_dir():
+            files = list(_maildir_files(root))
+            return Source("maildir", root, len(files), (_read_bounded(f, max_bytes) for f in files))
+        files = list(_files_under(root, _is_eml))
+        return Source("folder", root, len(files), (_read_bounded(f, max_bytes) for f in files))
+    if not root.is_file():
+        raise SourceError(f"{os.fsdecode(root)}: not a regular file or folder.")
+    try:
+        with root.open("rb") as fh:
+            head = fh.read(5)
+    except OSError as exc:
+        raise SourceError(f"{os.fsdecode(root)}: {exc.strerror or exc}.") from None
+    if head == b"From ":
+        try:
+            total, items = _mbox_items(root, max_bytes)
+        except Exception as exc:
+            raise SourceError(f"{os.fsdecode(root)}: not a readable mbox ({exc}).") from None
+        return Source("mbox", root, total, items)
+    return Source("eml", root, 1, iter([_read_bounded(root, max_bytes)]))

@@ -1,0 +1,204 @@
+"""Parsing real-world-shaped email: best effort or a specific rejection, never a crash."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from amends.comms.importing import (
+    ParsedMessage,
+    Rejected,
+    normalise_subject,
+    parse_message,
+    unescape_mbox,
+)
+from tests.comms_import import messages as m
+
+
+def parsed(data: bytes) -> ParsedMessage:
+    result = parse_message(data)
+    assert isinstance(result, ParsedMessage), result
+    return result
+
+
+def test_outlook_quoted_printable_is_decoded_as_windows_1252():
+    p = parsed(m.OUTLOOK_QP)
+    assert p.message_id == "AM0PR01MB1234ABCD5678@AM0PR01MB1234.eurprd01.prod.outlook.com"
+    assert p.subject == "Launch date – we need answers"
+    assert "It didn’t, and nobody told us why." in p.text
+    assert "<p>" not in p.text and "alert" not in p.text
+    assert p.from_name == "Dana Client" and p.from_address == "dana@acme.example"
+    assert p.to == ["alice@firm.example"] and p.cc == ["buying@acme.example"]
+    assert p.date is not None and p.date.isoformat() == "2026-07-06T08:14:02+00:00"
+    assert p.problems == []
+
+
+def test_gmail_reply_keeps_its_references():
+    p = parsed(m.GMAIL_REPLY)
+    assert p.in_reply_to == "AM0PR01MB1234ABCD5678@AM0PR01MB1234.eurprd01.prod.outlook.com"
+    assert p.references == [p.in_reply_to]
+    assert p.text.startswith("Dana, you are right — we should have told you.")
+
+
+def test_apple_mail_in_mac_roman():
+    p = parsed(m.APPLE_MAC_ROMAN)
+    assert p.from_name == "José García"
+    assert "The café proofs look fine – but the crème brûlée photo is wrong." in p.text
+
+
+def test_a_wrong_declared_charset_falls_back_and_says_so():
+    p = parsed(m.WRONG_CHARSET)
+    assert "£1,200 for the résumé work" in p.text
+    assert any("not valid utf-8" in problem for problem in p.problems)
+
+
+def test_an_unknown_charset_is_noted():
+    p = parsed(m.UNKNOWN_CHARSET)
+    assert p.text.strip() == "Plain words."
+    assert any("unknown charset" in problem for problem in p.problems)
+
+
+def test_missing_or_invalid_date_is_none_with_a_problem():
+    assert parsed(m.NO_DATE).date is None
+    assert "No Date header" in parsed(m.NO_DATE).problems[0]
+    assert parsed(m.BAD_DATE).date is None
+    assert "not a date" in parsed(m.BAD_DATE).problems[0]
+
+
+def test_a_date_far_in_the_future_is_not_believed():
+    p = parsed(m.simple(1, date="Mon, 1 Jan 2120 09:00:00 +0000"))
+    assert p.date is None and "implausible" in p.problems[0]
+
+
+def test_malformed_from_is_kept_without_an_address():
+    p = parsed(m.MALFORMED_FROM)
+    assert p.from_address == ""
+    assert any("From header has no valid address" in problem for problem in p.problems)
+
+
+def test_huge_line_is_parsed_and_the_text_bounded():
+    p = parsed(m.HUGE_LINE)
+    assert p.text.startswith("word word")
+    assert len(p.text) <= 1_000_000
+
+
+def test_nested_multipart_lists_attachments_without_reading_attached_mail():
+    p = parsed(m.NESTED_WITH_ATTACHMENTS)
+    assert p.text.strip() == "See the signed contract attached."
+    kinds = {(a.filename, a.content_type) for a in p.attachments}
+    assert ("contract.pdf", "application/pdf") in kinds
+    assert ("attached-message.eml", "message/rfc822") in kinds
+    assert ("", "image/png") in kinds
+    pdf = next(a for a in p.attachments if a.filename == "contract.pdf")
+    assert pdf.size == 48
+
+
+def test_nul_bytes_and_raw_8bit_never_reach_text_fields():
+    p = parsed(m.NUL_BYTES)
+    assert "\x00" not in p.subject and "\x00" not in p.text
+    assert p.raw == m.NUL_BYTES
+
+
+def test_html_only_message_becomes_plain_text():
+    p = parsed(
+        m.simple(
+            2,
+            extra=b"Content-Type: text/html; charset=utf-8\n",
+            body=b"<html><body><h1>Hi</h1><p>Line&nbsp;one<br>two</p>"
+            b"<script>steal()</script><img src=http://tracker.example/x.gif></body></html>",
+        )
+    )
+    assert p.text == "Hi\nLine one\ntwo"
+
+
+def test_deep_nesting_does_not_crash():
+    depth = 5000
+    head = b"From: a@b.example\nSubject: deep\nMessage-ID: <deep@b.example>\n"
+    body = b"".join(
+        f'Content-Type: multipart/mixed; boundary="b{i}"\n\n--b{i}\n'.encode() for i in range(depth)
+    )
+    result = parse_message(head + body + b"Content-Type: text/plain\n\nbottom\n")
+    assert isinstance(result, ParsedMessage | Rejected)
+
+
+def test_rejections_say_why():
+    assert parse_message(b"") == Rejected("empty")
+    assert parse_message(b"\x89PNG\r\n\x1a\n\x00\x00") == Rejected("not an email: no headers")
+    assert "no From, To" in parse_message(b"X-Thing: 1\n\nbody").reason  # type: ignore[union-attr]
+    big = parse_message(m.simple(3), max_bytes=10)
+    assert isinstance(big, Rejected) and big.reason.startswith("larger than")
+
+
+def test_subjects_are_normalised_for_threading():
+    assert normalise_subject("Re: RE: Fwd: AW: SV:  Launch   date") == "launch date"
+    assert normalise_subject("Re[2]: Launch date") == "launch date"
+    assert normalise_subject("Launch date") == "launch date"
+
+
+def test_mbox_from_quoting_is_undone():
+    assert unescape_mbox(b"a\n>From here\n>>From there\nFrom x\n") == (
+        b"a\nFrom here\n>From there\nFrom x\n"
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=4000))
+def test_parsing_arbitrary_bytes_never_raises(data):
+    result = parse_message(data)
+    assert isinstance(result, ParsedMessage | Rejected)
+    if isinstance(result, ParsedMessage):
+        assert result.raw == data
+        for text in (result.subject, result.text, result.from_name, *result.problems):
+            assert "\x00" not in text
+            text.encode("utf-8")  # no lone surrogates
+
+
+header_names = st.sampled_from(
+    [
+        "From",
+        "To",
+        "Cc",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "In-Reply-To",
+        "References",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "Content-Disposition",
+        "MIME-Version",
+    ]
+)
+header_values = st.one_of(
+    st.binary(max_size=200).map(lambda b: b.replace(b"\n", b" ").replace(b"\r", b" ")),
+    st.sampled_from(
+        [
+            b"multipart/mixed; boundary=x",
+            b'text/plain; charset="utf-16"',
+            b"text/plain; charset=rot13",
+            b"base64",
+            b"quoted-printable",
+            b"=?utf-8?B?////?=",
+            b"=?x-unknown?Q?=FF?=",
+            b"<a@b> <c@d",
+            b"attachment; filename*=utf-8''%FF%FE",
+            b"Mon, 99 Foo 2026 99:99:99 +9999",
+        ]
+    ),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(header_names, header_values), min_size=1, max_size=12),
+    st.binary(max_size=2000),
+)
+def test_parsing_email_shaped_garbage_never_raises(headers, body):
+    data = b"".join(name.encode() + b": " + value + b"\n" for name, value in headers)
+    data += b"\n" + body
+    result = parse_message(data)
+    assert isinstance(result, ParsedMessage | Rejected)
+    if isinstance(result, ParsedMessage):
+        for text in (result.subject, result.text, result.from_name, *result.problems):
+            assert "\x00" not in text
+            text.encode("utf-8")
