@@ -28,6 +28,7 @@ from amends.core.api_support import (
     error_body,
     install_error_handlers,
 )
+from amends.search.api import router as search_router
 from amends.watch.api import router as watch_router
 
 DESCRIPTION = """
@@ -139,3 +140,4 @@ api.add_router("", clients_router)
 api.add_router("", cases_router)
 api.add_router("", comms_router)
 api.add_router("", watch_router)
+api.add_router("", search_router)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "amends.cases",
     "amends.comms",
     "amends.watch",
+    "amends.search",
 ]
 
 MIDDLEWARE = [

@@ -12,5 +12,6 @@ urlpatterns = [
     path("cases/", include("amends.cases.urls")),
     path("comms/", include("amends.comms.urls")),
     path("jobs/", include("amends.watch.urls")),
+    path("search/", include("amends.search.urls")),
     path("", core_views.home, name="home"),
 ]

@@ -17,6 +17,7 @@ from amends.clients.actions import record_timeline
 from amends.clients.models import Client, Contact, Engagement
 from amends.core.errors import PreconditionsUnmet, ValidationError
 from amends.core.models import update_versioned
+from amends.search.actions import index_object
 
 CASE_FIELDS = {"title", "summary", "severity", "point_of_contact", "engagement", "opened_at"}
 _FUTURE_SLACK = timedelta(minutes=5)
@@ -99,6 +100,7 @@ def open_case(actor: User, client: Client, **fields: Any) -> Case:
     reply = lifecycle.first_reply(case)
     if reply is not None:
         update_versioned(case, None, first_response_at=reply.occurred_at)
+    index_object(case)
     return case
 
 
@@ -123,6 +125,7 @@ def update_case(actor: User, case: Case, *, version: int | None, **fields: Any) 
             summary=f"Point of contact handed from {old_poc} to {case.point_of_contact}",
             subject=case,
         )
+    index_object(case)
     return case
 
 
@@ -235,6 +238,7 @@ def add_to_case(actor: User, case: Case, kind: str, /, **fields: Any) -> CaseChi
         summary=part.describe(obj),
         subject=obj,
     )
+    index_object(obj)
     return obj
 
 
@@ -288,6 +292,7 @@ def update_in_case(actor: User, obj: CaseChild, *, version: int | None, **fields
             summary=f"{part.describe(obj)} reached",
             subject=obj,
         )
+    index_object(obj)
     return obj
 
 

@@ -29,6 +29,8 @@ from amends.comms.importing import (
 from amends.comms.models import Communication, EmailMessage, MessageReference, RawMessage
 from amends.core.errors import ValidationError
 from amends.core.models import update_versioned
+from amends.search.actions import index_object
+from amends.watch.models import Job
 
 FIELDS = {
     "case",
@@ -109,6 +111,7 @@ def record_communication(actor: User | None, client: Client, **fields: Any) -> C
         subject=comm,
     )
     _stop_first_response_clocks(comm)
+    index_object(comm)
     return comm
 
 
@@ -122,6 +125,7 @@ def update_communication(
     update_versioned(comm, version, **fields)
     _validate_links(comm.client, comm)
     _stop_first_response_clocks(comm)
+    index_object(comm)
     return comm
 
 
@@ -470,3 +474,34 @@ def assign_message(actor: User | None, message: EmailMessage, client: Client) ->
         child.thread_root_id = child.pk
         _thread(child, False)
     return comm
+
+
+def start_import(actor: User, *, uploaded_file: Any, client: Client | None = None) -> Job:
+    """Store an uploaded .eml, .mbox or .zip (of .eml files or a Maildir) and queue a
+    `comms.import` job for it. The caller fetched `client` through `get_client_for`.
+
+    Someone who is not an admin must name one of their clients (ValidationError), as the
+    importer only lets admins import mail for every client."""
+    from amends.accounts.queries import is_on_team
+    from amends.comms.uploads import store_upload, upload_folder
+    from amends.core.errors import NotFound
+    from amends.watch.actions import enqueue_job
+
+    if client is None and not actor.is_admin:
+        raise ValidationError({"client": "Choose one of your clients to import into."})
+    if client is not None and not actor.is_admin and not is_on_team(actor, client.pk):
+        raise NotFound("client")
+    relative = store_upload(uploaded_file)
+    payload = {
+        "path": relative,
+        "client": client.pk if client is not None else None,
+        "actor": actor.pk,
+        "name": os.path.basename(str(uploaded_file.name or ""))[:200],
+    }
+    try:
+        return enqueue_job(actor, kind="comms.import", payload=payload, client=client)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(upload_folder(relative), ignore_errors=True)
+        raise

@@ -3,9 +3,10 @@
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.pagination import paginate
 
 from amends.accounts.api import user_field
@@ -13,15 +14,31 @@ from amends.accounts.models import User
 from amends.cases.queries import get_case_for
 from amends.clients.queries import get_client_for, get_contact_for
 from amends.comms import actions, queries
-from amends.comms.models import Communication
+from amends.comms.models import Communication, EmailMessage
 from amends.comms.schemas import (
+    AssignIn,
     CommunicationFilter,
     CommunicationIn,
     CommunicationOut,
     CommunicationPatch,
+    ImportFilter,
+    ImportOut,
+    UnmatchedEmailOut,
 )
-from amends.core.api_support import READ_ERRORS, WRITE_ERRORS, Id, Page, actor
+from amends.core.api_support import (
+    ADMIN_WRITE_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Id,
+    Page,
+    actor,
+)
 from amends.core.errors import NotFound, ValidationError
+from amends.watch.models import Job
+from amends.watch.queries import get_job_for, list_jobs
+
+IMPORT_KIND = "comms.import"
+TRIAGE_READ_ERRORS = {k: v for k, v in ADMIN_WRITE_ERRORS.items() if k in (401, 403, 422)}
 
 router = Router(tags=["Communications"])
 
@@ -106,4 +123,86 @@ def update_communication(
     comm = queries.get_communication_for(user, comm_id)
     fields = _with_links(user, payload.model_dump(exclude_unset=True, exclude={"version"}))
     actions.update_communication(user, comm, version=payload.version, **fields)
+    return queries.get_communication_for(user, comm.pk)
+
+
+@router.post(
+    "/imports",
+    response={202: ImportOut, **WRITE_ERRORS},
+    summary="Upload mail to import",
+    tags=["Imports"],
+)
+def create_import(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    client: Form[Id | None] = None,
+) -> Status:
+    """Upload a `.eml`, an `.mbox`, or a `.zip` of .eml files or of a Maildir (multipart
+    form field `file`), to be imported in the background. Unless you are an admin, name
+    one of your clients in the form field `client` (messages matching no contact go to
+    it). Answers 202 with the queued job; follow it with `GET /imports/{job_id}`. A file
+    larger than the limit (200 MB by default) or an unsafe zip answers 422."""
+    user = actor(request)
+    target = get_client_for(user, client) if client is not None else None
+    job = actions.start_import(user, uploaded_file=file, client=target)
+    return Status(202, get_job_for(user, job.pk))
+
+
+@router.get(
+    "/imports",
+    response={200: list[ImportOut], **READ_ERRORS},
+    summary="List imports",
+    tags=["Imports"],
+)
+@paginate(Page)
+def list_imports(request: HttpRequest, filters: Query[ImportFilter]) -> QuerySet[Job]:
+    """Import jobs of your clients, and your own imports without a client (admins: all),
+    newest first, with their progress and, once finished, their summary."""
+    return list_jobs(actor(request), kind=IMPORT_KIND, status=filters.status)
+
+
+@router.get(
+    "/imports/{job_id}",
+    response={200: ImportOut, **READ_ERRORS},
+    summary="Get an import",
+    tags=["Imports"],
+)
+def get_import(request: HttpRequest, job_id: Id) -> Job:
+    """One import job: status, progress, and its summary once finished."""
+    job = get_job_for(actor(request), job_id)
+    if job.kind != IMPORT_KIND:
+        raise NotFound("import")
+    return job
+
+
+@router.get(
+    "/triage",
+    response={200: list[UnmatchedEmailOut], **TRIAGE_READ_ERRORS},
+    summary="List unmatched emails",
+    tags=["Imports"],
+)
+@paginate(Page)
+def list_triage(request: HttpRequest) -> QuerySet[EmailMessage]:
+    """Admins: imported emails no client matched, newest first. Others get 403."""
+    user = actor(request)
+    if not user.is_admin:
+        raise PermissionDenied("Only an admin can see the triage list.")
+    return queries.list_unmatched(user)
+
+
+@router.post(
+    "/triage/{message_id}/assign",
+    response={200: CommunicationOut, **ADMIN_WRITE_ERRORS},
+    summary="Assign an unmatched email",
+    tags=["Imports"],
+)
+def assign_email(request: HttpRequest, message_id: Id, payload: AssignIn) -> Communication:
+    """Admins: put an unmatched email on a client's timeline. Its sender (or, for our
+    own message, its recipient) becomes a contact, so the next one matches by itself.
+    Answers the communication created."""
+    user = actor(request)
+    message = queries.get_email_for(user, message_id)
+    if message.client_id is not None or not user.is_admin:
+        raise NotFound("email")
+    comm = actions.assign_message(user, message, get_client_for(user, payload.client))
     return queries.get_communication_for(user, comm.pk)

@@ -111,3 +111,45 @@ class CommunicationForm(VersionedForm, forms.ModelForm):
         if not (data.get("subject") or "").strip() and not (data.get("summary") or "").strip():
             self.add_error("summary", "Give a subject or a summary, so others know what it was.")
         return data
+
+
+class ImportForm(forms.Form):
+    """An uploaded mail export and, optionally for admins, the client it is all for."""
+
+    file = forms.FileField(
+        label="Mail export",
+        help_text="A .eml file, an .mbox file, or a .zip of .eml files or of a Maildir.",
+    )
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.none(),
+        required=False,
+        label="Client",
+        help_text="Messages are matched to clients by address; choose a client to put "
+        "every message that matches no contact on it.",
+        error_messages={"invalid_choice": "Choose one of your clients."},
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from amends.clients.queries import list_clients
+
+        field = self.fields["client"]
+        field.queryset = list_clients(user)  # type: ignore[attr-defined]
+        field.required = not user.is_admin
+        field.empty_label = "Match by address (admins)" if user.is_admin else "—"  # type: ignore[attr-defined]
+
+
+class AssignForm(forms.Form):
+    """Triage: the client an unmatched message belongs to."""
+
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.none(),
+        label="Client",
+        error_messages={"invalid_choice": "Choose a client."},
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from amends.clients.queries import list_clients
+
+        self.fields["client"].queryset = list_clients(user)  # type: ignore[attr-defined]

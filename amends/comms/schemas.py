@@ -8,6 +8,8 @@ from typing import Literal
 from ninja import Field, Schema
 
 from amends.core.api_support import Id, InSchema, Moment, OutSchema, Str, Version, optional
+from amends.watch.models import Job
+from amends.watch.schemas import JobOut
 
 Channel = Literal["email", "call", "meeting", "note"]  # Communication.Channel
 Direction = Literal["in", "out", "internal"]  # Communication.Direction
@@ -67,3 +69,55 @@ class CommunicationPatch(InSchema):
 class CommunicationFilter(Schema):
     client: Id | None = Field(None, description="Only this client's communications.")
     case: Id | None = Field(None, description="Only this case's communications.")
+
+
+class ImportRejected(Schema):
+    where: str = Field(description="Which message: its place inside the upload.")
+    reason: str = Field(description="Why it was not kept.")
+
+
+class ImportSummaryOut(Schema):
+    """What a finished import did (the first 50 rejected messages are listed)."""
+
+    kind: str = Field(description="What the upload was: eml, mbox, folder or maildir.")
+    total: int | None
+    seen: int
+    imported: int
+    duplicates: int = Field(description="Messages already imported before (skipped).")
+    unmatched: int = Field(description="Imported but matched to no client: see triage.")
+    problems: int = Field(description="Imported messages with something malformed.")
+    rejected_count: int
+    rejected: list[ImportRejected]
+
+
+class ImportOut(JobOut):
+    """An import job, with its summary once it has finished."""
+
+    summary: ImportSummaryOut | None = Field(description="Set once the import has finished.")
+
+    @staticmethod
+    def resolve_summary(obj: Job) -> dict[str, object] | None:
+        payload = obj.payload if isinstance(obj.payload, dict) else {}
+        summary = payload.get("summary")
+        return summary if isinstance(summary, dict) else None
+
+
+class ImportFilter(Schema):
+    status: Job.Status | None = Field(None, description="Only imports in this status.")
+
+
+class UnmatchedEmailOut(OutSchema):
+    """An imported email no client matched, waiting in triage."""
+
+    id: int
+    from_name: str
+    from_address: str
+    to_addresses: list[str]
+    cc_addresses: list[str]
+    subject: str
+    occurred_at: datetime = Field(description="When it was sent (or imported, if undated).")
+    direction: Direction
+
+
+class AssignIn(InSchema):
+    client: Id = Field(description="The client the message belongs to.")

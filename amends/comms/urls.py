@@ -7,4 +7,8 @@ urlpatterns = [
     path("client/<int:client_id>/", views.client_comms, name="for_client"),
     path("<int:comm_id>/", views.comm_detail, name="detail"),
     path("<int:comm_id>/edit/", views.comm_edit, name="edit"),
+    path("import/", views.import_page, name="import"),
+    path("import/jobs/", views.import_jobs, name="import_jobs"),
+    path("triage/", views.triage, name="triage"),
+    path("triage/<int:email_id>/assign/", views.triage_assign, name="triage_assign"),
 ]

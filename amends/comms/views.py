@@ -10,27 +10,33 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from amends.accounts.models import User
 from amends.clients.models import Client
 from amends.clients.queries import get_client_for
 from amends.comms import actions
-from amends.comms.forms import CommunicationForm
+from amends.comms.forms import AssignForm, CommunicationForm, ImportForm
 from amends.comms.models import Communication
 from amends.comms.queries import (
     awaiting_reply,
     calls_missing_recap,
     get_communication_for,
+    get_email_for,
     list_communications,
+    list_unmatched,
 )
-from amends.core.errors import StaleEdit, ValidationError
+from amends.core.errors import NotFound, StaleEdit, ValidationError
 from amends.core.forms import add_action_error, model_changes
 from amends.core.htmx import is_htmx, redirect, render_page_or_partial
 from amends.core.views import found, render_invalid
+from amends.watch.queries import has_active_jobs, list_jobs
+
+IMPORT_KIND = "comms.import"
 
 RECENT = 8
 PAGE_SIZE = 30
@@ -143,3 +149,83 @@ def comm_edit(request: HttpRequest, comm_id: int) -> HttpResponse:
     if form.errors:
         return render_invalid(request, "comms/edit.html", "comms/_form.html", context)
     return render_page_or_partial(request, "comms/edit.html", "comms/_form.html", context)
+
+
+IMPORT_JOBS_SHOWN = 20
+
+
+def _import_context(request: HttpRequest, form: ImportForm | None = None) -> dict[str, Any]:
+    user = _user(request)
+    jobs = list_jobs(user, kind=IMPORT_KIND).filter(created_by=user)
+    return {
+        "form": form or ImportForm(user=user),
+        "jobs": list(jobs[:IMPORT_JOBS_SHOWN]),
+        "active": has_active_jobs(jobs),
+        "refresh_url": reverse("comms:import_jobs"),
+    }
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    """GET: the upload form and this user's recent imports. POST: upload, queue the job."""
+    user = _user(request)
+    if request.method != "POST":
+        return render(request, "comms/import.html", _import_context(request))
+    form = ImportForm(request.POST, request.FILES, user=user)
+    if form.is_valid():
+        try:
+            job = actions.start_import(
+                user, uploaded_file=form.cleaned_data["file"], client=form.cleaned_data["client"]
+            )
+        except ValidationError as exc:
+            add_action_error(form, exc)
+        except NotFound:
+            form.add_error("client", "Choose one of your clients.")
+        else:
+            messages.success(request, f"Upload received; import #{job.pk} is queued.")
+            return redirect(request, reverse("comms:import"))
+    context = _import_context(request, form)
+    return render(request, "comms/import.html", context, status=422)
+
+
+@login_required
+def import_jobs(request: HttpRequest) -> HttpResponse:
+    """The list of this user's imports alone (the page polls it while any runs)."""
+    return render(request, "comms/_imports.html", _import_context(request))
+
+
+def _admin_or_404(request: HttpRequest) -> User:
+    user = _user(request)
+    if not user.is_admin:
+        raise Http404("Not found")
+    return user
+
+
+@login_required
+def triage(request: HttpRequest) -> HttpResponse:
+    """Admins: imported emails no client matched, each with a one-click assign form."""
+    user = _admin_or_404(request)
+    page = Paginator(list_unmatched(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "comms/triage.html", {"messages_page": page, "form": AssignForm(user=user)}
+    )
+
+
+@login_required
+@require_POST
+def triage_assign(request: HttpRequest, email_id: int) -> HttpResponse:
+    """Admins: assign one unmatched email to a client (its sender becomes a contact)."""
+    user = _admin_or_404(request)
+    message = found(get_email_for, user, email_id)
+    form = AssignForm(request.POST, user=user)
+    if not form.is_valid():
+        messages.error(request, "Choose a client to assign the message to.")
+        return redirect(request, reverse("comms:triage"))
+    client = form.cleaned_data["client"]
+    try:
+        comm = actions.assign_message(user, message, client)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"“{comm.title}” assigned to {client.name}.")
+    return redirect(request, reverse("comms:triage"))

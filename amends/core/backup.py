@@ -79,11 +79,21 @@ class BackupError(Exception):
 # ------------------------------------------------------------------ which models
 
 
+# Derived data, rebuilt after a restore instead of being carried in the backup.
+DERIVED_APPS = {"amends.search"}
+
+
+def _derived_models() -> list[type[models.Model]]:
+    return [
+        m for name in DERIVED_APPS for m in apps.get_app_config(name.split(".")[-1]).get_models()
+    ]
+
+
 def backed_up_models() -> list[type[models.Model]]:
     """Every model a backup holds, parents before children (the order to load them)."""
     chosen: list[type[models.Model]] = []
     for config in apps.get_app_configs():
-        if config.name.startswith("amends."):
+        if config.name.startswith("amends.") and config.name not in DERIVED_APPS:
             chosen.extend(m for m in config.get_models() if m._meta.managed)
     for label in EXTRA_MODELS:
         with contextlib.suppress(LookupError):
@@ -93,7 +103,7 @@ def backed_up_models() -> list[type[models.Model]]:
 
 def _tables_to_clear() -> list[type[models.Model]]:
     """Backed-up models plus their auto-created many-to-many tables, children first."""
-    chosen = backed_up_models()
+    chosen = backed_up_models() + _derived_models()
     through: list[type[models.Model]] = []
     for model in chosen:
         for m2m in model._meta.local_many_to_many:
@@ -631,6 +641,12 @@ def restore_backup(
         raise BackupError(
             f"The restore failed and was rolled back; the database is unchanged. ({exc})"
         ) from exc
+    # The search index (an FTS5 table on SQLite) is derived data: rebuild it from what
+    # was just restored rather than trusting whatever the database held before.
+    from amends.search.actions import reindex_all
+
+    say("Rebuilding the search index…")
+    reindex_all()
     return RestoreResult(counts, deleted, manifest.data)
 
 

@@ -30,6 +30,8 @@ class Route:
     outsider: str = "404"  # 404 | own (about oneself, nothing of Acme) | forbidden
     # Set when the happy path is blocked by a known domain bug (see the report).
     known_bug: bool = False
+    # Sent as a multipart form with an uploaded .eml (`body` gives the other form fields).
+    upload: bool = False
 
     @property
     def id(self) -> str:
@@ -102,9 +104,17 @@ ROUTES: list[Route] = [
     ),
     Route("GET", "/communications/{comm_id}"),
     Route("PATCH", "/communications/{comm_id}", lambda w, a: {"version": 1, "subject": "s"}),
+    Route("GET", "/search"),
     Route("GET", "/jobs"),
     Route("GET", "/jobs/{job_id}"),
     Route("POST", "/jobs/{job_id}/retry"),
+    Route("POST", "/imports", lambda w, a: {"client": w.acme.pk}, 202, upload=True),
+    Route("GET", "/imports"),
+    Route("GET", "/imports/{job_id}"),
+    Route("GET", "/triage", admin_only=True, outsider="forbidden"),
+    Route(
+        "POST", "/triage/{message_id}/assign", lambda w, a: {"client": w.acme.pk}, admin_only=True
+    ),
 ]
 for _kind in PARTS:
     field, value = PART_EDITS[_kind]
@@ -134,6 +144,38 @@ def _failed_acme_job(world: Any) -> Any:
     return job
 
 
+def _acme_import_job(world: Any) -> Any:
+    """An import job on Acme (queued; it is never run here)."""
+    from amends.watch.actions import enqueue_job
+
+    payload = {"path": "uploads/none/upload.eml", "client": world.acme.pk, "actor": world.alice.pk}
+    return enqueue_job(world.alice, kind="comms.import", payload=payload, client=world.acme)
+
+
+UPLOAD_EML = (
+    b"From: Dana Client <dana@acme.example>\r\nTo: alice@firm.example\r\n"
+    b"Subject: Uploaded\r\nMessage-ID: <upload-route@acme.example>\r\n"
+    b"Date: Mon, 6 Jul 2026 08:14:02 +0000\r\n\r\nHello.\r\n"
+)
+
+
+def _unmatched_message(world: Any) -> Any:
+    """An imported email from a stranger, waiting in triage."""
+    from amends.comms.actions import Matcher, store_parsed_message
+    from amends.comms.importing import parse_message
+    from amends.comms.models import EmailMessage
+
+    stored = EmailMessage.objects.filter(message_id="triage-route@nowhere.example").first()
+    if stored is not None:
+        return stored
+    parsed = parse_message(
+        b"From: Zed Stranger <zed@nowhere.example>\r\nTo: alice@firm.example\r\n"
+        b"Subject: Hello there\r\nMessage-ID: <triage-route@nowhere.example>\r\n"
+        b"Date: Mon, 6 Jul 2026 08:14:02 +0000\r\n\r\nWho handles this?\r\n"
+    )
+    return store_parsed_message(None, parsed, matcher=Matcher())  # type: ignore[arg-type]
+
+
 def fill(route: Route, world: Any, acme: Any) -> str:
     """The route's path with Acme's ids in it."""
     kind = route.path.split("/")[1].removesuffix("s")
@@ -150,7 +192,14 @@ def fill(route: Route, world: Any, acme: Any) -> str:
         "user_id": world.ada.pk if removing else world.carol.pk,
         "commitment_id": acme.parts["commitment"].pk,
         "part_id": acme.parts[kind].pk if kind in acme.parts else 0,
-        "job_id": _failed_acme_job(world).pk if "{job_id}" in route.path else 0,
+        "job_id": (
+            0
+            if "{job_id}" not in route.path
+            else _acme_import_job(world).pk
+            if route.path.startswith("/imports")
+            else _failed_acme_job(world).pk
+        ),
+        "message_id": _unmatched_message(world).pk if "{message_id}" in route.path else 0,
     }
     return route.path.format(**ids)
 

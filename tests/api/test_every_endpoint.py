@@ -8,20 +8,30 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from amends.clients.models import TimelineEntry
 
 from .conftest import BASE, Api, error_of
-from .routes import ROUTES, Route, fill, params
+from .routes import ROUTES, UPLOAD_EML, Route, fill, params
 
 # Words that only appear in Acme's data: an outsider's response must contain none.
 ACME_WORDS = ("Acme", "Dana", "Launch slipped", "Website relaunch", "acme.example")
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path):
+    """POST /imports stores the upload under DATA_DIR: keep it out of the real one."""
+    settings.DATA_DIR = tmp_path
 
 
 def _call(api: Api, route: Route, path: str, world, acme):
     body = route.body(world, acme) if route.body else None
     if route.method == "GET":
         return api.get(path)
+    if route.upload:
+        data = {**(body or {}), "file": SimpleUploadedFile("mail.eml", UPLOAD_EML)}
+        return api.client.post(api._url(path), data=data, **api.headers)
     return api.send(route.method, path, body)
 
 

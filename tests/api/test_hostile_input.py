@@ -60,7 +60,7 @@ def _assert_clean(response, where: str) -> None:
         assert body["error"]["code"] and body["error"]["message"], where
 
 
-@pytest.mark.parametrize("route", params(WRITES))
+@pytest.mark.parametrize("route", params([r for r in WRITES if not r.upload]))
 def test_no_field_value_causes_a_server_error(route, client, world, acme, api_alice, api_ada):
     api = Api(client, api_ada if route.admin_only else api_alice)
     spec = _spec(client)

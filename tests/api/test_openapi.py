@@ -45,9 +45,14 @@ EXPECTED_PATHS = (
         "/commitments/{commitment_id}/missed",
         "/communications",
         "/communications/{comm_id}",
+        "/search",
         "/jobs",
         "/jobs/{job_id}",
         "/jobs/{job_id}/retry",
+        "/imports",
+        "/imports/{job_id}",
+        "/triage",
+        "/triage/{message_id}/assign",
     }
     | {f"/cases/{{case_id}}/{kind}s" for kind in PARTS}
     | {f"/{kind}s/{{part_id}}" for kind in PARTS}

@@ -1,0 +1,96 @@
+"""The `comms.import` job: import an uploaded mail export in the background.
+
+The payload holds only the upload's path (relative to DATA_DIR), the client's id and the
+acting user's id. The importer is idempotent, so running the job twice (a worker killed
+halfway, then the job reclaimed) imports every message exactly once. The summary is kept
+in the payload under `summary`, bounded, once the import has finished.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from typing import Any
+
+from amends.accounts.models import User
+from amends.clients.models import Client
+from amends.comms.actions import ImportSummary, import_path
+from amends.comms.uploads import resolve_upload, upload_folder
+from amends.watch.actions import report_progress
+from amends.watch.models import Job
+from amends.watch.registry import job_handler
+
+MAX_REJECTED_LISTED = 50
+MAX_REASON_CHARS = 300
+PROGRESS_EVERY_SECONDS = 1.0
+_UPLOAD_PREFIX = re.compile(r"^.*/uploads/[0-9a-f]{32}/")
+
+
+def _bounded(text: str, limit: int = MAX_REASON_CHARS) -> str:
+    text = text.replace("\x00", "")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def summary_message(summary: ImportSummary) -> str:
+    """One line saying what an import did (the job's progress message)."""
+    return (
+        f"Read {summary.seen}{f' of {summary.total}' if summary.total is not None else ''}: "
+        f"{summary.imported} imported, {summary.duplicates} already there, "
+        f"{summary.unmatched} to triage, {summary.rejected_count} rejected."
+    )
+
+
+def summary_payload(summary: ImportSummary) -> dict[str, Any]:
+    """The summary as JSON, with at most MAX_REJECTED_LISTED reasons (each bounded)."""
+    return {
+        "kind": summary.kind,
+        "total": summary.total,
+        "seen": summary.seen,
+        "imported": summary.imported,
+        "duplicates": summary.duplicates,
+        "unmatched": summary.unmatched,
+        "problems": summary.problems,
+        "rejected_count": summary.rejected_count,
+        "rejected": [
+            {
+                # Labels are paths on the server: show only the part inside the upload.
+                "where": _bounded(_UPLOAD_PREFIX.sub("", where)),
+                "reason": _bounded(reason),
+            }
+            for where, reason in summary.rejected[:MAX_REJECTED_LISTED]
+        ],
+    }
+
+
+@job_handler("comms.import")
+def run_import(job: Job) -> None:
+    """Import the upload named in the payload, reporting progress, then keep the summary."""
+    payload = job.payload if isinstance(job.payload, dict) else {}
+    relative = str(payload.get("path") or "")
+    path = resolve_upload(relative)
+    if not path.exists():
+        if "summary" in payload:
+            return  # finished before, the worker stopped before it could say so
+        raise FileNotFoundError("The uploaded file is no longer on the server; upload it again.")
+    actor_id = payload.get("actor")
+    actor = User.objects.filter(pk=int(actor_id)).first() if actor_id is not None else None
+    if actor is None or not actor.is_active:
+        raise PermissionError("The person who uploaded this file can no longer import.")
+    client = None
+    if payload.get("client") is not None:
+        client = Client.objects.get(pk=payload["client"])
+    last = 0.0
+
+    def progress(summary: ImportSummary) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= PROGRESS_EVERY_SECONDS:
+            last = now
+            report_progress(job, summary.seen, summary.total or 0, summary_message(summary))
+
+    summary = import_path(actor, path, client=client, progress=progress)
+    report_progress(job, summary.seen, summary.total or summary.seen, summary_message(summary))
+    Job.objects.filter(pk=job.pk).update(payload={**payload, "summary": summary_payload(summary)})
+    job.payload = {**payload, "summary": summary_payload(summary)}
+    shutil.rmtree(upload_folder(relative), ignore_errors=True)

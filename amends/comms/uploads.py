@@ -1,0 +1,212 @@
+"""Storing an uploaded mail export on disk, safely: bounded size, and a zip unpacked only
+into its own folder (no absolute names, no `..`, no symlinks, bounded member count and
+uncompressed size). No database here: `actions.start_import` calls these."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import IO, Protocol
+
+from django.conf import settings
+
+from amends.core.errors import ValidationError
+
+DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+DEFAULT_MAX_ZIP_MEMBERS = 50_000
+DEFAULT_MAX_ZIP_BYTES = 2 * 1024 * 1024 * 1024
+CHUNK = 1024 * 1024
+_SAFE_PART = re.compile(r"[^A-Za-z0-9._,:+=@-]")
+_SUFFIXES = {".eml": "eml", ".mbox": "mbox", ".mbx": "mbox", ".zip": "zip"}
+
+
+class Uploaded(Protocol):
+    """The part of Django's UploadedFile this module uses."""
+
+    name: str | None
+    size: int | None
+
+    def chunks(self, chunk_size: int | None = None) -> object: ...
+
+
+def max_upload_bytes() -> int:
+    """Largest upload accepted (setting AMENDS_MAX_UPLOAD_BYTES, default 200 MB)."""
+    return int(getattr(settings, "AMENDS_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES))
+
+
+def max_zip_members() -> int:
+    """Most members a zip may hold (setting AMENDS_MAX_ZIP_MEMBERS, default 50,000)."""
+    return int(getattr(settings, "AMENDS_MAX_ZIP_MEMBERS", DEFAULT_MAX_ZIP_MEMBERS))
+
+
+def max_zip_bytes() -> int:
+    """Most bytes a zip may unpack to (setting AMENDS_MAX_ZIP_BYTES, default 2 GB)."""
+    return int(getattr(settings, "AMENDS_MAX_ZIP_BYTES", DEFAULT_MAX_ZIP_BYTES))
+
+
+def uploads_root() -> Path:
+    """The folder every upload lives under: DATA_DIR/uploads."""
+    return Path(settings.DATA_DIR) / "uploads"
+
+
+def upload_kind(name: str) -> str:
+    """eml, mbox or zip, from the uploaded file's name; ValidationError otherwise."""
+    kind = _SUFFIXES.get(PurePosixPath(name.replace("\\", "/")).suffix.lower())
+    if kind is None:
+        raise ValidationError({"file": "Upload a .eml, .mbox or .zip file."})
+    return kind
+
+
+def _bad_zip(reason: str) -> ValidationError:
+    return ValidationError({"file": f"This zip cannot be imported: {reason}."})
+
+
+def safe_member_path(name: str) -> PurePosixPath | None:
+    """The sanitised relative path a zip member is written to, or None for a folder entry.
+
+    Refuses absolute names, drive letters and `..`; every part is reduced to a safe
+    character set, so a name can never reach outside the upload folder."""
+    if "\x00" in name:
+        raise _bad_zip("a member name contains a NUL character")
+    unified = name.replace("\\", "/")
+    if unified.startswith("/") or re.match(r"^[A-Za-z]:", unified):
+        raise _bad_zip(f"the member “{name[:100]}” has an absolute path")
+    parts = [p for p in unified.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        raise _bad_zip(f"the member “{name[:100]}” points outside the archive (..)")
+    if unified.endswith("/") or not parts:
+        return None
+    cleaned = [(_SAFE_PART.sub("_", p)[:200] or "_").lstrip(".") or "_" for p in parts]
+    return PurePosixPath(*cleaned)
+
+
+def _is_symlink(info: zipfile.ZipInfo) -> bool:
+    mode = info.external_attr >> 16
+    return bool(mode) and stat.S_ISLNK(mode)
+
+
+def check_zip(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
+    """Every file member with where it goes, or ValidationError saying what is wrong."""
+    members = archive.infolist()
+    if len(members) > max_zip_members():
+        raise _bad_zip(f"it holds more than {max_zip_members()} members")
+    declared = 0
+    plan: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
+    for info in members:
+        if _is_symlink(info):
+            raise _bad_zip(f"the member “{info.filename[:100]}” is a symbolic link")
+        target = safe_member_path(info.filename)
+        declared += max(0, info.file_size)
+        if declared > max_zip_bytes():
+            raise _bad_zip(f"it unpacks to more than {max_zip_bytes() / 1024 / 1024:g} MB")
+        if target is not None:
+            plan.append((info, target))
+    return plan
+
+
+def _copy_bounded(src: IO[bytes], dest: Path, budget: int) -> int:
+    """Copy at most `budget` bytes; ValidationError if the source holds more (a member
+    whose real size exceeds its declared size)."""
+    written = 0
+    with dest.open("xb") as out:
+        while chunk := src.read(CHUNK):
+            written += len(chunk)
+            if written > budget:
+                raise _bad_zip(f"it unpacks to more than {max_zip_bytes() / 1024 / 1024:g} MB")
+            out.write(chunk)
+    return written
+
+
+def extract_zip(zip_path: Path, dest: Path) -> None:
+    """Unpack `zip_path` into `dest` (which must not exist yet), checked by `check_zip`."""
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _bad_zip(f"it is not a readable zip file ({exc})") from None
+    with archive:
+        plan = check_zip(archive)
+        dest.mkdir()
+        root = dest.resolve()
+        budget = max_zip_bytes()
+        seen: set[PurePosixPath] = set()
+        for info, relative in plan:
+            if relative in seen:
+                continue
+            seen.add(relative)
+            target = root.joinpath(*relative.parts)
+            if root not in target.parents:  # defence in depth; safe_member_path forbids it
+                raise _bad_zip(f"the member “{info.filename[:100]}” points outside the archive")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(info) as src:
+                    budget -= _copy_bounded(src, target, budget)
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+                name, why = info.filename[:100], getattr(exc, "strerror", None) or exc
+                raise _bad_zip(f"the member “{name}” cannot be unpacked ({why})") from None
+
+
+def import_root(folder: Path) -> Path:
+    """What to import from an unpacked zip: a Maildir (at the top or one level down; a
+    missing empty `new` or `cur` is created), else the folder of .eml files."""
+    candidates = [folder, *sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink())]
+    for candidate in candidates:
+        if (candidate / "cur").is_dir() or (candidate / "new").is_dir():
+            (candidate / "cur").mkdir(exist_ok=True)
+            (candidate / "new").mkdir(exist_ok=True)
+            return candidate
+    return folder
+
+
+def store_upload(uploaded: Uploaded) -> str:
+    """Save an upload under DATA_DIR/uploads/<random>/ and return the path to import,
+    relative to DATA_DIR. A zip is unpacked; anything wrong removes the folder again."""
+    name = uploaded.name or ""
+    kind = upload_kind(name)
+    limit = max_upload_bytes()
+    if uploaded.size is not None and uploaded.size > limit:
+        raise ValidationError({"file": f"The file is larger than {limit / 1024 / 1024:g} MB."})
+    folder = uploads_root() / secrets.token_hex(16)
+    folder.mkdir(parents=True)
+    try:
+        saved = folder / f"upload.{kind}"
+        written = 0
+        with saved.open("xb") as out:
+            for chunk in uploaded.chunks():  # type: ignore[attr-defined]
+                written += len(chunk)
+                if written > limit:
+                    raise ValidationError(
+                        {"file": f"The file is larger than {limit / 1024 / 1024:g} MB."}
+                    )
+                out.write(chunk)
+        if written == 0:
+            raise ValidationError({"file": "The file is empty."})
+        target = saved
+        if kind == "zip":
+            extract_zip(saved, folder / "files")
+            saved.unlink()
+            target = import_root(folder / "files")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return target.relative_to(Path(settings.DATA_DIR)).as_posix()
+
+
+def resolve_upload(relative: str) -> Path:
+    """The absolute path of a stored upload; ValueError if it is not under the uploads
+    folder (a payload can never point the importer elsewhere)."""
+    root = uploads_root().resolve()
+    path = (Path(settings.DATA_DIR) / relative).resolve()
+    if path != root and root not in path.parents:
+        raise ValueError("The upload path is outside the uploads folder.")
+    return path
+
+
+def upload_folder(relative: str) -> Path:
+    """The <random> folder an upload lives in (to remove it once imported)."""
+    path = resolve_upload(relative)
+    root = uploads_root().resolve()
+    return root / path.relative_to(root).parts[0]

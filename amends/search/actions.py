@@ -1,0 +1,140 @@
+"""Writes to the search index. The write paths of comms and cases call `index_object`;
+`reindex_all` rebuilds everything (the `amends search-reindex` command)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+
+from amends.cases.models import Case, Concern
+from amends.comms.models import Communication, EmailMessage
+from amends.search.models import MAX_BODY_CHARS, SearchDocument
+
+# Characters never stored in the index: NUL and the private-use characters the queries
+# use as highlight markers (so indexed text can never forge a <mark>).
+_UNSAFE = re.compile("[\x00\ue000\ue001]")
+
+KIND = SearchDocument.Kind
+
+
+def _clean(text: str, limit: int) -> str:
+    return _UNSAFE.sub(" ", text or "")[:limit]
+
+
+def _document_fields(obj: Any) -> dict[str, Any] | None:
+    """What to index for `obj`, or None when it is not something search covers."""
+    if isinstance(obj, Communication):
+        body = obj.summary or ""
+        email_body = (
+            EmailMessage.objects.filter(communication_id=obj.pk)
+            .values_list("text_body", flat=True)
+            .first()
+        )
+        if email_body and email_body[:200] not in body:
+            body = f"{body}\n{email_body}"
+        return {
+            "kind": KIND.COMMUNICATION,
+            "client_id": obj.client_id,
+            "case_id": obj.case_id,
+            "occurred_at": obj.occurred_at,
+            "title": obj.subject or str(obj),
+            "body": body,
+        }
+    if isinstance(obj, Case):
+        return {
+            "kind": KIND.CASE,
+            "client_id": obj.client_id,
+            "case_id": obj.pk,
+            "occurred_at": obj.opened_at,
+            "title": obj.title,
+            "body": obj.summary,
+        }
+    if isinstance(obj, Concern):
+        case = obj.case
+        return {
+            "kind": KIND.CONCERN,
+            "client_id": case.client_id,
+            "case_id": case.pk,
+            "occurred_at": obj.raised_at,
+            "title": f"{obj.get_kind_display()} in “{case.title}”",
+            "body": obj.text,
+        }
+    return None
+
+
+def doc_key(kind: str, object_id: int, client_id: int) -> str:
+    """What an FTS5 row was written for. Queries join on it as well as on the rowid, so
+    a stale row (say, after a restore over an existing database) can never lend its
+    text to another document, let alone another client's."""
+    return f"{kind}:{object_id}:{client_id}"
+
+
+def _write_engine_index(doc: SearchDocument) -> None:
+    """Bring the engine's own index for `doc` up to date."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DELETE FROM search_fts WHERE rowid = %s", [doc.pk])
+            cursor.execute(
+                "INSERT INTO search_fts(rowid, title, body, doc_key) VALUES (%s, %s, %s, %s)",
+                [doc.pk, doc.title, doc.body, doc_key(doc.kind, doc.object_id, doc.client_id)],
+            )
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "UPDATE search_searchdocument SET search_vector ="
+                " setweight(to_tsvector('english', title), 'A')"
+                " || setweight(to_tsvector('english', body), 'B')"
+                " WHERE id = %s",
+                [doc.pk],
+            )
+
+
+@transaction.atomic
+def index_object(obj: Any) -> SearchDocument | None:
+    """Add or refresh `obj` (a Communication, Case or Concern) in the search index.
+
+    Anything else (the other parts of a case) is ignored, so write paths can call this
+    without checking. Returns the document, or None when nothing was indexed.
+    """
+    fields = _document_fields(obj)
+    if fields is None or obj.pk is None:
+        return None
+    kind = fields.pop("kind")
+    occurred_at: datetime = fields["occurred_at"]
+    defaults = {
+        **fields,
+        "occurred_at": occurred_at,
+        "title": _clean(fields["title"], 1000),
+        "body": _clean(fields["body"], MAX_BODY_CHARS),
+    }
+    doc, _ = SearchDocument.objects.update_or_create(kind=kind, object_id=obj.pk, defaults=defaults)
+    _write_engine_index(doc)
+    return doc
+
+
+def _clear() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DELETE FROM search_fts")
+    SearchDocument.objects.all().delete()
+
+
+def _each(objs: Iterable[Any]) -> int:
+    count = 0
+    for obj in objs:
+        if index_object(obj) is not None:
+            count += 1
+    return count
+
+
+@transaction.atomic
+def reindex_all() -> int:
+    """Rebuild the whole index from scratch; returns how many documents it holds."""
+    _clear()
+    total = _each(Communication.objects.iterator(chunk_size=500))
+    total += _each(Case.objects.iterator(chunk_size=500))
+    total += _each(Concern.objects.select_related("case").iterator(chunk_size=500))
+    return total

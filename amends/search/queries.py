@@ -1,0 +1,257 @@
+"""Full-text search, permission-scoped, behind one function: `search()`.
+
+User input never reaches FTS5 or tsquery syntax raw: the query is split into words and
+"quoted phrases"; each becomes a quoted FTS5 string (inner quotes doubled), joined with
+AND, or a quoted `websearch_to_tsquery` phrase on PostgreSQL. Highlights come back with
+private-use marker characters that are turned into <mark> only after HTML-escaping.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from amends.accounts.models import User
+from amends.accounts.queries import visible_client_ids
+from amends.search.models import SearchDocument
+
+START, STOP = "\ue000", "\ue001"
+MAX_QUERY_CHARS = 500
+MAX_TERMS = 16
+MAX_LIMIT = 200
+
+_TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w", re.UNICODE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ue000\ue001]")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result: what it is, where it belongs, and a highlighted snippet."""
+
+    kind: str
+    object_id: int
+    title: SafeString
+    snippet: SafeString
+    client_id: int
+    client_name: str
+    case_id: int | None
+    case_title: str
+    url: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """A page of results and the total number of matches."""
+
+    query: str
+    terms: list[str]
+    hits: list[SearchHit] = field(default_factory=list)
+    total: int = 0
+    limit: int = 20
+    offset: int = 0
+
+    @property
+    def has_next(self) -> bool:
+        """Whether there are results after this page."""
+        return self.offset + len(self.hits) < self.total
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether there are results before this page."""
+        return self.offset > 0
+
+
+def parse_terms(q: str) -> list[str]:
+    """Words and "quoted phrases" of `q`, without quotes or control characters.
+
+    Terms without a single letter or digit (`*`, `-`, `(`) are dropped: they could
+    only ever be syntax.
+    """
+    q = _CONTROL.sub(" ", q or "")[:MAX_QUERY_CHARS]
+    terms: list[str] = []
+    for phrase, word in _TOKEN.findall(q):
+        term = " ".join((phrase or word).replace('"', " ").split())
+        if term and _WORD.search(term):
+            terms.append(term)
+        if len(terms) >= MAX_TERMS:
+            break
+    return terms
+
+
+def fts5_query(terms: list[str]) -> str:
+    """An FTS5 MATCH expression: every term a quoted string, joined with AND."""
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def websearch_query(terms: list[str]) -> str:
+    """A `websearch_to_tsquery` input: every term a quoted phrase (so AND of them)."""
+    return " ".join('"' + t.replace('"', " ") + '"' for t in terms)
+
+
+def highlight(text: str) -> SafeString:
+    """HTML-escape `text`, then turn the engine's markers into <mark> elements."""
+    escaped = str(escape(text.replace(STOP + START, "")))
+    opened = 0
+    out: list[str] = []
+    for ch in escaped:
+        if ch == START:
+            if not opened:
+                out.append("<mark>")
+            opened += 1
+        elif ch == STOP:
+            if opened:
+                opened -= 1
+                if not opened:
+                    out.append("</mark>")
+        else:
+            out.append(ch)
+    if opened:
+        out.append("</mark>")
+    return mark_safe("".join(out))  # noqa: S308 - escaped above; only <mark> added
+
+
+def _scope(user: User, client: int | None) -> list[int] | None:
+    """Client ids to restrict to (empty: nothing visible), or None for every client."""
+    ids = visible_client_ids(user)
+    allowed = None if ids is None else set(ids.values_list("client_id", flat=True))
+    if client is not None:
+        if allowed is not None and client not in allowed:
+            return []
+        return [client]
+    return None if allowed is None else sorted(allowed)
+
+
+def _in_clause(ids: list[int] | None, column: str) -> tuple[str, list[Any]]:
+    if ids is None:
+        return "", []
+    return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _sqlite_rows(
+    terms: list[str], ids: list[int] | None, limit: int, offset: int
+) -> tuple[int, list[tuple[int, str, str]]]:
+    match = fts5_query(terms)
+    where, params = _in_clause(ids, "d.client_id")
+    # CROSS JOIN keeps the FTS5 table outermost (SQLite does not reorder it).
+    base = (
+        " FROM search_fts CROSS JOIN search_searchdocument d ON d.id = search_fts.rowid"
+        " AND search_fts.doc_key = d.kind || ':' || d.object_id || ':' || d.client_id"
+        " WHERE search_fts MATCH %s" + where
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*)" + base, [match, *params])
+        total = int(cursor.fetchone()[0])
+        if not total or offset >= total:
+            return total, []
+        # Rank and page first, then highlight only this page's rows: snippet() in the
+        # ranked query would be computed for every match before the sort.
+        cursor.execute(
+            "SELECT d.id" + base + " ORDER BY bm25(search_fts, 5.0, 1.0),"
+            " d.occurred_at DESC, d.id DESC LIMIT %s OFFSET %s",
+            [match, *params, limit, offset],
+        )
+        page_ids = [int(r[0]) for r in cursor.fetchall()]
+        marks = ", ".join(["%s"] * len(page_ids))
+        cursor.execute(
+            "SELECT rowid, highlight(search_fts, 0, %s, %s),"  # noqa: S608
+            " snippet(search_fts, 1, %s, %s, '…', 24) FROM search_fts"
+            " WHERE search_fts MATCH %s AND rowid IN (" + marks + ")",
+            [START, STOP, START, STOP, match, *page_ids],
+        )
+        marked = {int(r[0]): (r[1] or "", r[2] or "") for r in cursor.fetchall()}
+    return total, [(i, *marked.get(i, ("", ""))) for i in page_ids]
+
+
+_PG_HEADLINE = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=2"
+
+
+def _postgres_rows(
+    terms: list[str], ids: list[int] | None, limit: int, offset: int
+) -> tuple[int, list[tuple[int, str, str]]]:
+    query = websearch_query(terms)
+    where, params = _in_clause(ids, "d.client_id")
+    base = (
+        " FROM search_searchdocument d WHERE d.search_vector @@"
+        " websearch_to_tsquery('english', %s)" + where
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*)" + base, [query, *params])
+        total = int(cursor.fetchone()[0])
+        if not total or offset >= total:
+            return total, []
+        # Rank and page first; headline only the rows of this page (it reads the body).
+        # `where` holds only placeholders, never user text.
+        sql = (
+            "WITH q AS (SELECT websearch_to_tsquery('english', %s) AS query),"  # noqa: S608
+            " page AS (SELECT d.id, d.title, d.body, d.occurred_at,"
+            " ts_rank_cd(d.search_vector, q.query, 1) AS rank"
+            " FROM search_searchdocument d, q WHERE d.search_vector @@ q.query"
+            + where
+            + " ORDER BY rank DESC, d.occurred_at DESC, d.id DESC LIMIT %s OFFSET %s)"
+            " SELECT page.id, ts_headline('english', page.title, q.query, %s),"
+            " ts_headline('english', page.body, q.query, %s)"
+            " FROM page, q ORDER BY page.rank DESC, page.occurred_at DESC, page.id DESC"
+        )
+        title_options = _PG_HEADLINE.replace("MaxFragments=2", "HighlightAll=true")
+        cursor.execute(sql, [query, *params, limit, offset, title_options, _PG_HEADLINE])
+        return total, [(int(r[0]), r[1] or "", r[2] or "") for r in cursor.fetchall()]
+
+
+def _url(doc: SearchDocument) -> str:
+    if doc.kind == SearchDocument.Kind.COMMUNICATION:
+        return reverse("comms:detail", args=[doc.object_id])
+    if doc.kind == SearchDocument.Kind.CASE:
+        return reverse("cases:detail", args=[doc.object_id])
+    return reverse("cases:detail", args=[doc.case_id]) + f"#concern-{doc.object_id}"
+
+
+def search(
+    user: User, q: str, *, client: int | None = None, limit: int = 20, offset: int = 0
+) -> SearchPage:
+    """Everything `user` may see that matches `q`, best first (rank, then newest).
+
+    Never raises on any query text: nothing searchable gives an empty page.
+    """
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    offset = max(0, int(offset))
+    terms = parse_terms(q)
+    page = SearchPage(query=q, terms=terms, limit=limit, offset=offset)
+    if not terms:
+        return page
+    ids = _scope(user, client)
+    if ids is not None and not ids:
+        return page
+    if connection.vendor == "postgresql":
+        total, rows = _postgres_rows(terms, ids, limit, offset)
+    else:
+        total, rows = _sqlite_rows(terms, ids, limit, offset)
+    docs = SearchDocument.objects.select_related("client", "case").in_bulk([r[0] for r in rows])
+    hits = []
+    for doc_id, title, snippet in rows:
+        doc = docs.get(doc_id)
+        if doc is None:
+            continue
+        hits.append(
+            SearchHit(
+                kind=doc.kind,
+                object_id=doc.object_id,
+                title=highlight(title or doc.title),
+                snippet=highlight(snippet or doc.body[:200]),
+                client_id=doc.client_id,
+                client_name=doc.client.name,
+                case_id=doc.case_id,
+                case_title=doc.case.title if doc.case else "",
+                url=_url(doc),
+                occurred_at=doc.occurred_at,
+            )
+        )
+    return SearchPage(query=q, terms=terms, hits=hits, total=total, limit=limit, offset=offset)

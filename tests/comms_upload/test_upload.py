@@ -1,0 +1,365 @@
+"""Email import from the upload page and the API: the job, its progress and summary,
+zip safety, size limits, outsiders, and triage (issue 3)."""
+
+from __future__ import annotations
+
+import io
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from amends.comms.models import Communication, EmailMessage
+from amends.watch.models import Job
+from amends.watch.worker import run_one_step
+from tests.comms_import.messages import GMAIL_REPLY, NO_DATE, OUTLOOK_QP
+
+API = "/api/v1"
+
+STRANGER = (
+    b"From: Zed Stranger <zed@nowhere.example>\r\n"
+    b"To: Alice Owner <alice@firm.example>\r\n"
+    b"Subject: A question about your services\r\n"
+    b"Message-ID: <stranger-1@nowhere.example>\r\n"
+    b"Date: Tue, 7 Jul 2026 10:00:00 +0000\r\n\r\nWho handles this?\r\n"
+)
+STRANGER_AGAIN = (
+    STRANGER.replace(b"stranger-1@", b"stranger-2@")
+    .replace(b"A question", b"Another question")
+    .replace(b"Tue, 7 Jul", b"Wed, 8 Jul")
+)
+
+
+def _mbox(*messages: bytes) -> bytes:
+    return b"".join(
+        b"From MAILER-DAEMON Mon Jul  6 08:14:02 2026\n" + m.replace(b"\r\n", b"\n") + b"\n"
+        for m in messages
+    )
+
+
+def _zip(members: dict[str, bytes], *, symlink: str | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        if symlink is not None:
+            info = zipfile.ZipInfo(symlink)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(info, "/etc/passwd")
+    return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def data_dir(settings, tmp_path) -> Path:
+    """Uploads go under a fresh DATA_DIR per test."""
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
+    return settings.DATA_DIR
+
+
+def _browser(user) -> Client:
+    """A browser signed in as `user` (the as_* fixtures share one client)."""
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+def _uploads(data_dir: Path) -> list[Path]:
+    root = data_dir / "uploads"
+    return list(root.iterdir()) if root.exists() else []
+
+
+def _upload(browser, name: str, data: bytes, **fields):
+    return browser.post(reverse("comms:import"), {"file": SimpleUploadedFile(name, data), **fields})
+
+
+def _run_all() -> list[Job]:
+    ran = []
+    while (job := run_one_step()) is not None:
+        ran.append(job)
+    return ran
+
+
+def test_upload_page_queues_a_job_that_imports_with_progress_and_summary(
+    as_alice, world, data_dir, api_alice
+):
+    page = as_alice.get(reverse("comms:import"))
+    assert page.status_code == 200
+    assert b'enctype="multipart/form-data"' in page.content
+
+    response = _upload(
+        as_alice, "export.mbox", _mbox(OUTLOOK_QP, GMAIL_REPLY, NO_DATE), client=world.acme.pk
+    )
+    assert response.status_code == 303
+    job = Job.objects.get(kind="comms.import")
+    assert job.status == "queued" and job.client == world.acme
+    assert set(job.payload) == {"path", "client", "actor", "name"}
+    assert job.payload["path"].startswith("uploads/")
+    # While queued the list polls itself every 2 s, without inline script.
+    listing = as_alice.get(reverse("comms:import_jobs"))
+    assert b'hx-trigger="every 2s"' in listing.content
+    assert b"<script" not in listing.content and b"hx-on" not in listing.content
+
+    assert [j.pk for j in _run_all()] == [job.pk]
+    job.refresh_from_db()
+    assert job.status == "done", job.last_error
+    summary = job.payload["summary"]
+    assert summary["imported"] == 3 and summary["seen"] == 3 and summary["duplicates"] == 0
+    assert job.progress_done == 3 and job.progress_total == 3
+    assert EmailMessage.objects.filter(client=world.acme).count() == 3
+    assert Communication.objects.filter(client=world.acme, channel="email").count() == 3
+    # The upload is removed once imported.
+    assert not _uploads(data_dir)
+
+    listing = as_alice.get(reverse("comms:import_jobs"))
+    assert b"3 imported" in listing.content
+    assert b"hx-trigger" not in listing.content  # nothing active: polling stops
+
+    api = as_alice.get(f"{API}/imports/{job.pk}", **api_alice)
+    assert api.status_code == 200, api.content
+    assert api.json()["summary"]["imported"] == 3
+    assert api.json()["status"] == "done"
+    listed = as_alice.get(f"{API}/imports", **api_alice).json()["items"]
+    assert [j["id"] for j in listed] == [job.pk]
+
+
+def test_reuploading_the_same_file_imports_nothing_new(as_alice, world):
+    data = _mbox(OUTLOOK_QP, GMAIL_REPLY)
+    _upload(as_alice, "a.mbox", data, client=world.acme.pk)
+    _run_all()
+    _upload(as_alice, "a.mbox", data, client=world.acme.pk)
+    _run_all()
+    second = Job.objects.order_by("-pk").first()
+    assert second.payload["summary"]["imported"] == 0
+    assert second.payload["summary"]["duplicates"] == 2
+    assert EmailMessage.objects.count() == 2
+
+
+def test_the_job_is_safe_to_run_twice(as_alice, world):
+    from amends.comms.jobs import run_import
+
+    _upload(as_alice, "one.eml", OUTLOOK_QP, client=world.acme.pk)
+    job = Job.objects.get()
+    job.locked_by = ""
+    run_import(job)  # as if a worker ran it and died before marking it done
+    _run_all()
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert EmailMessage.objects.count() == 1
+
+
+def test_a_zip_of_eml_files_and_a_zipped_maildir_import(as_alice, world):
+    _upload(
+        as_alice,
+        "mail.zip",
+        _zip({"inbox/one.eml": OUTLOOK_QP, "inbox/two.eml": GMAIL_REPLY, "notes.txt": b"x"}),
+        client=world.acme.pk,
+    )
+    _run_all()
+    assert EmailMessage.objects.count() == 2
+    _upload(
+        as_alice,
+        "maildir.zip",
+        _zip({"Maildir/cur/1:2,S": NO_DATE, "Maildir/new/2": STRANGER}),
+        client=world.acme.pk,
+    )
+    _run_all()
+    job = Job.objects.order_by("-pk").first()
+    assert job.status == "done", job.last_error
+    assert job.payload["summary"]["kind"] == "maildir"
+    assert job.payload["summary"]["imported"] == 2
+
+
+@pytest.mark.parametrize(
+    ("members", "symlink", "reason"),
+    [
+        ({"../evil.eml": OUTLOOK_QP}, None, b"outside the archive"),
+        ({"ok/../../evil.eml": OUTLOOK_QP}, None, b"outside the archive"),
+        ({"/tmp/evil.eml": OUTLOOK_QP}, None, b"absolute path"),
+        ({"C:/evil.eml": OUTLOOK_QP}, None, b"absolute path"),
+        ({"a.eml": OUTLOOK_QP}, "link.eml", b"symbolic link"),
+        ({"a": b"x", "a/b.eml": OUTLOOK_QP}, None, b"cannot be unpacked"),
+    ],
+    ids=["dotdot", "nested-dotdot", "absolute", "drive", "symlink", "file-and-folder"],
+)
+def test_unsafe_zips_are_refused_and_nothing_is_written(
+    as_alice, world, data_dir, members, symlink, reason
+):
+    response = _upload(as_alice, "evil.zip", _zip(members, symlink=symlink), client=world.acme.pk)
+    assert response.status_code == 422
+    assert reason in response.content
+    assert not Job.objects.exists()
+    assert not _uploads(data_dir)
+    assert not (data_dir.parent / "evil.eml").exists()
+    assert not Path("/tmp/evil.eml").exists()
+
+
+def test_too_many_members_are_refused(as_alice, world, settings, data_dir):
+    settings.AMENDS_MAX_ZIP_MEMBERS = 3
+    data = _zip({f"{n}.eml": OUTLOOK_QP for n in range(4)})
+    response = _upload(as_alice, "many.zip", data, client=world.acme.pk)
+    assert response.status_code == 422
+    assert b"more than 3 members" in response.content
+    assert not _uploads(data_dir)
+
+
+def test_a_zip_bomb_is_refused_by_its_declared_size(as_alice, world, settings, data_dir):
+    settings.AMENDS_MAX_ZIP_BYTES = 1024 * 1024
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bomb.eml", b"\0" * (5 * 1024 * 1024))  # compresses to a few KB
+    assert len(buffer.getvalue()) < 64 * 1024
+    response = _upload(as_alice, "bomb.zip", buffer.getvalue(), client=world.acme.pk)
+    assert response.status_code == 422
+    assert b"unpacks to more than 1 MB" in response.content
+    assert not _uploads(data_dir)
+
+
+def test_oversize_and_wrong_kind_uploads_are_refused(as_alice, world, settings, data_dir):
+    settings.AMENDS_MAX_UPLOAD_BYTES = 1000
+    response = _upload(as_alice, "big.mbox", _mbox(OUTLOOK_QP, GMAIL_REPLY), client=world.acme.pk)
+    assert response.status_code == 422
+    assert b"larger than" in response.content
+    response = _upload(as_alice, "x.exe", b"MZ", client=world.acme.pk)
+    assert response.status_code == 422
+    assert b".eml, .mbox or .zip" in response.content
+    assert not Job.objects.exists()
+    assert not _uploads(data_dir)
+
+
+def test_a_non_admin_must_name_one_of_their_clients(world):
+    assert _upload(_browser(world.alice), "a.eml", OUTLOOK_QP).status_code == 422
+    response = _upload(_browser(world.carol), "a.eml", OUTLOOK_QP, client=world.acme.pk)
+    assert response.status_code == 422
+    assert b"Acme" not in response.content
+    assert not Job.objects.exists()
+
+
+def test_an_admin_may_import_without_a_client(as_ada, world):
+    assert _upload(as_ada, "s.eml", STRANGER).status_code == 303
+    _run_all()
+    assert EmailMessage.objects.get().client is None
+
+
+def test_outsiders_see_nothing_of_acme_imports(client, world, api_carol):
+    _upload(_browser(world.alice), "a.eml", OUTLOOK_QP, client=world.acme.pk)
+    job = Job.objects.get()
+    carol = _browser(world.carol)
+    page = carol.get(reverse("comms:import"))
+    assert b"Acme" not in page.content and f"#{job.pk}".encode() not in page.content
+    assert b"Acme" not in carol.get(reverse("comms:import_jobs")).content
+    assert b"Acme" not in carol.get(reverse("watch:list")).content
+    assert client.get(f"{API}/imports/{job.pk}", **api_carol).status_code == 404
+    assert client.get(f"{API}/imports", **api_carol).json()["items"] == []
+    upload = SimpleUploadedFile("a.eml", OUTLOOK_QP)
+    data = {"file": upload, "client": world.acme.pk}
+    response = client.post(f"{API}/imports", data, **api_carol)
+    assert response.status_code == 404
+    assert Job.objects.count() == 1
+
+
+def test_triage_is_for_admins_only(client, world, api_alice, api_carol):
+    assert _browser(world.alice).get(reverse("comms:triage")).status_code == 404
+    carol = _browser(world.carol)
+    assert carol.get(reverse("comms:triage")).status_code == 404
+    assert carol.post(reverse("comms:triage_assign", args=[1]), {"client": 1}).status_code == 404
+    assert client.get(f"{API}/triage", **api_alice).status_code == 403
+    assert client.get(f"{API}/triage", **api_carol).status_code == 403
+    anonymous = client.get(reverse("comms:triage"))
+    assert anonymous.status_code == 302 and "login" in anonymous["Location"]
+    assert client.get(reverse("comms:import")).status_code == 302
+    assert client.get(f"{API}/imports").status_code == 401
+    assert client.get(f"{API}/triage").status_code == 401
+
+
+def test_assigning_from_triage_teaches_the_match(as_ada, world):
+    _upload(as_ada, "s.eml", STRANGER)
+    _run_all()
+    message = EmailMessage.objects.get()
+    page = as_ada.get(reverse("comms:triage"))
+    assert b"zed@nowhere.example" in page.content and b"Assign to client" in page.content
+
+    response = as_ada.post(
+        reverse("comms:triage_assign", args=[message.pk]), {"client": world.acme.pk}
+    )
+    assert response.status_code == 303
+    message.refresh_from_db()
+    assert message.client == world.acme
+    assert Communication.objects.filter(client=world.acme, subject__contains="A question").exists()
+    assert b"zed@nowhere.example" not in as_ada.get(reverse("comms:triage")).content
+
+    _upload(as_ada, "s2.eml", STRANGER_AGAIN)
+    _run_all()
+    assert EmailMessage.objects.get(subject__startswith="Another").client == world.acme
+
+
+def test_api_upload_and_triage_assign(client, world, api_alice, api_ada):
+    upload = SimpleUploadedFile("a.mbox", _mbox(OUTLOOK_QP, STRANGER))
+    response = client.post(f"{API}/imports", {"file": upload, "client": world.acme.pk}, **api_alice)
+    assert response.status_code == 202, response.content
+    job_id = response.json()["id"]
+    assert response.json()["status"] == "queued" and response.json()["summary"] is None
+    _run_all()
+    done = client.get(f"{API}/imports/{job_id}", **api_alice).json()
+    assert done["status"] == "done" and done["summary"]["imported"] == 2
+    assert done["progress"]["done"] == 2
+
+    upload = SimpleUploadedFile("s.eml", STRANGER_AGAIN)
+    response = client.post(f"{API}/imports", {"file": upload}, **api_ada)
+    assert response.status_code == 202, response.content
+    _run_all()
+    triage = client.get(f"{API}/triage", **api_ada).json()["items"]
+    assert [m["from_address"] for m in triage] == ["zed@nowhere.example"]
+    assigned = client.post(
+        f"{API}/triage/{triage[0]['id']}/assign",
+        data={"client": world.acme.pk},
+        content_type="application/json",
+        **api_ada,
+    )
+    assert assigned.status_code == 200, assigned.content
+    assert assigned.json()["client"] == world.acme.pk
+    again = client.post(
+        f"{API}/triage/{triage[0]['id']}/assign",
+        data={"client": world.acme.pk},
+        content_type="application/json",
+        **api_ada,
+    )
+    assert again.status_code == 404
+    # Without a client, a non-admin's upload is refused.
+    upload = SimpleUploadedFile("s.eml", STRANGER)
+    refused = client.post(f"{API}/imports", {"file": upload}, **api_alice)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "invalid"
+
+
+def test_an_upload_larger_than_memory_streams_to_disk_and_imports(as_alice, world):
+    body = b"A long line of the contract, repeated for size.\r\n" * 70_000  # ~3.4 MB
+    big = (
+        OUTLOOK_QP.split(b"\r\n\r\n", 1)[0].replace(b"multipart/alternative", b"text/plain")
+        + b"\r\n\r\n"
+        + body
+    )
+    assert _upload(as_alice, "big.eml", big, client=world.acme.pk).status_code == 303
+    _run_all()
+    job = Job.objects.get()
+    assert job.status == "done", job.last_error
+    assert job.payload["summary"]["imported"] == 1
+    assert bytes(EmailMessage.objects.get().raw.data) == big
+
+
+def test_the_pages_have_no_inline_script_or_style(world):
+    ada = _browser(world.ada)
+    _upload(ada, "s.eml", STRANGER)
+    _run_all()
+    for url in (reverse("comms:import"), reverse("comms:import_jobs"), reverse("comms:triage")):
+        response = ada.get(url)
+        html = response.content.decode()
+        assert response.status_code == 200, url
+        assert "<script>" not in html and 'style="' not in html and "hx-on" not in html, url
+        assert "'unsafe-inline'" not in response["Content-Security-Policy"].split("script-src")[1]
+    nav = ada.get(reverse("home")).content.decode()
+    assert f'href="{reverse("comms:import")}"' in nav
