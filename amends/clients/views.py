@@ -7,7 +7,9 @@ full page and an htmx request gets alone, re-rendered after every add or edit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from copy import copy
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -99,8 +101,8 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         "cases": list_cases(user, client=client),
         "timeline": _timeline_page(request, client),
     }
-    context.update(_contacts_context(user, client))
-    context.update(_engagements_context(user, client))
+    context.update(CONTACTS.context(user, client))
+    context.update(ENGAGEMENTS.context(user, client))
     context.update(comms_section_context(user, client))
     return render(request, "clients/detail.html", context)
 
@@ -135,165 +137,134 @@ def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
     )
 
 
-# ---- contacts ---------------------------------------------------------------------------
+# ---- contacts and engagements -----------------------------------------------------------
+# Two lists on the client page that work the same way: list, add inline, edit inline.
 
 
-def _contacts_context(
-    user: User,
-    client: Client,
-    *,
-    add_form: ContactForm | None = None,
-    editing: Contact | None = None,
-    edit_form: ContactForm | None = None,
-    notice: str = "",
-) -> dict[str, Any]:
-    return {
-        "client": client,
-        "contacts": list_contacts(user, client=client),
-        "contact_form": add_form or ContactForm(instance=Contact(client=client), prefix="contact"),
-        "editing_contact": editing,
-        "contact_edit_form": edit_form,
-        "contacts_notice": notice,
-    }
+@dataclass(frozen=True)
+class _ClientList:
+    noun: str  # "contact"; context keys and form prefixes derive from it
+    model: type[Contact] | type[Engagement]
+    form: type[ContactForm] | type[EngagementForm]
+    rows: Callable[..., QuerySet[Any]]
+    get_for: Callable[[User, object], Any]
+    add: Callable[..., Any]
+    update: Callable[..., Any]
+
+    @property
+    def plural(self) -> str:
+        return f"{self.noun}s"
+
+    def context(
+        self,
+        user: User,
+        client: Client,
+        *,
+        add_form: Any = None,
+        editing: Any = None,
+        edit_form: Any = None,
+        notice: str = "",
+    ) -> dict[str, Any]:
+        blank = self.form(instance=self.model(client=client), prefix=self.noun)
+        return {
+            "client": client,
+            self.plural: self.rows(user, client=client),
+            f"{self.noun}_form": add_form or blank,
+            f"editing_{self.noun}": editing,
+            f"{self.noun}_edit_form": edit_form,
+            f"{self.plural}_notice": notice,
+        }
+
+    def respond(
+        self, request: HttpRequest, context: dict[str, Any], *, invalid: bool = False
+    ) -> HttpResponse:
+        page, partial = f"clients/{self.plural}.html", f"clients/_{self.plural}.html"
+        if invalid:
+            return render_invalid(request, page, partial, context)
+        return render_page_or_partial(request, page, partial, context)
+
+    def saved(self, request: HttpRequest, user: User, client: Client, text: str) -> HttpResponse:
+        if not is_htmx(request):
+            messages.success(request, text)
+            return redirect(request, _detail_url(client, self.plural))
+        return self.respond(request, self.context(user, client, notice=text))
 
 
-def _contacts_response(
-    request: HttpRequest, context: dict[str, Any], *, invalid: bool = False
-) -> HttpResponse:
-    page, partial = "clients/contacts.html", "clients/_contacts.html"
-    if invalid:
-        return render_invalid(request, page, partial, context)
-    return render_page_or_partial(request, page, partial, context)
+CONTACTS = _ClientList(
+    "contact",
+    Contact,
+    ContactForm,
+    list_contacts,
+    get_contact_for,
+    actions.add_contact,
+    actions.update_contact,
+)
+ENGAGEMENTS = _ClientList(
+    "engagement",
+    Engagement,
+    EngagementForm,
+    list_engagements,
+    get_engagement_for,
+    actions.add_engagement,
+    actions.update_engagement,
+)
+
+
+def _list_or_add(request: HttpRequest, kind: _ClientList, client_id: int) -> HttpResponse:
+    """GET: the client's list. POST: add one to it."""
+    user = _user(request)
+    client = found(get_client_for, user, client_id)
+    if request.method != "POST":
+        return kind.respond(request, kind.context(user, client))
+    form = kind.form(request.POST, instance=kind.model(client=client), prefix=kind.noun)
+    if form.is_valid():
+        try:
+            obj = kind.add(user, client, **model_changes(form))
+        except ValidationError as exc:
+            add_action_error(form, exc)
+        else:
+            return kind.saved(request, user, client, f"{kind.noun.title()} {obj.name} added.")
+    return kind.respond(request, kind.context(user, client, add_form=form), invalid=True)
+
+
+def _edit(request: HttpRequest, kind: _ClientList, obj_id: int) -> HttpResponse:
+    """GET: the inline edit form. POST: save it, refusing a stale edit."""
+    user = _user(request)
+    obj = found(kind.get_for, user, obj_id)
+    client = obj.client
+    data = request.POST if request.method == "POST" else None
+    form = kind.form(data, instance=copy(obj), prefix=f"{kind.noun}-{obj.pk}")
+    if request.method == "POST" and form.is_valid():
+        try:
+            kind.update(user, obj, version=form.cleaned_data["version"], **model_changes(form))
+        except StaleEdit as exc:
+            form.note_conflict(exc, found(kind.get_for, user, obj.pk))
+        except ValidationError as exc:
+            add_action_error(form, exc)
+        else:
+            return kind.saved(request, user, client, f"{kind.noun.title()} {obj.name} saved.")
+    context = kind.context(user, client, editing=obj, edit_form=form)
+    return kind.respond(request, context, invalid=bool(form.errors))
 
 
 @login_required
 def contacts(request: HttpRequest, client_id: int) -> HttpResponse:
-    """GET: the client's contacts. POST: add one."""
-    user = _user(request)
-    client = found(get_client_for, user, client_id)
-    if request.method != "POST":
-        return _contacts_response(request, _contacts_context(user, client))
-    form = ContactForm(request.POST, instance=Contact(client=client), prefix="contact")
-    if form.is_valid():
-        try:
-            contact = actions.add_contact(user, client, **model_changes(form))
-        except ValidationError as exc:
-            add_action_error(form, exc)
-        else:
-            if not is_htmx(request):
-                messages.success(request, f"Contact {contact.name} added.")
-                return redirect(request, _detail_url(client, "contacts"))
-            notice = f"Contact {contact.name} added."
-            return _contacts_response(request, _contacts_context(user, client, notice=notice))
-    return _contacts_response(request, _contacts_context(user, client, add_form=form), invalid=True)
+    return _list_or_add(request, CONTACTS, client_id)
 
 
 @login_required
 def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
-    user = _user(request)
-    contact = found(get_contact_for, user, contact_id)
-    client = contact.client
-    data = request.POST if request.method == "POST" else None
-    form = ContactForm(data, instance=copy(contact), prefix=f"contact-{contact.pk}")
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.update_contact(
-                user, contact, version=form.cleaned_data["version"], **model_changes(form)
-            )
-        except StaleEdit as exc:
-            form.note_conflict(exc, found(get_contact_for, user, contact.pk))
-        except ValidationError as exc:
-            add_action_error(form, exc)
-        else:
-            if not is_htmx(request):
-                messages.success(request, f"Contact {contact.name} saved.")
-                return redirect(request, _detail_url(client, "contacts"))
-            notice = f"Contact {contact.name} saved."
-            return _contacts_response(request, _contacts_context(user, client, notice=notice))
-    context = _contacts_context(user, client, editing=contact, edit_form=form)
-    return _contacts_response(request, context, invalid=bool(form.errors))
-
-
-# ---- engagements ------------------------------------------------------------------------
-
-
-def _engagements_context(
-    user: User,
-    client: Client,
-    *,
-    add_form: EngagementForm | None = None,
-    editing: Engagement | None = None,
-    edit_form: EngagementForm | None = None,
-    notice: str = "",
-) -> dict[str, Any]:
-    return {
-        "client": client,
-        "engagements": list_engagements(user, client=client),
-        "engagement_form": add_form
-        or EngagementForm(instance=Engagement(client=client), prefix="engagement"),
-        "editing_engagement": editing,
-        "engagement_edit_form": edit_form,
-        "engagements_notice": notice,
-    }
-
-
-def _engagements_response(
-    request: HttpRequest, context: dict[str, Any], *, invalid: bool = False
-) -> HttpResponse:
-    page, partial = "clients/engagements.html", "clients/_engagements.html"
-    if invalid:
-        return render_invalid(request, page, partial, context)
-    return render_page_or_partial(request, page, partial, context)
+    return _edit(request, CONTACTS, contact_id)
 
 
 @login_required
 def engagements(request: HttpRequest, client_id: int) -> HttpResponse:
-    """GET: the client's engagements. POST: add one."""
-    user = _user(request)
-    client = found(get_client_for, user, client_id)
-    if request.method != "POST":
-        return _engagements_response(request, _engagements_context(user, client))
-    form = EngagementForm(request.POST, instance=Engagement(client=client), prefix="engagement")
-    if form.is_valid():
-        try:
-            engagement = actions.add_engagement(user, client, **model_changes(form))
-        except ValidationError as exc:
-            add_action_error(form, exc)
-        else:
-            if not is_htmx(request):
-                messages.success(request, f"Engagement {engagement.name} added.")
-                return redirect(request, _detail_url(client, "engagements"))
-            notice = f"Engagement {engagement.name} added."
-            return _engagements_response(request, _engagements_context(user, client, notice=notice))
-    return _engagements_response(
-        request, _engagements_context(user, client, add_form=form), invalid=True
-    )
+    return _list_or_add(request, ENGAGEMENTS, client_id)
 
 
 @login_required
 def engagement_edit(request: HttpRequest, engagement_id: int) -> HttpResponse:
-    user = _user(request)
-    engagement = found(get_engagement_for, user, engagement_id)
-    client = engagement.client
-    data = request.POST if request.method == "POST" else None
-    form = EngagementForm(data, instance=copy(engagement), prefix=f"engagement-{engagement.pk}")
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.update_engagement(
-                user, engagement, version=form.cleaned_data["version"], **model_changes(form)
-            )
-        except StaleEdit as exc:
-            form.note_conflict(exc, found(get_engagement_for, user, engagement.pk))
-        except ValidationError as exc:
-            add_action_error(form, exc)
-        else:
-            if not is_htmx(request):
-                messages.success(request, f"Engagement {engagement.name} saved.")
-                return redirect(request, _detail_url(client, "engagements"))
-            notice = f"Engagement {engagement.name} saved."
-            return _engagements_response(request, _engagements_context(user, client, notice=notice))
-    context = _engagements_context(user, client, editing=engagement, edit_form=form)
-    return _engagements_response(request, context, invalid=bool(form.errors))
+    return _edit(request, ENGAGEMENTS, engagement_id)
 
 
 # ---- timeline ---------------------------------------------------------------------------
