@@ -22,6 +22,9 @@ from amends.accounts.api import router as accounts_router
 from amends.cases.api import router as cases_router
 from amends.clients.api import router as clients_router
 from amends.comms.api import router as comms_router
+from amends.comms.clock_api import router as clock_router
+from amends.comms.mailbox_api import router as mailbox_router
+from amends.comms.message_api import router as message_router
 from amends.core.api_support import (
     ApiRenderer,
     BearerAuth,
@@ -139,5 +142,8 @@ api.add_router("", accounts_router)
 api.add_router("", clients_router)
 api.add_router("", cases_router)
 api.add_router("", comms_router)
+api.add_router("", message_router)
+api.add_router("", mailbox_router)
+api.add_router("", clock_router)
 api.add_router("", watch_router)
 api.add_router("", search_router)

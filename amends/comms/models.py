@@ -63,10 +63,37 @@ class Communication(Versioned):
         help_text="Empty when recorded by the system (an import from the command line).",
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # Meetings and calls imported from calendars and CSV files.
+    ends_at = models.DateTimeField(null=True, blank=True)
+    location = models.CharField(max_length=500, blank=True)
+    attendees = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Who took part: [{"name": ..., "email": ..., "contact": id or null}].',
+    )
+    external_id = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Identity in the source it was imported from (an iCalendar UID and "
+        "occurrence, a CSV row key), so re-importing creates nothing new.",
+    )
+    source = models.CharField(max_length=1000, blank=True, help_text="Where it was imported from.")
+    tone = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Tone of a message from the client: -1 hostile … 0 neutral … +1 warm.",
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["client", "direction", "-occurred_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="one_communication_per_external_id",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.get_direction_display().lower()}: {self.title}"

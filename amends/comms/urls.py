@@ -1,6 +1,6 @@
 from django.urls import path
 
-from amends.comms import views
+from amends.comms import mailbox_urls, message_urls, views
 
 app_name = "comms"
 urlpatterns = [
@@ -12,3 +12,4 @@ urlpatterns = [
     path("triage/", views.triage, name="triage"),
     path("triage/<int:email_id>/assign/", views.triage_assign, name="triage_assign"),
 ]
+urlpatterns += message_urls.urlpatterns + mailbox_urls.urlpatterns
