@@ -12,6 +12,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+# Email import and search benchmark; `--quick` for 2,000 messages and 20,000 documents.
+BENCH_MAIL_ARGS ?=
 
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
@@ -50,7 +52,10 @@ run: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.mail $(BENCH_MAIL_ARGS)
+	$(BIN)/python -m bench.coach
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m bench.mail $(BENCH_MAIL_ARGS)
 
 # ---------------------------------------------------------------- checks
 

@@ -25,13 +25,17 @@ from amends.comms.api import router as comms_router
 from amends.comms.clock_api import router as clock_router
 from amends.comms.mailbox_api import router as mailbox_router
 from amends.comms.message_api import router as message_router
+from amends.compose.api import router as compose_router
 from amends.core.api_support import (
     ApiRenderer,
     BearerAuth,
     error_body,
     install_error_handlers,
 )
+from amends.outbox.api import router as outbox_router
+from amends.playbook.api import router as playbook_router
 from amends.search.api import router as search_router
+from amends.sharing.api import router as sharing_router
 from amends.watch.api import router as watch_router
 
 DESCRIPTION = """
@@ -147,3 +151,7 @@ api.add_router("", mailbox_router)
 api.add_router("", clock_router)
 api.add_router("", watch_router)
 api.add_router("", search_router)
+api.add_router("", playbook_router)
+api.add_router("", compose_router)
+api.add_router("", outbox_router)
+api.add_router("", sharing_router)

@@ -70,6 +70,10 @@ INSTALLED_APPS = [
     "amends.comms",
     "amends.watch",
     "amends.search",
+    "amends.playbook",
+    "amends.compose",
+    "amends.outbox",
+    "amends.sharing",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +187,17 @@ AMENDS_OUR_DOMAINS = [
     d.strip().lower() for d in os.environ.get("AMENDS_OUR_DOMAINS", "").split(",") if d.strip()
 ]
 AMENDS_MAX_MESSAGE_BYTES = int(os.environ.get("AMENDS_MAX_MESSAGE_BYTES", 25 * 1024 * 1024))
+
+# Email out (amends.outbox): the SMTP server mail to clients goes through. No host: sending
+# is refused with a clear error. Security: none, starttls or ssl. See docs/operations.md.
+AMENDS_SMTP_HOST = os.environ.get("AMENDS_SMTP_HOST", "")
+AMENDS_SMTP_PORT = int(os.environ.get("AMENDS_SMTP_PORT", "0") or 0)  # 0: 25, 587 or 465
+AMENDS_SMTP_USER = os.environ.get("AMENDS_SMTP_USER", "")
+AMENDS_SMTP_PASSWORD = os.environ.get("AMENDS_SMTP_PASSWORD", "")
+AMENDS_SMTP_SECURITY = os.environ.get("AMENDS_SMTP_SECURITY", "starttls").strip().lower()
+AMENDS_SMTP_TIMEOUT = float(os.environ.get("AMENDS_SMTP_TIMEOUT", "30") or 30)
+AMENDS_MAIL_FROM_DOMAIN = os.environ.get("AMENDS_MAIL_FROM_DOMAIN", "")
+AMENDS_MAIL_FROM = os.environ.get("AMENDS_MAIL_FROM", "")
 
 SECURE = _env_bool("AMENDS_SECURE", False)
 SESSION_COOKIE_SECURE = SECURE

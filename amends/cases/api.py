@@ -37,7 +37,8 @@ from amends.cases.schemas import (
     MissedIn,
     TransitionIn,
 )
-from amends.clients.queries import get_client_for, list_timeline
+from amends.clients.api import CaseTimelineFilter, TimelinePage, timeline_for
+from amends.clients.queries import get_client_for
 from amends.clients.schemas import TimelineEntryOut
 from amends.core.api_support import READ_ERRORS, WRITE_ERRORS, Id, Page, actor
 from amends.core.timeclock import humanize_duration
@@ -183,11 +184,15 @@ def transition_case(request: HttpRequest, case_id: Id, payload: TransitionIn) ->
     response={200: list[TimelineEntryOut], **READ_ERRORS},
     summary="A case's timeline",
 )
-@paginate(Page)
-def case_timeline(request: HttpRequest, case_id: Id) -> QuerySet[Any]:
-    """Everything that happened on the case, newest first (R7)."""
+@paginate(TimelinePage)
+def case_timeline(
+    request: HttpRequest, case_id: Id, filters: Query[CaseTimelineFilter]
+) -> QuerySet[Any]:
+    """Everything that happened on the case, newest first (R7): its messages, calls and
+    meetings (with their `communication`, `email` and `thread` ids) and every step of the
+    case. Filtered like a client's timeline; dates are the client's days."""
     user = actor(request)
-    return list_timeline(user, case=queries.get_case_for(user, case_id))
+    return timeline_for(user, filters, case=queries.get_case_for(user, case_id))
 
 
 # ----------------------------------------------------------- records inside a case

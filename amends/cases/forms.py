@@ -132,6 +132,16 @@ HELP: dict[str, dict[str, str]] = {
     },
 }
 
+# Marked for the client (R20): what the shared resolution document may show
+# (`amends.sharing`). Defaults are on the models; see docs/user-guide.md.
+FOR_CLIENT_KINDS = ("expectation", "action", "commitment", "concession", "checkin", "milestone")
+for _kind in FOR_CLIENT_KINDS:
+    ADD_FIELDS[_kind] = (*ADD_FIELDS[_kind], "for_client")
+    LABELS.setdefault(_kind, {})["for_client"] = "Show to the client"
+    HELP.setdefault(_kind, {})["for_client"] = (
+        "Shown on the resolution document shared with the client."
+    )
+
 CHECKIN_AGENDA = (
     "1. What is going well\n"
     "2. Where we are now\n"

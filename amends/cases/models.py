@@ -118,6 +118,9 @@ class Expectation(CaseChild):
     constraint = models.TextField(blank=True, max_length=5000)
     constraint_reason = models.TextField(blank=True, max_length=5000)
     agreed = models.BooleanField(default=False)
+    for_client = models.BooleanField(
+        default=True, help_text="Shown on the document shared with the client (R20)."
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -157,6 +160,9 @@ class Action(CaseChild):
         Expectation, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
     )
     done_at = models.DateTimeField(null=True, blank=True)
+    for_client = models.BooleanField(
+        default=True, help_text="Shown on the document shared with the client (R20)."
+    )
 
     class Meta:
         ordering = ["deadline", "id"]
@@ -184,6 +190,9 @@ class Commitment(CaseChild):
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     kept_at = models.DateTimeField(null=True, blank=True)
+    for_client = models.BooleanField(
+        default=True, help_text="Shown on the document shared with the client (R20)."
+    )
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -223,6 +232,9 @@ class Concession(CaseChild):
     cost = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, default="GBP")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFERED)
+    for_client = models.BooleanField(
+        default=True, help_text="Shown on the document shared with the client (R20)."
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -239,6 +251,9 @@ class CheckIn(CaseChild):
     held_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True, max_length=20000)
     outcome = models.TextField(blank=True, max_length=5000)
+    for_client = models.BooleanField(
+        default=True, help_text="Shown on the document shared with the client (R20)."
+    )
 
     class Meta:
         ordering = ["scheduled_at", "id"]
@@ -251,6 +266,9 @@ class Milestone(CaseChild):
     title = models.CharField(max_length=300)
     due_on = models.DateField(null=True, blank=True)
     reached_at = models.DateTimeField(null=True, blank=True)
+    for_client = models.BooleanField(
+        default=True, help_text="Shown on the document shared with the client (R20)."
+    )
 
     class Meta:
         ordering = ["due_on", "id"]

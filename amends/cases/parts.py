@@ -54,6 +54,7 @@ PARTS: dict[str, Part] = {
                 "constraint",
                 "constraint_reason",
                 "agreed",
+                "for_client",
             ),
             "expectation",
             "expectations",
@@ -72,6 +73,7 @@ PARTS: dict[str, Part] = {
                 "status",
                 "concern",
                 "expectation",
+                "for_client",
             ),
             "action",
             "actions",
@@ -81,7 +83,7 @@ PARTS: dict[str, Part] = {
         Part(
             "commitment",
             m.Commitment,
-            ("what", "to_whom", "contact", "owner", "due_at", "status", "kept_at"),
+            ("what", "to_whom", "contact", "owner", "due_at", "status", "kept_at", "for_client"),
             "commitment",
             "commitments",
             lambda o: f"Promise to the client: {_clip(o.what)}",
@@ -90,7 +92,7 @@ PARTS: dict[str, Part] = {
         Part(
             "concession",
             m.Concession,
-            ("kind", "description", "value", "cost", "currency", "status"),
+            ("kind", "description", "value", "cost", "currency", "status", "for_client"),
             "concession",
             "concessions",
             lambda o: f"Concession ({o.get_kind_display()}): {_clip(o.description)}",
@@ -99,7 +101,7 @@ PARTS: dict[str, Part] = {
         Part(
             "checkin",
             m.CheckIn,
-            ("scheduled_at", "agenda", "held_at", "notes", "outcome"),
+            ("scheduled_at", "agenda", "held_at", "notes", "outcome", "for_client"),
             "check-in",
             "check-ins",
             lambda o: f"Check-in {_local(o.scheduled_at, o.case)}",
@@ -108,7 +110,7 @@ PARTS: dict[str, Part] = {
         Part(
             "milestone",
             m.Milestone,
-            ("title", "due_on", "reached_at"),
+            ("title", "due_on", "reached_at", "for_client"),
             "milestone",
             "milestones",
             lambda o: f"Milestone: {_clip(o.title)}",

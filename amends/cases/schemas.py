@@ -35,6 +35,7 @@ ConcessionStatus = Literal["offered", "accepted", "declined", "delivered"]
 
 _ON_TEAM = "A user id; they must be on the client's team."
 _NOT_FUTURE = "Not in the future."
+_FOR_CLIENT = "Shown on the document shared with the client (R20)."
 
 
 # --------------------------------------------------------------------------- cases
@@ -228,6 +229,7 @@ class ExpectationOut(PartOut):
     constraint: str
     constraint_reason: str
     agreed: bool
+    for_client: bool
 
 
 class ExpectationIn(InSchema):
@@ -237,6 +239,7 @@ class ExpectationIn(InSchema):
     constraint: Str = Field("", max_length=5000)
     constraint_reason: Str = Field("", max_length=5000)
     agreed: bool = False
+    for_client: bool = Field(True, description=_FOR_CLIENT)
 
 
 class ExpectationPatch(InSchema):
@@ -247,6 +250,7 @@ class ExpectationPatch(InSchema):
     constraint: Str = optional(max_length=5000)
     constraint_reason: Str = optional(max_length=5000)
     agreed: bool = optional()
+    for_client: bool = optional()
 
 
 # ----------------------------------------------------------------------- actions
@@ -264,6 +268,7 @@ class ActionOut(PartOut):
     concern: int | None = Field(validation_alias="concern_id")
     expectation: int | None = Field(validation_alias="expectation_id")
     done_at: datetime | None
+    for_client: bool
 
 
 class ActionIn(InSchema):
@@ -275,6 +280,7 @@ class ActionIn(InSchema):
     status: ActionStatus = "planned"
     concern: Id | None = Field(None, description="The concern (of this case) it answers.")
     expectation: Id | None = Field(None, description="The expectation (of this case) it serves.")
+    for_client: bool = Field(True, description=_FOR_CLIENT)
 
 
 class ActionPatch(InSchema):
@@ -287,6 +293,7 @@ class ActionPatch(InSchema):
     status: ActionStatus = optional()
     concern: Id | None = None
     expectation: Id | None = None
+    for_client: bool = optional()
 
 
 # ------------------------------------------------------------------- commitments
@@ -303,6 +310,7 @@ class CommitmentOut(PartOut):
     status: CommitmentStatus
     kept_at: datetime | None
     outcome: Outcome = Field(description="kept_on_time, kept_late, missed, overdue or pending.")
+    for_client: bool
 
 
 class CommitmentIn(InSchema):
@@ -313,6 +321,7 @@ class CommitmentIn(InSchema):
     due_at: Moment
     status: CommitmentStatus = "pending"
     kept_at: Moment | None = Field(None, description=_NOT_FUTURE)
+    for_client: bool = Field(True, description=_FOR_CLIENT)
 
 
 class CommitmentPatch(InSchema):
@@ -324,6 +333,7 @@ class CommitmentPatch(InSchema):
     due_at: Moment = optional()
     status: CommitmentStatus = optional()
     kept_at: Moment | None = Field(None, description=_NOT_FUTURE)
+    for_client: bool = optional()
 
 
 class KeptIn(InSchema):
@@ -351,6 +361,7 @@ class ConcessionOut(PartOut):
     cost: Decimal
     currency: str
     status: ConcessionStatus
+    for_client: bool
 
 
 class ConcessionIn(InSchema):
@@ -360,6 +371,7 @@ class ConcessionIn(InSchema):
     cost: Decimal = Field(Decimal("0"), max_digits=12, decimal_places=2, ge=0, description=_AMOUNT)
     currency: Str = Field("GBP", max_length=3)
     status: ConcessionStatus = "offered"
+    for_client: bool = Field(True, description=_FOR_CLIENT)
 
 
 class ConcessionPatch(InSchema):
@@ -370,6 +382,7 @@ class ConcessionPatch(InSchema):
     cost: Decimal = optional(max_digits=12, decimal_places=2, ge=0)
     currency: Str = optional(max_length=3)
     status: ConcessionStatus = optional()
+    for_client: bool = optional()
 
 
 # ---------------------------------------------------------------------- check-ins
@@ -383,6 +396,7 @@ class CheckInOut(PartOut):
     held_at: datetime | None
     notes: str
     outcome: str
+    for_client: bool
 
 
 class CheckInIn(InSchema):
@@ -391,6 +405,7 @@ class CheckInIn(InSchema):
     held_at: Moment | None = Field(None, description=_NOT_FUTURE)
     notes: Str = Field("", max_length=20000)
     outcome: Str = Field("", max_length=5000)
+    for_client: bool = Field(True, description=_FOR_CLIENT)
 
 
 class CheckInPatch(InSchema):
@@ -400,6 +415,7 @@ class CheckInPatch(InSchema):
     held_at: Moment | None = Field(None, description=_NOT_FUTURE)
     notes: Str = optional(max_length=20000)
     outcome: Str = optional(max_length=5000)
+    for_client: bool = optional()
 
 
 # --------------------------------------------------------------------- milestones
@@ -411,12 +427,14 @@ class MilestoneOut(PartOut):
     title: str
     due_on: date | None
     reached_at: datetime | None
+    for_client: bool
 
 
 class MilestoneIn(InSchema):
     title: Str = Field(max_length=300)
     due_on: date | None = None
     reached_at: Moment | None = Field(None, description=_NOT_FUTURE)
+    for_client: bool = Field(True, description=_FOR_CLIENT)
 
 
 class MilestonePatch(InSchema):
@@ -424,6 +442,7 @@ class MilestonePatch(InSchema):
     title: Str = optional(max_length=300)
     due_on: date | None = None
     reached_at: Moment | None = Field(None, description=_NOT_FUTURE)
+    for_client: bool = optional()
 
 
 # ---------------------------------------------------------------------- positives

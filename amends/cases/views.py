@@ -25,6 +25,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from amends.accounts.models import User
 from amends.cases import lifecycle
@@ -64,8 +65,10 @@ from amends.cases.queries import (
     promise_record,
 )
 from amends.clients.models import Client
-from amends.clients.queries import get_client_for, list_timeline
+from amends.clients.queries import get_client_for, list_timeline, with_links
+from amends.clients.views import filtered_timeline, render_timeline
 from amends.comms.actions import record_communication
+from amends.comms.clocks import case_responsiveness
 from amends.comms.queries import calls_missing_recap, list_communications
 from amends.core.errors import NotFound, PreconditionsUnmet, StaleEdit, ValidationError
 from amends.core.forms import add_action_error, versioned_initial
@@ -73,7 +76,6 @@ from amends.core.htmx import is_htmx, redirect
 
 TIMELINE_ON_PAGE = 25
 CASES_PER_PAGE = 50
-TIMELINE_PER_PAGE = 100
 COMMS_ON_PAGE = 50
 # A form with errors, a conflict or a refused move: base.html lets htmx swap a 422 like a
 # 200, so htmx and plain posts get the same status.
@@ -420,7 +422,7 @@ def _status(case: Case, now: datetime, **overrides: Any) -> StatusPanel:
 
 
 def _timeline(user: User, case: Case) -> list[Any]:
-    return list(list_timeline(user, case=case)[:TIMELINE_ON_PAGE])
+    return with_links(list_timeline(user, case=case)[:TIMELINE_ON_PAGE])
 
 
 def _base_context(case: Case) -> dict[str, Any]:
@@ -448,6 +450,8 @@ def _page_context(
         "status": status or _status(case, now),
         "timeline": _timeline(_user(request), case),
         "details_form": details_form,
+        # Lazy: read only when a full page shows the responsiveness panel.
+        "clocks": SimpleLazyObject(lambda: case_responsiveness(_user(request), case, now)),
     }
 
 
@@ -562,10 +566,11 @@ def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
 
 @case_view("GET")
 def case_timeline(request: HttpRequest, case: Case) -> HttpResponse:
-    """Everything that happened in the case, newest first (R7)."""
-    entries = list_timeline(_user(request), case=case)
-    page = Paginator(entries, TIMELINE_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "cases/timeline.html", {**_base_context(case), "page": page})
+    """Everything that happened in the case, newest first (R7), filtered by contact,
+    channel, direction and dates (in the client's zone)."""
+    url = reverse("cases:timeline", args=[case.pk])
+    context, status = filtered_timeline(request, case=case, url=url)
+    return render_timeline(request, "cases/timeline.html", context, status)
 
 
 @case_view("GET", "POST")

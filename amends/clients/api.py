@@ -1,11 +1,14 @@
 """API: clients, their contacts and engagements, and the client timeline."""
 
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 
+from django.conf import settings
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import AfterValidator, PlainValidator, WithJsonSchema
 
 from amends.accounts.api import user_field
 from amends.accounts.models import User
@@ -29,8 +32,8 @@ from amends.core.api_support import (
     READ_ERRORS,
     WRITE_ERRORS,
     Id,
-    Moment,
     Page,
+    _aware_and_sane,
     actor,
 )
 
@@ -40,9 +43,129 @@ router = Router(tags=["Clients"])
 # response is exactly what a later GET returns (e.g. decimals as stored: "40.00").
 
 
-class TimelineFilter(Schema):
-    since: Moment | None = Field(None, description="Only entries at or after this time.")
-    until: Moment | None = Field(None, description="Only entries at or before this time.")
+def _all_of(allowed: tuple[str, ...]) -> Any:
+    """Check that every value is in `allowed`, with one clear message naming the bad
+    value (a `Literal` would be reported per list index, as `filters.channel.0`)."""
+
+    def check(values: list[str]) -> list[str]:
+        for value in values:
+            if value not in allowed:
+                raise ValueError(f"“{value[:40]}” is not one of: {', '.join(allowed)}.")
+        return values
+
+    return AfterValidator(check)
+
+
+def _enum(allowed: tuple[str, ...]) -> Any:
+    return WithJsonSchema({"type": "string", "enum": list(allowed)})
+
+
+TimelineKinds = Annotated[
+    list[Annotated[str, _enum(queries.TIMELINE_KINDS)]], _all_of(queries.TIMELINE_KINDS)
+]
+Directions = Annotated[list[Annotated[str, _enum(queries.DIRECTIONS)]], _all_of(queries.DIRECTIONS)]
+_WHEN = (
+    "A date (YYYY-MM-DD, read in the client's time zone, or the server's on the "
+    "cross-client timeline when no client is given) or a time with an offset."
+)
+
+
+def _day_or_moment(value: Any) -> date | datetime:
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()[:40]
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            if not 1900 <= day.year <= 2999:
+                raise ValueError("Give a date between the years 1900 and 2999.")
+            return day
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        if "between the years" in str(exc):
+            raise
+        raise ValueError(
+            f"“{text}” is neither a date like 2025-03-01 nor a time like 2025-03-01T09:30:00+01:00."
+        ) from None
+    return _aware_and_sane(moment)
+
+
+DayOrMoment = Annotated[
+    date | datetime,
+    PlainValidator(_day_or_moment),
+    WithJsonSchema({"type": "string", "examples": ["2025-03-01", "2025-03-01T09:30:00Z"]}),
+]
+
+
+class CaseTimelineFilter(Schema):
+    since: DayOrMoment | None = Field(
+        None, description=f"Only entries at or after this time, or from this day. {_WHEN}"
+    )
+    until: DayOrMoment | None = Field(
+        None,
+        description=f"Only entries at or before this time, or up to the end of this day. {_WHEN}",
+    )
+    contact: Id | None = Field(
+        None, description="Only communications with this contact (attendees of meetings too)."
+    )
+    channel: TimelineKinds = Field(
+        [],
+        description="Only these (repeat to give several): the communication channels email, "
+        "call, meeting, note; `case` for case events, `client` for changes to the client record.",
+    )
+    direction: Directions = Field(
+        [], description="Only communications in these directions (repeat to give several)."
+    )
+
+
+class TimelineFilter(CaseTimelineFilter):
+    case: Id | None = Field(None, description="Only what belongs to this case.")
+
+
+class TimelinePage(Page):
+    """`Page`, with each entry's communication, email and thread ids looked up for the
+    whole page at once."""
+
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        result = super().paginate_queryset(queryset, pagination, request, **params)
+        result["items"] = queries.with_links(result["items"])
+        return result
+
+
+def timeline_for(
+    user: User,
+    filters: CaseTimelineFilter,
+    *,
+    client: Client | None = None,
+    case: Any = None,
+) -> QuerySet[TimelineEntry]:
+    """The timeline `filters` ask for, within `client` or `case` when given (fetched by
+    the caller through scoped reads); 404 for a case or contact the user cannot see."""
+    from amends.cases.queries import get_case_for
+
+    case_id = getattr(filters, "case", None)
+    if case is None and case_id is not None:
+        case = get_case_for(user, case_id)
+    contact = queries.get_contact_for(user, filters.contact) if filters.contact else None
+    zone_of = client or (case.client if case is not None else None)
+    zone_of = zone_of or (contact.client if contact is not None else None)
+    tzname = zone_of.timezone if zone_of is not None else settings.TIME_ZONE
+    first = filters.since if not isinstance(filters.since, datetime) else None
+    last = filters.until if not isinstance(filters.until, datetime) else None
+    day_since, before = queries.day_range(first, last, tzname)
+    return queries.list_timeline(
+        user,
+        client=client,
+        case=case,
+        contact=contact,
+        channel=filters.channel,
+        direction=filters.direction,
+        since=filters.since if isinstance(filters.since, datetime) else day_since,
+        until=filters.until if isinstance(filters.until, datetime) else None,
+        before=before,
+    )
 
 
 def _with_users(user: User, fields: dict[str, Any]) -> dict[str, Any]:
@@ -97,14 +220,36 @@ def update_client(request: HttpRequest, client_id: Id, payload: ClientPatch) -> 
     response={200: list[TimelineEntryOut], **READ_ERRORS},
     summary="A client's timeline",
 )
-@paginate(Page)
+@paginate(TimelinePage)
 def client_timeline(
     request: HttpRequest, client_id: Id, filters: Query[TimelineFilter]
 ) -> QuerySet[TimelineEntry]:
-    """Everything that happened with the client, newest first (R7)."""
+    """Everything that happened with the client, newest first (R7): messages, calls,
+    meetings and notes (with their `communication`, `email` and `thread` ids), case events
+    and changes to the client record. Filters combine; dates are the client's days."""
     user = actor(request)
     client = queries.get_client_for(user, client_id)
-    return queries.list_timeline(user, client=client, since=filters.since, until=filters.until)
+    return timeline_for(user, filters, client=client)
+
+
+class EverywhereFilter(TimelineFilter):
+    client: Id | None = Field(None, description="Only this client's timeline.")
+
+
+@router.get(
+    "/timeline",
+    response={200: list[TimelineEntryOut], **READ_ERRORS},
+    summary="The timeline of every client you may see",
+)
+@paginate(TimelinePage)
+def timeline_everywhere(
+    request: HttpRequest, filters: Query[EverywhereFilter]
+) -> QuerySet[TimelineEntry]:
+    """Everything that happened with every client on your teams (all clients for an
+    admin), newest first, with the same filters as a client's timeline plus `client`."""
+    user = actor(request)
+    client = queries.get_client_for(user, filters.client) if filters.client else None
+    return timeline_for(user, filters, client=client)
 
 
 # ------------------------------------------------------------------------ contacts

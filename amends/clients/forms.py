@@ -134,3 +134,95 @@ class EngagementForm(VersionedForm, forms.ModelForm):
         if data.get("budget_unit") == Engagement.BudgetUnit.MONEY and not data.get("currency"):
             self.add_error("currency", "Give the currency of a money budget, e.g. GBP.")
         return data
+
+
+# ---- the timeline's filters -------------------------------------------------------------
+
+TIMELINE_FILTERS = ("client", "case", "contact", "channel", "direction", "since", "until")
+_FILTER_YEARS = (1900, 2999)
+
+
+def _choose(noun: str) -> dict[str, str]:
+    # The same words whether the id does not exist or belongs to someone else's client.
+    return {"invalid_choice": f"Choose one of the {noun} listed: that one is not among them."}
+
+
+class TimelineFilterForm(forms.Form):
+    """What a timeline shows (GET parameters, so a filtered view can be bookmarked).
+
+    The choices come from permission-scoped reads given by the view; `clients=None`
+    leaves out the client choice (a client's or a case's own timeline), and `cases=None`
+    the case choice (a case's timeline)."""
+
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.none(),
+        required=False,
+        empty_label="Every client",
+        error_messages=_choose("clients"),
+    )
+    case = forms.ModelChoiceField(
+        queryset=Client.objects.none(),
+        required=False,
+        empty_label="Any",
+        error_messages=_choose("cases"),
+    )
+    contact = forms.ModelChoiceField(
+        queryset=Contact.objects.none(),
+        required=False,
+        empty_label="Anyone",
+        label="With",
+        error_messages=_choose("contacts"),
+    )
+    channel = forms.ChoiceField(
+        choices=[("", "Everything")],
+        required=False,
+        label="What",
+        error_messages=_choose("kinds"),
+    )
+    direction = forms.ChoiceField(
+        choices=[
+            ("", "Any"),
+            ("in", "From the client"),
+            ("out", "To the client"),
+            ("internal", "Internal"),
+        ],
+        required=False,
+        error_messages=_choose("directions"),
+    )
+    since = forms.DateField(required=False, label="From", widget=DateInput())
+    until = forms.DateField(required=False, label="To", widget=DateInput())
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        clients: QuerySet[Client] | None,
+        cases: QuerySet[Any] | None,
+        contacts: QuerySet[Contact],
+    ) -> None:
+        from amends.clients.queries import TIMELINE_KIND_LABELS
+
+        super().__init__(data)
+        fields = self.fields
+        if clients is None:
+            del fields["client"]
+        else:
+            fields["client"].queryset = clients  # type: ignore[attr-defined]
+        if cases is None:
+            del fields["case"]
+        else:
+            fields["case"].queryset = cases  # type: ignore[attr-defined]
+        fields["contact"].queryset = contacts  # type: ignore[attr-defined]
+        fields["channel"].choices = [("", "Everything"), *TIMELINE_KIND_LABELS.items()]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        first, last = data.get("since"), data.get("until")
+        low, high = _FILTER_YEARS
+        for name, day in (("since", first), ("until", last)):
+            if day is not None and not low <= day.year <= high:
+                self.add_error(name, f"Give a date between the years {low} and {high}.")
+        if first and last and first > last:
+            self.add_error("until", "The end of the range is before its start.")
+        return data

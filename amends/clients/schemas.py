@@ -159,8 +159,49 @@ class TimelineEntryOut(OutSchema):
     actor_name: str | None = None
     subject_type: str = Field(description="The kind of record it is about, e.g. communication.")
     subject_id: int | None
+    communication: int | None = Field(
+        None, description="For a message, call, meeting or note: its communication id."
+    )
+    channel: str | None = Field(None, description="The communication's channel, if any.")
+    direction: str | None = Field(None, description="The communication's direction, if any.")
+    contact: int | None = Field(None, description="The contact the communication was with.")
+    email: int | None = Field(None, description="For an imported email: its message id.")
+    thread: int | None = Field(
+        None, description="For an imported email: the id of the first message of its thread."
+    )
 
     @staticmethod
     def resolve_actor_name(obj: object) -> str | None:
         person = getattr(obj, "actor", None)
         return str(person) if person is not None else None
+
+    # `links` is set on each entry by `clients.queries.with_links`.
+    @staticmethod
+    def resolve_communication(obj: object) -> int | None:
+        links = getattr(obj, "links", None)
+        return links.communication.pk if links else None
+
+    @staticmethod
+    def resolve_channel(obj: object) -> str | None:
+        links = getattr(obj, "links", None)
+        return links.communication.channel if links else None
+
+    @staticmethod
+    def resolve_direction(obj: object) -> str | None:
+        links = getattr(obj, "links", None)
+        return links.communication.direction if links else None
+
+    @staticmethod
+    def resolve_contact(obj: object) -> int | None:
+        links = getattr(obj, "links", None)
+        return links.communication.contact_id if links else None
+
+    @staticmethod
+    def resolve_email(obj: object) -> int | None:
+        links = getattr(obj, "links", None)
+        return links.email_id if links else None
+
+    @staticmethod
+    def resolve_thread(obj: object) -> int | None:
+        links = getattr(obj, "links", None)
+        return links.thread_id if links else None

@@ -12,6 +12,7 @@ from copy import copy
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,15 +20,23 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from amends.accounts.models import User
 from amends.accounts.queries import list_team, list_users
 from amends.cases.queries import list_cases
 from amends.clients import actions
-from amends.clients.forms import ClientForm, ContactForm, EngagementForm
-from amends.clients.models import Client, Contact, Engagement
+from amends.clients.forms import (
+    TIMELINE_FILTERS,
+    ClientForm,
+    ContactForm,
+    EngagementForm,
+    TimelineFilterForm,
+)
+from amends.clients.models import Client, Contact, Engagement, TimelineEntry
 from amends.clients.queries import (
+    day_range,
     get_client_for,
     get_contact_for,
     get_engagement_for,
@@ -35,9 +44,11 @@ from amends.clients.queries import (
     list_contacts,
     list_engagements,
     list_timeline,
+    with_links,
 )
+from amends.comms.clocks import client_responsiveness
 from amends.comms.views import section_context as comms_section_context
-from amends.core.errors import StaleEdit, ValidationError
+from amends.core.errors import NotFound, StaleEdit, ValidationError
 from amends.core.forms import add_action_error, model_changes
 from amends.core.htmx import is_htmx, redirect, render_page_or_partial
 from amends.core.views import found, render_invalid
@@ -104,6 +115,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     context.update(CONTACTS.context(user, client))
     context.update(ENGAGEMENTS.context(user, client))
     context.update(comms_section_context(user, client))
+    context["clocks"] = client_responsiveness(user, client, timezone.now())
     return render(request, "clients/detail.html", context)
 
 
@@ -268,17 +280,109 @@ def engagement_edit(request: HttpRequest, engagement_id: int) -> HttpResponse:
 
 
 # ---- timeline ---------------------------------------------------------------------------
+# One partial serves the client's, the case's and the cross-client timeline:
+# `clients/_timeline_area.html` (the filter form and the entries) inside a full page, or
+# alone for htmx; the client page includes only the entries (`clients/_timeline.html`).
 
 
-def _timeline_page(request: HttpRequest, client: Client) -> Page:
-    entries = list_timeline(_user(request), client=client)
-    return Paginator(entries, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+def thread_url(email_id: int | None) -> str:
+    """The thread page of an email, or "" while no thread page is installed."""
+    if email_id is None:
+        return ""
+    try:
+        return reverse("comms:thread", args=[email_id])
+    except NoReverseMatch:
+        return ""
+
+
+def _timeline_page(request: HttpRequest, client: Client, **filters: Any) -> Page:
+    """One page of the timeline (`?page=`), each entry with its links (no N+1)."""
+    entries = list_timeline(_user(request), client=client, **filters)
+    return _paged(request, entries)
+
+
+def _paged(request: HttpRequest, entries: QuerySet[TimelineEntry]) -> Page:
+    page = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_links(page.object_list)
+    for entry in page.object_list:
+        links = entry.links  # type: ignore[attr-defined]
+        entry.thread_url = thread_url(links.thread_id) if links else ""  # type: ignore[attr-defined]
+    return page
+
+
+def filtered_timeline(
+    request: HttpRequest,
+    *,
+    client: Client | None = None,
+    case: Any = None,
+    url: str,
+) -> tuple[dict[str, Any], int]:
+    """The context of a filtered timeline, and its status (422 when a filter is not
+    valid: the form says which and no entries are shown). Without `client` and `case`
+    it is the cross-client timeline, with a client choice."""
+    user = _user(request)
+    chosen = client or (case.client if case is not None else None)
+    pick_client = client is None and case is None
+    if pick_client and request.GET.get("client"):
+        try:
+            chosen = get_client_for(user, request.GET["client"][:30])
+        except NotFound:
+            chosen = None  # the form refuses it below
+    form = TimelineFilterForm(
+        request.GET if any(n in request.GET for n in TIMELINE_FILTERS) else None,
+        clients=list_clients(user) if pick_client else None,
+        cases=None if case is not None else list_cases(user, client=chosen),
+        contacts=list_contacts(user, client=chosen),
+    )
+    tzname = chosen.timezone if chosen is not None else settings.TIME_ZONE
+    context: dict[str, Any] = {
+        "form": form,
+        "client": client,
+        "case": case,
+        "chosen": chosen,
+        "tzname": tzname,
+        "timeline_url": url,
+        "cross_client": pick_client,
+        "filtered": form.is_bound,
+    }
+    if form.is_bound and not form.is_valid():
+        context["timeline"] = None
+        return context, 422
+    data = form.cleaned_data if form.is_bound else {}
+    since, before = day_range(data.get("since"), data.get("until"), tzname)
+    entries = list_timeline(
+        user,
+        client=chosen,
+        case=case if case is not None else data.get("case"),
+        contact=data.get("contact"),
+        channel=data.get("channel") or None,
+        direction=data.get("direction") or None,
+        since=since,
+        before=before,
+    )
+    context["timeline"] = _paged(request, entries)
+    return context, 200
+
+
+def render_timeline(
+    request: HttpRequest, page: str, context: dict[str, Any], status: int
+) -> HttpResponse:
+    return render_page_or_partial(
+        request, page, "clients/_timeline_area.html", context, status=status
+    )
 
 
 @login_required
 def timeline(request: HttpRequest, client_id: int) -> HttpResponse:
+    """A client's timeline, filtered by case, contact, channel, direction and dates."""
     client = found(get_client_for, _user(request), client_id)
-    context = {"client": client, "timeline": _timeline_page(request, client)}
-    return render_page_or_partial(
-        request, "clients/timeline.html", "clients/_timeline.html", context
-    )
+    url = reverse("clients:timeline", args=[client.pk])
+    context, status = filtered_timeline(request, client=client, url=url)
+    return render_timeline(request, "clients/timeline.html", context, status)
+
+
+@login_required
+def timeline_everywhere(request: HttpRequest) -> HttpResponse:
+    """Everything that happened with every client the user may see, filterable."""
+    context, status = filtered_timeline(request, url=reverse("timeline:all"))
+    return render_timeline(request, "clients/timeline_all.html", context, status)

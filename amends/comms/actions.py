@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -11,13 +11,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from amends.accounts.models import TeamMembership, User
 from amends.clients.actions import add_contact, record_timeline
 from amends.clients.models import Client, Contact
+from amends.comms import tone
 from amends.comms.importing import (
     DEFAULT_MAX_BYTES,
     ParsedMessage,
@@ -30,6 +31,7 @@ from amends.comms.models import Communication, EmailMessage, MessageReference, R
 from amends.core.errors import ValidationError
 from amends.core.models import update_versioned
 from amends.search.actions import index_object
+from amends.search.bulk import Inserter
 from amends.watch.models import Job
 
 FIELDS = {
@@ -100,6 +102,8 @@ def record_communication(actor: User | None, client: Client, **fields: Any) -> C
     comm = Communication(client=client, recorded_by=actor, **fields)
     comm.full_clean()
     _validate_links(client, comm)
+    if comm.direction == Communication.Direction.IN:
+        comm.tone = tone.score(comm.summary or comm.subject)
     comm.save()
     record_timeline(
         client=client,
@@ -294,6 +298,222 @@ def _thread(message: EmailMessage, parsed_subject_reply: bool) -> None:
             scope.filter(thread_root_id__in=roots).update(thread_root_id=root_id)
 
 
+@dataclass
+class _Node:
+    """One message as threading sees it; `root` is its stored thread root, to be read
+    through `_Threads.current` (thread joins are recorded, not yet written)."""
+
+    pk: int
+    client_id: int | None
+    root: int | None
+    occurred_at: Any
+    subject: str
+    headerless: bool
+
+
+class _Threads:
+    """`_thread` for a whole batch, in memory: the same rules, in the same order, as
+    threading each message right after storing it, with a few queries per batch.
+
+    The rows a message's threading could read are loaded up front (its ancestors, the
+    earlier replies pointing at it, the messages with its subject); the batch's own
+    messages join those indexes one by one as they are threaded, exactly as if each had
+    just been stored. A thread joining another is recorded in `moved` (old root → new
+    root, within a client) and written at the end with one UPDATE per new root."""
+
+    def __init__(self, messages: list[EmailMessage], reply_subjects: list[bool]) -> None:
+        self.moved: dict[tuple[int | None, int], int] = {}
+        self.by_mid: dict[str, _Node] = {}
+        self.referring: dict[str, list[_Node]] = {}
+        self.by_subject: dict[tuple[int | None, str], list[_Node]] = {}
+        batch_pks = [m.pk for m in messages]
+        ancestors = {a for m in messages for a in [*m.references, m.in_reply_to] if a}
+        mids = {m.message_id for m in messages if m.message_id}
+        fields = ("pk", "client_id", "thread_root_id", "occurred_at", "subject", "in_reply_to")
+        loaded: dict[int, _Node] = {}
+
+        def node(row: tuple[Any, ...], headerless: bool | None = None) -> _Node:
+            pk, client_id, root, occurred_at, subject, _in_reply_to = row
+            if pk not in loaded:
+                loaded[pk] = _Node(pk, client_id, root, occurred_at, subject, bool(headerless))
+            return loaded[pk]
+
+        old = EmailMessage.objects.exclude(pk__in=batch_pks)
+        for chunk in _chunks(sorted(ancestors)):
+            for row in old.filter(message_id__in=chunk).values_list("message_id", *fields):
+                self.by_mid[row[0]] = node(row[1:])
+        for chunk in _chunks(sorted(mids)):
+            rows = (
+                MessageReference.objects.filter(ref__in=chunk)
+                .exclude(message_id__in=batch_pks)
+                .values_list("ref", *(f"message__{f}" for f in fields))
+            )
+            for row in rows:
+                self.referring.setdefault(row[0], []).append(node(row[1:]))
+        # Subject fallback (rare: header-less replies) reads every message of the same
+        # client and subject; adopting header-less replies reads only those.
+        needy = {
+            (m.client_id, m.normalised_subject)
+            for m, reply in zip(messages, reply_subjects, strict=True)
+            if reply and m.normalised_subject and not m.in_reply_to and not m.references
+        }
+        pairs = {(m.client_id, m.normalised_subject) for m in messages if m.normalised_subject}
+        times = [m.occurred_at for m in messages]
+        window = old.filter(
+            occurred_at__gte=min(times) - SUBJECT_THREAD_WINDOW,
+            occurred_at__lte=max(times) + SUBJECT_THREAD_WINDOW,
+        )
+        for chunk in _chunks(sorted(needy, key=repr), 100):
+            for row in window.filter(_pairs_q(chunk)).values_list("normalised_subject", *fields):
+                n = node(row[1:])
+                self.by_subject.setdefault((n.client_id, row[0]), []).append(n)
+        for chunk in _chunks(sorted(pairs, key=repr), 100):
+            headerless = (
+                window.filter(_pairs_q(chunk), in_reply_to="", refs__isnull=True)
+                .filter(thread_root_id=F("pk"))
+                .values_list("normalised_subject", *fields)
+            )
+            for row in headerless:
+                n = node(row[1:])
+                n.headerless = True
+                if (n.client_id, row[0]) not in needy:
+                    self.by_subject.setdefault((n.client_id, row[0]), []).append(n)
+
+    def current(self, client_id: int | None, root: int | None) -> int | None:
+        """The thread root a row stored with `root` has now."""
+        for _ in range(10_000):
+            if root is None or (client_id, root) not in self.moved:
+                return root
+            root = self.moved[(client_id, root)]
+        return root
+
+    def move(self, client_id: int | None, old: int, new: int) -> None:
+        if old != new:
+            self.moved[(client_id, old)] = new
+
+    def add(self, message: EmailMessage, reply_subject: bool) -> None:
+        """Thread `message` (just stored) as `_thread` would."""
+        client_id = message.client_id
+        refs = {r for r in [*message.references, message.in_reply_to] if r}
+        me = _Node(
+            message.pk,
+            client_id,
+            None,
+            message.occurred_at,
+            message.subject,
+            not message.in_reply_to and not refs,
+        )
+        if message.message_id:
+            self.by_mid[message.message_id] = me
+        for ref in refs:
+            self.referring.setdefault(ref, []).append(me)
+        key = (client_id, message.normalised_subject)
+        if message.normalised_subject:
+            self.by_subject.setdefault(key, []).append(me)
+        ancestors = [*message.references, message.in_reply_to]
+        root_id: int | None = None
+        if any(ancestors):
+            for ancestor in ancestors:  # References run oldest first
+                known = self.by_mid.get(ancestor) if ancestor else None
+                if known is not None and known.client_id == client_id:
+                    root_id = self.current(client_id, known.root) or known.pk
+                    break
+        elif reply_subject and message.normalised_subject:
+            start = message.occurred_at - SUBJECT_THREAD_WINDOW
+            earlier = [
+                n
+                for n in self.by_subject.get(key, [])
+                if n is not me and start <= n.occurred_at <= message.occurred_at
+            ]
+            if earlier:
+                latest = max(earlier, key=lambda n: (n.occurred_at, n.pk))
+                root_id = self.current(client_id, latest.root) or latest.pk
+        root_id = root_id or message.pk
+        me.root = root_id
+        message.thread_root_id = root_id
+        if message.message_id:
+            # Replies stored before this message: their threads join this one.
+            for n in self.referring.get(message.message_id, []):
+                if n.client_id == client_id:
+                    orphan_root = self.current(client_id, n.root)
+                    if orphan_root is not None and orphan_root != root_id:
+                        self.move(client_id, orphan_root, root_id)
+        if message.normalised_subject:
+            # Header-less replies stored before it, later in time, join its thread.
+            end = message.occurred_at + SUBJECT_THREAD_WINDOW
+            for n in self.by_subject.get(key, []):
+                if (
+                    n is not me
+                    and n.headerless
+                    and message.occurred_at <= n.occurred_at <= end
+                    and self.current(client_id, n.root) == n.pk
+                    and is_reply_subject(n.subject)
+                ):
+                    self.move(client_id, n.pk, root_id)
+
+    def write(self, messages: list[EmailMessage]) -> None:
+        for message in messages:
+            message.thread_root_id = self.current(message.client_id, message.thread_root_id)
+        _set_thread_roots(messages)
+        targets: dict[tuple[int | None, int], list[int]] = {}
+        for client_id, old in self.moved:
+            new = self.current(client_id, old)
+            if new is not None:
+                targets.setdefault((client_id, new), []).append(old)
+        for (client_id, new), olds in targets.items():
+            scope = (
+                EmailMessage.objects.filter(client__isnull=True)
+                if client_id is None
+                else EmailMessage.objects.filter(client_id=client_id)
+            )
+            for chunk in _chunks(sorted(olds)):
+                scope.filter(thread_root_id__in=chunk).update(thread_root_id=new)
+
+
+def _set_thread_roots(messages: list[EmailMessage]) -> None:
+    """Write the batch's thread roots: two statements (Django's bulk_update costs more
+    to build than to run)."""
+    table = connection.ops.quote_name(EmailMessage._meta.db_table)
+    own = [m.pk for m in messages if m.thread_root_id == m.pk]
+    other = [(m.pk, m.thread_root_id) for m in messages if m.thread_root_id != m.pk]
+    with connection.cursor() as cursor:
+        for chunk in _chunks(own):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {table} SET thread_root_id = id WHERE id IN ({marks})",  # noqa: S608
+                chunk,
+            )
+        for pairs in _chunks(other, 300):
+            cases = " ".join(["WHEN %s THEN %s"] * len(pairs))
+            marks = ", ".join(["%s"] * len(pairs))
+            cursor.execute(
+                f"UPDATE {table} SET thread_root_id = CASE id {cases} END"  # noqa: S608
+                f" WHERE id IN ({marks})",
+                [v for pair in pairs for v in pair] + [pk for pk, _ in pairs],
+            )
+
+
+def _pairs_q(pairs: list[tuple[int | None, str]]) -> Q:
+    """Rows of any of these (client, normalised subject) pairs."""
+    q = Q(pk__in=[])
+    for client_id, subject in pairs:
+        client_q = Q(client__isnull=True) if client_id is None else Q(client_id=client_id)
+        q |= client_q & Q(normalised_subject=subject)
+    return q
+
+
+def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def _thread_batch(messages: list[EmailMessage], reply_subjects: list[bool]) -> None:
+    """Thread a batch of just-stored messages (see `_Threads`)."""
+    threads = _Threads(messages, reply_subjects)
+    for message, is_reply in zip(messages, reply_subjects, strict=True):
+        threads.add(message, is_reply)
+    threads.write(messages)
+
+
 def _record_email_communication(
     actor: User | None, message: EmailMessage, contact_id: int | None, person_id: int | None
 ) -> Communication:
@@ -311,6 +531,12 @@ def _record_email_communication(
         subject=message.subject[:300],
         summary=summary,
     )
+    if comm.direction == Communication.Direction.IN:
+        from amends.comms import tone
+
+        comm.tone = tone.score(message.text_body)
+        if comm.tone is not None:
+            Communication.objects.filter(pk=comm.pk).update(tone=comm.tone)
     EmailMessage.objects.filter(pk=message.pk).update(communication=comm)
     message.communication = comm
     return comm
@@ -368,6 +594,11 @@ def _check_may_import(actor: User | None, client: Client | None) -> None:
         raise PermissionDenied("Only an admin can import mail for every client; name your client.")
 
 
+# A batch is committed when it holds this many messages or this many bytes of raw mail,
+# whichever comes first: memory stays bounded however large the mailbox.
+BATCH_BYTES = 32 * 1024 * 1024
+
+
 def import_path(
     actor: User | None,
     path: str | os.PathLike[str],
@@ -378,45 +609,163 @@ def import_path(
 ) -> ImportSummary:
     """Import every email at `path` (.eml, folder, mbox, Maildir). Idempotent, committed in
     batches so an interrupted import keeps what it did; a bad message never stops it.
-    Raises `importing.SourceError` when the path cannot be read at all."""
+    Raises `importing.SourceError` when the path cannot be read at all.
+
+    Messages are parsed one by one (a stream: memory stays bounded), then each batch is
+    written with a handful of bulk statements in one transaction (see `_store_batch`)."""
     _check_may_import(actor, client)
     limit = max_message_bytes()
     source = open_source(path, max_bytes=limit)
     summary = ImportSummary(source=os.fsdecode(source.path), kind=source.kind, total=source.total)
     matcher = Matcher(client)
-    items = iter(source.items)
-    done = False
-    while not done:
-        with transaction.atomic():
-            for _ in range(batch_size):
-                item = next(items, None)
-                if item is None:
-                    done = True
-                    break
-                summary.seen += 1
-                _import_item(actor, item, matcher, summary, limit)
-                if progress is not None:
-                    progress(summary)
+    batch_size = max(1, int(batch_size))
+    batch: list[tuple[str, ParsedMessage]] = []
+    held = 0
+    workers = import_workers(source.total)
+    for item, parsed in _parsed_items(source.items, limit, matcher, workers):
+        summary.seen += 1
+        if isinstance(parsed, Rejected):
+            summary.rejected.append((item.label, parsed.reason))
+        else:
+            batch.append((item.label, parsed))
+            held += parsed.size
+        if progress is not None:
+            progress(summary)
+        if len(batch) >= batch_size or held >= BATCH_BYTES:
+            _store_batch(actor, batch, matcher, summary)
+            batch, held = [], 0
+    if batch:
+        _store_batch(actor, batch, matcher, summary)
     return summary
+
+
+# Parsing (and scoring the tone of inbound mail) runs in worker processes for imports of
+# at least POOL_MIN_MESSAGES, while this process writes. AMENDS_IMPORT_WORKERS (setting
+# or environment) sets how many; 0 parses here.
+POOL_MIN_MESSAGES = 500
+POOL_CHUNK = 32
+POOL_CHUNK_BYTES = 2 * 1024 * 1024
+# Chunks parsed ahead per worker: enough that the workers stay busy while this process
+# writes a batch (BATCH_SIZE messages), few enough that memory stays bounded.
+POOL_AHEAD = 8
+
+
+def import_workers(total: int | None) -> int:
+    """How many parsing processes an import of `total` messages uses (0: none)."""
+    configured = getattr(settings, "AMENDS_IMPORT_WORKERS", None)
+    if configured is None:
+        configured = os.environ.get("AMENDS_IMPORT_WORKERS", "")
+    try:
+        wanted = int(configured) if str(configured).strip() else min(os.cpu_count() or 1, 4)
+    except ValueError:
+        wanted = 0
+    if wanted < 1 or (os.cpu_count() or 1) < 2 or total is None or total < POOL_MIN_MESSAGES:
+        return 0
+    return wanted
+
+
+def _parse_here(item: Any, limit: int) -> ParsedMessage | Rejected:
+    if item.data is None:
+        return Rejected(item.rejected)
+    return parse_message(item.data, max_bytes=limit)
+
+
+def _parsed_items(
+    items: Any, limit: int, matcher: Matcher, workers: int
+) -> Iterator[tuple[Any, ParsedMessage | Rejected]]:
+    """Each source item with its parse, in order. With workers, a bounded window of
+    chunks is parsed ahead in other processes (memory stays bounded: the source is read
+    only as fast as it is written)."""
+    if workers < 1:
+        for item in items:
+            yield item, _parse_here(item, limit)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    from amends.comms.importing import init_worker, parse_in_worker
+
+    context = multiprocessing.get_context(
+        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    )
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=context,
+        initializer=init_worker,
+        initargs=(frozenset(matcher.users), frozenset(matcher.ours)),
+    )
+    window: deque[tuple[list[Any], Future[list[ParsedMessage | Rejected]]]] = deque()
+
+    def submit(chunk: list[Any]) -> None:
+        work = [(item.data, limit) for item in chunk if item.data is not None]
+        window.append((chunk, pool.submit(parse_in_worker, work)))
+
+    def finish() -> Iterator[tuple[Any, ParsedMessage | Rejected]]:
+        chunk, future = window.popleft()
+        try:
+            results = iter(future.result())
+        except Exception:  # a worker died: parse this chunk here
+            results = iter([parse_message(i.data, max_bytes=limit) for i in chunk if i.data])
+        for item in chunk:
+            if item.data is None:
+                yield item, Rejected(item.rejected)
+                continue
+            parsed = next(results)
+            if isinstance(parsed, ParsedMessage):
+                parsed.raw = item.data
+            yield item, parsed
+
+    try:
+        chunk: list[Any] = []
+        size = 0
+        for item in items:
+            chunk.append(item)
+            size += len(item.data or b"")
+            if len(chunk) >= POOL_CHUNK or size >= POOL_CHUNK_BYTES:
+                submit(chunk)
+                chunk, size = [], 0
+                while len(window) > POOL_AHEAD * workers:
+                    yield from finish()
+        if chunk:
+            submit(chunk)
+        while window:
+            yield from finish()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _parse_item(item: Any, summary: ImportSummary, limit: int) -> ParsedMessage | None:
+    parsed = _parse_here(item, limit)
+    if isinstance(parsed, Rejected):
+        summary.rejected.append((item.label, parsed.reason))
+        return None
+    return parsed
 
 
 def _import_item(
     actor: User | None, item: Any, matcher: Matcher, summary: ImportSummary, limit: int
 ) -> None:
-    if item.data is None:
-        summary.rejected.append((item.label, item.rejected))
-        return
-    parsed = parse_message(item.data, max_bytes=limit)
-    if isinstance(parsed, Rejected):
-        summary.rejected.append((item.label, parsed.reason))
-        return
+    """Import one source item on its own (the path a batch falls back to)."""
+    parsed = _parse_item(item, summary, limit)
+    if parsed is not None:
+        _store_one(actor, item.label, parsed, matcher, summary)
+
+
+def _store_one(
+    actor: User | None,
+    label: str,
+    parsed: ParsedMessage,
+    matcher: Matcher,
+    summary: ImportSummary,
+) -> None:
     try:
         with transaction.atomic():
-            message = store_parsed_message(actor, parsed, matcher=matcher, source=item.label)
+            message = store_parsed_message(actor, parsed, matcher=matcher, source=label)
     except IntegrityError:
         message = None  # a concurrent import stored it first
     except Exception as exc:  # a bad message never stops the batch
-        summary.rejected.append((item.label, f"could not be stored: {type(exc).__name__}: {exc}"))
+        summary.rejected.append((label, f"could not be stored: {type(exc).__name__}: {exc}"))
         return
     if message is None:
         summary.duplicates += 1
@@ -425,6 +774,255 @@ def _import_item(
     summary.problems += bool(parsed.problems)
     if message.client_id is None:
         summary.unmatched += 1
+
+
+def _store_batch(
+    actor: User | None,
+    batch: list[tuple[str, ParsedMessage]],
+    matcher: Matcher,
+    summary: ImportSummary,
+) -> None:
+    """Store a batch in one transaction with bulk statements; if anything in it fails (a
+    concurrent import, a message the database refuses), store it again one message at a
+    time, so only the bad message is rejected."""
+    counts = ImportSummary()
+    try:
+        with transaction.atomic():
+            _bulk_store(actor, batch, matcher, counts)
+    except Exception:
+        with transaction.atomic():
+            for label, parsed in batch:
+                _store_one(actor, label, parsed, matcher, summary)
+        return
+    summary.imported += counts.imported
+    summary.duplicates += counts.duplicates
+    summary.unmatched += counts.unmatched
+    summary.problems += counts.problems
+
+
+def _new_in_batch(batch: list[tuple[str, ParsedMessage]]) -> list[tuple[str, ParsedMessage]]:
+    """The batch without the messages already stored or repeated within it (by
+    Message-ID, falling back to the content hash): one query for each."""
+    ids = {p.message_id for _, p in batch if p.message_id}
+    hashes = {p.sha256 for _, p in batch}
+    known_ids = set(
+        EmailMessage.objects.filter(message_id__in=ids).values_list("message_id", flat=True)
+    )
+    known_hashes = set(
+        RawMessage.objects.filter(sha256__in=hashes).values_list("sha256", flat=True)
+    )
+    fresh = []
+    for label, parsed in batch:
+        if (parsed.message_id and parsed.message_id in known_ids) or parsed.sha256 in known_hashes:
+            continue
+        known_hashes.add(parsed.sha256)
+        if parsed.message_id:
+            known_ids.add(parsed.message_id)
+        fresh.append((label, parsed))
+    return fresh
+
+
+def _bulk_store(
+    actor: User | None,
+    batch: list[tuple[str, ParsedMessage]],
+    matcher: Matcher,
+    counts: ImportSummary,
+) -> None:
+    from amends.clients.models import TimelineEntry
+    from amends.search.actions import index_communications
+
+    fresh = _new_in_batch(batch)
+    counts.duplicates = len(batch) - len(fresh)
+    if not fresh:
+        return
+    now = timezone.now()
+    matches = [matcher.match(parsed) for _, parsed in fresh]
+    # The communications first, so each email is written with its link.
+    matched = [i for i, match in enumerate(matches) if match.client_id is not None]
+    comms = [_email_communication(actor, fresh[i][1], matches[i], now) for i in matched]
+    _insert_objects(Communication, comms, _COMM_FIELDS)
+    comm_of = dict(zip(matched, comms, strict=True))
+    raw_ids = Inserter(RawMessage, ["sha256", "size", "data"]).insert(
+        [{"sha256": p.sha256, "size": p.size, "data": p.raw} for _, p in fresh]
+    )
+    messages = [
+        EmailMessage(
+            raw_id=raw_id,
+            client_id=match.client_id,
+            communication=comm_of.get(i),
+            message_id=parsed.message_id,
+            in_reply_to=parsed.in_reply_to,
+            references=parsed.references,
+            from_name=parsed.from_name,
+            from_address=parsed.from_address,
+            to_addresses=parsed.to,
+            cc_addresses=parsed.cc,
+            subject=parsed.subject,
+            normalised_subject=parsed.normalised_subject,
+            sent_at=parsed.date,
+            occurred_at=parsed.date or now,
+            direction=match.direction,
+            text_body=parsed.text,
+            attachments=[vars(a) for a in parsed.attachments],
+            problems=parsed.problems,
+            source=label[:1000],
+            imported_by=actor,
+        )
+        for i, ((label, parsed), raw_id, match) in enumerate(
+            zip(fresh, raw_ids, matches, strict=True)
+        )
+    ]
+    _insert_objects(EmailMessage, messages, _EMAIL_FIELDS)
+    Inserter(MessageReference, ["message_id", "ref"]).insert(
+        [
+            {"message_id": message.pk, "ref": ref}
+            for message, (_, parsed) in zip(messages, fresh, strict=True)
+            for ref in sorted({r for r in [*parsed.references, parsed.in_reply_to] if r})
+        ]
+    )
+    _thread_batch(messages, [p.is_reply_by_subject for _, p in fresh])
+    Inserter(TimelineEntry, _TIMELINE_FIELDS).insert(
+        [
+            {
+                "client_id": comm.client_id,
+                "case_id": None,
+                "actor_id": actor.pk if actor is not None else None,
+                "kind": f"comm.{comm.channel}",
+                "summary": str(comm)[:500],
+                "at": comm.occurred_at,
+                "subject_type": "communication",
+                "subject_id": comm.pk,
+            }
+            for comm in comms
+        ]
+    )
+    _stop_first_response_clocks_bulk(comms)
+    index_communications(comms, {comm_of[i].pk: fresh[i][1].text for i in matched})
+    counts.imported = len(messages)
+    counts.unmatched = len(messages) - len(matched)
+    counts.problems = sum(bool(p.problems) for _, p in fresh)
+
+
+_COMM_FIELDS = [
+    "client_id",
+    "channel",
+    "direction",
+    "occurred_at",
+    "contact_id",
+    "person_id",
+    "subject",
+    "summary",
+    "recorded_by_id",
+    "tone",
+]
+_EMAIL_FIELDS = [
+    "raw_id",
+    "client_id",
+    "communication_id",
+    "message_id",
+    "in_reply_to",
+    "references",
+    "from_name",
+    "from_address",
+    "to_addresses",
+    "cc_addresses",
+    "subject",
+    "normalised_subject",
+    "sent_at",
+    "occurred_at",
+    "direction",
+    "text_body",
+    "attachments",
+    "problems",
+    "source",
+    "imported_by_id",
+]
+_TIMELINE_FIELDS = [
+    "client_id",
+    "case_id",
+    "actor_id",
+    "kind",
+    "summary",
+    "at",
+    "subject_type",
+    "subject_id",
+]
+
+
+def _insert_objects(model: Any, objs: list[Any], fields: list[str]) -> None:
+    """Insert unsaved model instances (the named fields; defaults for the rest) and give
+    them their ids, as bulk_create would."""
+    if not objs:
+        return
+    ids = Inserter(model, fields).insert([{f: getattr(o, f) for f in fields} for o in objs])
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def _email_communication(
+    actor: User | None, parsed: ParsedMessage, match: Match, now: Any
+) -> Communication:
+    """The timeline record of an imported email (as `_record_email_communication`)."""
+    occurred_at = min(parsed.date or now, now)
+    assert match.client_id is not None
+    return Communication(
+        client_id=match.client_id,
+        channel=Communication.Channel.EMAIL,
+        direction=match.direction,
+        occurred_at=occurred_at,
+        contact_id=match.contact_id,
+        person_id=match.person_id,
+        subject=parsed.subject[:300],
+        summary=parsed.text[:20000],
+        recorded_by=actor,
+        tone=_tone(parsed) if match.direction == Communication.Direction.IN else None,
+    )
+
+
+def _tone(parsed: ParsedMessage) -> float | None:
+    """The tone of an inbound message: scored by a parsing worker, or here."""
+    if parsed.tone_scored:
+        return parsed.tone
+    from amends.comms import tone
+
+    return tone.score(parsed.text)
+
+
+def _stop_first_response_clocks_bulk(comms: list[Communication]) -> None:
+    """`_stop_first_response_clocks` for a batch, in batch order, with one query to find
+    the cases still waiting (almost always none)."""
+    from amends.cases.models import Case
+
+    replies = [c for c in comms if c.is_reply_to_client]
+    if not replies:
+        return
+    waiting = list(
+        Case.objects.filter(
+            client_id__in={c.client_id for c in replies}, first_response_at__isnull=True
+        )
+        .exclude(status__in=Case.CLOSED)
+        .select_related("client")
+        .order_by("pk")
+    )
+    for comm in replies:
+        for case in waiting:
+            if (
+                case.first_response_at is None
+                and case.client_id == comm.client_id
+                and case.opened_at <= comm.occurred_at
+            ):
+                update_versioned(case, None, first_response_at=comm.occurred_at)
+                record_timeline(
+                    client=case.client,
+                    case=case,
+                    actor=comm.recorded_by,
+                    kind="case.first_response",
+                    at=comm.occurred_at,
+                    summary="First response sent: the first-response clock stopped",
+                    subject=comm,
+                )
 
 
 @transaction.atomic

@@ -1,19 +1,22 @@
 """API: communications with clients — emails, calls, meetings and notes (R22, R23)."""
 
+import json
+import os
+import shutil
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import File, Form, Query, Router, Status, UploadedFile
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from amends.accounts.api import user_field
 from amends.accounts.models import User
 from amends.cases.queries import get_case_for
 from amends.clients.queries import get_client_for, get_contact_for
-from amends.comms import actions, queries
+from amends.comms import actions, csv_import, meeting_actions, queries
 from amends.comms.models import Communication, EmailMessage
 from amends.comms.schemas import (
     AssignIn,
@@ -25,6 +28,7 @@ from amends.comms.schemas import (
     ImportOut,
     UnmatchedEmailOut,
 )
+from amends.comms.uploads import store_upload, upload_folder, upload_kind
 from amends.core.api_support import (
     ADMIN_WRITE_ERRORS,
     READ_ERRORS,
@@ -126,25 +130,132 @@ def update_communication(
     return queries.get_communication_for(user, comm.pk)
 
 
+class CsvRowOut(Schema):
+    line: int = Field(description="Line number in the file (the header is line 1).")
+    status: str = Field(description="create, update, unchanged, error or unmatched.")
+    message: str = Field(description="Why the row cannot be imported, if it cannot.")
+    client: str
+    when: str
+    subject: str
+
+
+class CsvDryRunOut(Schema):
+    """What importing a CSV would do, row by row; nothing was written."""
+
+    columns: list[str] = Field(description="The file's columns.")
+    mapping: dict[str, str] = Field(description="The mapping used: field -> column.")
+    seen: int
+    create: int
+    update: int
+    unchanged: int
+    unmatched: int
+    errors: int
+    rows: list[CsvRowOut] = Field(description="Each row's outcome (the first 1,000).")
+
+
+def _mapping_json(text: str | None) -> dict[str, str] | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise ValidationError({"mapping": "The mapping is not JSON."}) from None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValidationError(
+            {"mapping": 'Give the mapping as a JSON object: {"when": "Date", ...}.'}
+        )
+    return value
+
+
+def _dry_run_out(summary: meeting_actions.MeetingImportSummary) -> dict[str, Any]:
+    return {
+        "columns": summary.columns,
+        "mapping": summary.mapping,
+        "seen": summary.seen,
+        "create": summary.imported,
+        "update": summary.updated,
+        "unchanged": summary.duplicates,
+        "unmatched": summary.unmatched,
+        "errors": summary.rejected_count,
+        "rows": [vars(r) for r in summary.rows],
+    }
+
+
 @router.post(
     "/imports",
-    response={202: ImportOut, **WRITE_ERRORS},
-    summary="Upload mail to import",
+    response={200: CsvDryRunOut, 202: ImportOut, **WRITE_ERRORS},
+    summary="Upload mail, a calendar or a call log to import",
     tags=["Imports"],
 )
 def create_import(
     request: HttpRequest,
     file: File[UploadedFile],
     client: Form[Id | None] = None,
+    mapping: Form[str | None] = None,
+    dry_run: Form[bool] = False,
+    day_first: Form[bool] = False,
 ) -> Status:
-    """Upload a `.eml`, an `.mbox`, or a `.zip` of .eml files or of a Maildir (multipart
-    form field `file`), to be imported in the background. Unless you are an admin, name
-    one of your clients in the form field `client` (messages matching no contact go to
-    it). Answers 202 with the queued job; follow it with `GET /imports/{job_id}`. A file
-    larger than the limit (200 MB by default) or an unsafe zip answers 422."""
+    """Upload a file (multipart form field `file`) to be imported in the background:
+    mail (a `.eml`, an `.mbox`, or a `.zip` of .eml files or of a Maildir), a calendar
+    (`.ics`: meetings become timeline entries) or a call log (`.csv`). Unless you are an
+    admin, name one of your clients in the form field `client` (what matches no contact
+    goes to it; for a CSV you may instead map a column naming each row's client).
+
+    For a CSV, `mapping` is a JSON object field -> column (fields: when, time, channel,
+    direction, client, contact_email, contact_name, subject, summary, duration, end,
+    person, external_id); fields left out are guessed from the column names. `day_first`
+    reads 04/03/2026 as 4 March. With `dry_run` true nothing is written and the answer
+    (200) says what would happen to each row.
+
+    Answers 202 with the queued job; follow it with `GET /imports/{job_id}`. A file
+    larger than the limit (200 MB by default), an unsafe zip, an unreadable CSV or a bad
+    mapping answers 422."""
     user = actor(request)
     target = get_client_for(user, client) if client is not None else None
-    job = actions.start_import(user, uploaded_file=file, client=target)
+    kind = upload_kind(file.name or "")
+    if kind not in ("csv", "ics"):
+        job = actions.start_import(user, uploaded_file=file, client=target)
+        return Status(202, get_job_for(user, job.pk))
+    chosen = _mapping_json(mapping) if kind == "csv" else None
+    if kind == "csv":
+        if file.size is not None and file.size > csv_import.DEFAULT_MAX_CSV_BYTES:
+            raise ValidationError({"file": "The CSV file is larger than 10 MB."})
+        data = file.read(csv_import.DEFAULT_MAX_CSV_BYTES + 1)
+        file.seek(0)
+        try:
+            report = meeting_actions.import_csv(
+                user,
+                data,
+                chosen,
+                client=target,
+                day_first=day_first,
+                dry_run=True,
+                label=os.path.basename(file.name or "upload.csv"),
+                guess_rest=True,
+            )
+        except csv_import.CsvError as exc:
+            raise ValidationError({"file": str(exc)}) from None
+        except csv_import.MappingError as exc:
+            raise ValidationError({"mapping": str(exc)}) from None
+        if dry_run:
+            return Status(200, _dry_run_out(report))
+        chosen = report.mapping
+    relative = store_upload(file)
+    try:
+        job = meeting_actions.start_meeting_import(
+            user,
+            relative=relative,
+            kind=kind,
+            name=file.name or "",
+            client=target,
+            mapping=chosen,
+            day_first=day_first,
+        )
+    except BaseException:
+        shutil.rmtree(upload_folder(relative), ignore_errors=True)
+        raise
     return Status(202, get_job_for(user, job.pk))
 
 

@@ -7,4 +7,7 @@ class CommsConfig(AppConfig):
 
     def ready(self) -> None:
         """Register the `comms.import` job kind in web and worker processes alike."""
-        from amends.comms import jobs  # noqa: F401
+        from amends.comms import (
+            jobs,  # noqa: F401
+            mailbox_jobs,  # noqa: F401
+        )

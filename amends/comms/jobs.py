@@ -1,4 +1,5 @@
-"""The `comms.import` job: import an uploaded mail export in the background.
+"""The `comms.import` job: import an uploaded mail export, calendar (.ics) or call log
+(.csv) in the background, dispatched on the payload's `format` (absent for mail).
 
 The payload holds only the upload's path (relative to DATA_DIR), the client's id and the
 acting user's id. The importer is idempotent, so running the job twice (a worker killed
@@ -16,6 +17,7 @@ from typing import Any
 from amends.accounts.models import User
 from amends.clients.models import Client
 from amends.comms.actions import ImportSummary, import_path
+from amends.comms.meeting_actions import MeetingImportSummary, import_calendar_path, import_csv
 from amends.comms.uploads import resolve_upload, upload_folder
 from amends.watch.actions import report_progress
 from amends.watch.models import Job
@@ -34,6 +36,13 @@ def _bounded(text: str, limit: int = MAX_REASON_CHARS) -> str:
 
 def summary_message(summary: ImportSummary) -> str:
     """One line saying what an import did (the job's progress message)."""
+    if isinstance(summary, MeetingImportSummary):
+        return (
+            f"Read {summary.seen}{f' of {summary.total}' if summary.total is not None else ''}: "
+            f"{summary.imported} imported, {summary.updated} updated, "
+            f"{summary.duplicates} already there, {summary.unmatched} matching no client, "
+            f"{summary.upcoming} still to come, {summary.rejected_count} rejected."
+        )
     return (
         f"Read {summary.seen}{f' of {summary.total}' if summary.total is not None else ''}: "
         f"{summary.imported} imported, {summary.duplicates} already there, "
@@ -43,7 +52,15 @@ def summary_message(summary: ImportSummary) -> str:
 
 def summary_payload(summary: ImportSummary) -> dict[str, Any]:
     """The summary as JSON, with at most MAX_REJECTED_LISTED reasons (each bounded)."""
+    extra: dict[str, Any] = {}
+    if isinstance(summary, MeetingImportSummary):
+        extra = {
+            "updated": summary.updated,
+            "cancelled": summary.cancelled,
+            "upcoming": summary.upcoming,
+        }
     return {
+        **extra,
         "kind": summary.kind,
         "total": summary.total,
         "seen": summary.seen,
@@ -89,8 +106,26 @@ def run_import(job: Job) -> None:
             last = now
             report_progress(job, summary.seen, summary.total or 0, summary_message(summary))
 
-    summary = import_path(actor, path, client=client, progress=progress)
+    summary = _run(payload, actor, path, client, progress)
     report_progress(job, summary.seen, summary.total or summary.seen, summary_message(summary))
     Job.objects.filter(pk=job.pk).update(payload={**payload, "summary": summary_payload(summary)})
     job.payload = {**payload, "summary": summary_payload(summary)}
     shutil.rmtree(upload_folder(relative), ignore_errors=True)
+
+
+def _run(payload: dict[str, Any], actor: User, path: Any, client: Any, progress: Any) -> Any:
+    kind = payload.get("format")
+    if kind == "ics":
+        return import_calendar_path(actor, path, client=client, progress=progress)
+    if kind == "csv":
+        mapping = payload.get("mapping")
+        return import_csv(
+            actor,
+            path.read_bytes(),
+            {str(k): str(v) for k, v in mapping.items()} if isinstance(mapping, dict) else None,
+            client=client,
+            day_first=bool(payload.get("day_first")),
+            label=str(payload.get("name") or "upload.csv"),
+            progress=progress,
+        )
+    return import_path(actor, path, client=client, progress=progress)

@@ -201,3 +201,71 @@ class MessageReference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} → {self.ref}"
+
+
+class MailboxAccount(Versioned):
+    """A live mailbox (IMAP over SSL) the worker polls for new mail, for one user.
+
+    `secret` is the password encrypted with a key derived from the server's secret (see
+    `comms.mailboxes`); it is never shown back. `uidvalidity` and `last_uid` say how far
+    the folder has been read, so a poll fetches only what is new and an interrupted poll
+    resumes where it stopped.
+    """
+
+    MIN_POLL_SECONDS = 60
+    DEFAULT_POLL_SECONDS = 300
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailboxes"
+    )
+    client = models.ForeignKey(
+        "clients.Client",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mailboxes",
+        help_text="Every message goes to this client; empty: matched by address.",
+    )
+    label = models.CharField(max_length=100, blank=True)
+    host = models.CharField(max_length=253)
+    port = models.PositiveIntegerField(default=993)
+    username = models.CharField(max_length=320)
+    secret = models.TextField(blank=True, help_text="The password, encrypted.")
+    folder = models.CharField(max_length=200, default="INBOX")
+    verify_tls = models.BooleanField(
+        default=True, help_text="Check the server's certificate (only admins may turn it off)."
+    )
+    enabled = models.BooleanField(default=True)
+    poll_interval = models.PositiveIntegerField(
+        default=DEFAULT_POLL_SECONDS, help_text="Seconds between polls (at least 60)."
+    )
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    imported_count = models.PositiveIntegerField(default=0)
+    rejected = models.JSONField(
+        default=list, blank=True, help_text='The latest rejected messages: [{"uid", "reason"}].'
+    )
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["label", "username", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(poll_interval__gte=60), name="mailbox_poll_interval_min"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(port__gte=1, port__lte=65535), name="mailbox_port_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or self.address
+
+    @property
+    def address(self) -> str:
+        """user@host/folder, as people read it (never the password)."""
+        return f"{self.username}@{self.host}/{self.folder}"

@@ -45,7 +45,7 @@ class AwaitingReply:
 
 
 def awaiting_reply(
-    user: User, now: datetime, *, client: Client | None = None
+    user: User, now: datetime, *, client: Client | None = None, case: object = None
 ) -> list[AwaitingReply]:
     """Client messages with no reply of ours after them, oldest first (R1)."""
     later_reply = Communication.objects.filter(
@@ -55,7 +55,7 @@ def awaiting_reply(
         occurred_at__gte=OuterRef("occurred_at"),
     )
     qs = (
-        list_communications(user, client=client)
+        list_communications(user, client=client, case=case)
         .filter(direction=DIRECTION.IN)
         .exclude(channel=CHANNEL.NOTE)
         .annotate(answered=Exists(later_reply))

@@ -21,7 +21,14 @@ DEFAULT_MAX_ZIP_MEMBERS = 50_000
 DEFAULT_MAX_ZIP_BYTES = 2 * 1024 * 1024 * 1024
 CHUNK = 1024 * 1024
 _SAFE_PART = re.compile(r"[^A-Za-z0-9._,:+=@-]")
-_SUFFIXES = {".eml": "eml", ".mbox": "mbox", ".mbx": "mbox", ".zip": "zip"}
+_SUFFIXES = {
+    ".eml": "eml",
+    ".mbox": "mbox",
+    ".mbx": "mbox",
+    ".zip": "zip",
+    ".ics": "ics",
+    ".csv": "csv",
+}
 
 
 class Uploaded(Protocol):
@@ -54,10 +61,13 @@ def uploads_root() -> Path:
 
 
 def upload_kind(name: str) -> str:
-    """eml, mbox or zip, from the uploaded file's name; ValidationError otherwise."""
+    """eml, mbox, zip, ics or csv, from the uploaded file's name; ValidationError
+    otherwise."""
     kind = _SUFFIXES.get(PurePosixPath(name.replace("\\", "/")).suffix.lower())
     if kind is None:
-        raise ValidationError({"file": "Upload a .eml, .mbox or .zip file."})
+        raise ValidationError(
+            {"file": "Upload a .eml, .mbox or .zip of mail, an .ics calendar or a .csv call log."}
+        )
     return kind
 
 
@@ -210,3 +220,20 @@ def upload_folder(relative: str) -> Path:
     path = resolve_upload(relative)
     root = uploads_root().resolve()
     return root / path.relative_to(root).parts[0]
+
+
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def upload_token(relative: str) -> str:
+    """The random folder name of a stored upload (names a pending CSV import)."""
+    return PurePosixPath(relative).parts[1]
+
+
+def upload_by_token(token: str) -> Path | None:
+    """The stored file of a pending upload named by its token, or None."""
+    if not _TOKEN.match(token or ""):
+        return None
+    folder = uploads_root() / token
+    files = sorted(folder.glob("upload.*")) if folder.is_dir() else []
+    return files[0] if files else None

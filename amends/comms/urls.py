@@ -1,6 +1,6 @@
 from django.urls import path
 
-from amends.comms import mailbox_urls, message_urls, views
+from amends.comms import clock_urls, mailbox_urls, message_urls, views
 
 app_name = "comms"
 urlpatterns = [
@@ -9,7 +9,9 @@ urlpatterns = [
     path("<int:comm_id>/edit/", views.comm_edit, name="edit"),
     path("import/", views.import_page, name="import"),
     path("import/jobs/", views.import_jobs, name="import_jobs"),
+    path("import/csv/<str:token>/", views.import_csv, name="import_csv"),
     path("triage/", views.triage, name="triage"),
     path("triage/<int:email_id>/assign/", views.triage_assign, name="triage_assign"),
 ]
 urlpatterns += message_urls.urlpatterns + mailbox_urls.urlpatterns
+urlpatterns += clock_urls.urlpatterns

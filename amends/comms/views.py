@@ -3,12 +3,15 @@ and its edit form. The client page embeds the same section partial (`comms/_sect
 
 from __future__ import annotations
 
+import shutil
 from copy import copy
 from datetime import datetime
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,9 +22,11 @@ from django.views.decorators.http import require_POST
 from amends.accounts.models import User
 from amends.clients.models import Client
 from amends.clients.queries import get_client_for
-from amends.comms import actions
+from amends.comms import actions, meeting_actions
+from amends.comms.csv_import import FIELDS as CSV_FIELDS
+from amends.comms.csv_import import CsvError, MappingError
 from amends.comms.forms import AssignForm, CommunicationForm, ImportForm
-from amends.comms.models import Communication
+from amends.comms.models import Communication, EmailMessage
 from amends.comms.queries import (
     awaiting_reply,
     calls_missing_recap,
@@ -30,6 +35,7 @@ from amends.comms.queries import (
     list_communications,
     list_unmatched,
 )
+from amends.comms.uploads import store_upload, upload_folder, upload_kind
 from amends.core.errors import NotFound, StaleEdit, ValidationError
 from amends.core.forms import add_action_error, model_changes
 from amends.core.htmx import is_htmx, redirect, render_page_or_partial
@@ -121,6 +127,15 @@ def comm_detail(request: HttpRequest, comm_id: int) -> HttpResponse:
         "waiting": waiting[0] if waiting else None,
         "is_call": comm.channel in (Communication.Channel.CALL, Communication.Channel.MEETING),
     }
+    # An imported email: show it as read (new part first, quotes folded), and the forms
+    # to link it to a case or quote it as a concern (see comms.message_views).
+    email = EmailMessage.objects.filter(communication=comm).select_related("raw").first()
+    if email is not None:
+        from amends.comms.message_views import message_context
+
+        context.update(message_context(user, email))
+        # Someone edited the summary after the import: show their words too.
+        context["summary_edited"] = comm.summary.strip() != email.text_body[:20000].strip()
     return render(request, "comms/detail.html", context)
 
 
@@ -157,8 +172,15 @@ IMPORT_JOBS_SHOWN = 20
 def _import_context(request: HttpRequest, form: ImportForm | None = None) -> dict[str, Any]:
     user = _user(request)
     jobs = list_jobs(user, kind=IMPORT_KIND).filter(created_by=user)
+    form = form or ImportForm(user=user)
+    form.fields["file"].label = "File to import"
+    form.fields["file"].help_text = (
+        "Mail: a .eml, an .mbox, or a .zip of .eml files or of a Maildir. Meetings: an .ics "
+        "calendar (Google, Outlook, Apple). Calls and notes: a .csv file (you map its "
+        "columns next)."
+    )
     return {
-        "form": form or ImportForm(user=user),
+        "form": form,
         "jobs": list(jobs[:IMPORT_JOBS_SHOWN]),
         "active": has_active_jobs(jobs),
         "refresh_url": reverse("comms:import_jobs"),
@@ -174,9 +196,18 @@ def import_page(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES, user=user)
     if form.is_valid():
         try:
-            job = actions.start_import(
-                user, uploaded_file=form.cleaned_data["file"], client=form.cleaned_data["client"]
-            )
+            kind = upload_kind(form.cleaned_data["file"].name or "")
+            if kind == "csv":
+                token = _store_pending_csv(user, form.cleaned_data["file"])
+                return redirect(request, _csv_url(token, form.cleaned_data["client"]))
+            if kind == "ics":
+                job = _start_calendar(user, form.cleaned_data["file"], form.cleaned_data["client"])
+            else:
+                job = actions.start_import(
+                    user,
+                    uploaded_file=form.cleaned_data["file"],
+                    client=form.cleaned_data["client"],
+                )
         except ValidationError as exc:
             add_action_error(form, exc)
         except NotFound:
@@ -192,6 +223,148 @@ def import_page(request: HttpRequest) -> HttpResponse:
 def import_jobs(request: HttpRequest) -> HttpResponse:
     """The list of this user's imports alone (the page polls it while any runs)."""
     return render(request, "comms/_imports.html", _import_context(request))
+
+
+def _store_pending_csv(user: User, uploaded: Any) -> str:
+    relative = store_upload(uploaded)
+    return meeting_actions.save_pending_csv(user, relative, str(uploaded.name or ""))
+
+
+def _csv_url(token: str, client: Client | None) -> str:
+    url = reverse("comms:import_csv", args=[token])
+    return f"{url}?client={client.pk}" if client is not None else url
+
+
+def _start_calendar(user: User, uploaded: Any, client: Client | None) -> Any:
+    if client is None and not user.is_admin:
+        raise ValidationError({"client": "Choose one of your clients to import into."})
+    relative = store_upload(uploaded)
+    try:
+        return meeting_actions.start_meeting_import(
+            user, relative=relative, kind="ics", name=str(uploaded.name or ""), client=client
+        )
+    except BaseException:
+        shutil.rmtree(upload_folder(relative), ignore_errors=True)
+        raise
+
+
+class CsvMappingForm(forms.Form):
+    """Which column holds which field, for a CSV of calls and meeting notes."""
+
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.none(),
+        required=False,
+        label="Client",
+        help_text="Rows naming no client (and matching no contact) go to this client.",
+        error_messages={"invalid_choice": "Choose one of your clients."},
+    )
+    day_first = forms.BooleanField(
+        required=False, label="Dates are day first (04/03/2026 is 4 March)"
+    )
+
+    def __init__(self, *args: Any, user: User, columns: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from amends.clients.queries import list_clients
+
+        self.fields["client"].queryset = list_clients(user)  # type: ignore[attr-defined]
+        choices = [("", "— not in the file —"), *[(c, c) for c in columns]]
+        for target, label in CSV_FIELDS.items():
+            self.fields[f"map_{target}"] = forms.ChoiceField(
+                choices=choices, required=target == "when", label=label
+            )
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            target: self.cleaned_data.get(f"map_{target}") or ""
+            for target in CSV_FIELDS
+            if self.cleaned_data.get(f"map_{target}")
+        }
+
+
+@login_required
+def import_csv(request: HttpRequest, token: str) -> HttpResponse:
+    """A CSV upload's mapping step: its columns with a suggested mapping and a dry-run
+    preview (per-row errors). POST `preview` re-checks; POST `import` queues the job."""
+    user = _user(request)
+    pending = found(meeting_actions.pending_csv, user, token)
+    data = pending["file"].read_bytes()
+    try:
+        preview = meeting_actions.csv_preview(data)
+    except CsvError as exc:
+        shutil.rmtree(pending["file"].parent, ignore_errors=True)
+        messages.error(request, str(exc))
+        return redirect(request, reverse("comms:import"))
+    columns = preview["columns"]
+    if request.method == "POST":
+        form = CsvMappingForm(request.POST, user=user, columns=columns)
+    else:
+        initial: dict[str, Any] = {f"map_{k}": v for k, v in preview["suggested"].items()}
+        client_id = request.GET.get("client")
+        if client_id and client_id.isdigit():
+            initial["client"] = client_id
+        form = CsvMappingForm(initial=initial, user=user, columns=columns)
+    report = None
+    status = 200
+    bound = (
+        form
+        if request.method == "POST"
+        else CsvMappingForm({**{k: v for k, v in form.initial.items()}}, user=user, columns=columns)
+    )
+    if bound.is_valid():
+        mapping = bound.mapping()
+        client = bound.cleaned_data["client"]
+        day_first = bound.cleaned_data["day_first"]
+        try:
+            report = meeting_actions.import_csv(
+                user,
+                data,
+                mapping,
+                client=client,
+                day_first=day_first,
+                dry_run=True,
+                label=pending["name"],
+            )
+            if request.method == "POST" and request.POST.get("action") == "import":
+                job = meeting_actions.start_meeting_import(
+                    user,
+                    relative=pending["path"],
+                    kind="csv",
+                    name=pending["name"],
+                    client=client,
+                    mapping=mapping,
+                    day_first=day_first,
+                )
+                messages.success(request, f"Import #{job.pk} of {pending['name']} is queued.")
+                return redirect(request, reverse("comms:import"))
+        except (ValidationError, MappingError, PermissionDenied) as exc:
+            report = None
+            _csv_error(form, exc)
+            status = 422
+        except NotFound:
+            form.add_error("client", "Choose one of your clients.")
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    context = {
+        "form": form,
+        "token": token,
+        "name": pending["name"],
+        "preview": preview,
+        "report": report,
+        "fields": [form[f"map_{t}"] for t in CSV_FIELDS],
+    }
+    return render(request, "comms/import_csv.html", context, status=status)
+
+
+def _csv_error(form: forms.Form, exc: Exception) -> None:
+    if isinstance(exc, MappingError):
+        for target, message in exc.errors.items():
+            name = f"map_{target}"
+            form.add_error(name if name in form.fields else None, message)
+    elif isinstance(exc, ValidationError):
+        add_action_error(form, exc)
+    else:
+        form.add_error("client", str(exc))
 
 
 def _admin_or_404(request: HttpRequest) -> User:

@@ -239,10 +239,19 @@ class _Builder:
     def build(self) -> None:
         self.people()
         self.harbour_and_vine()
+        self.demo_mail()
         self.fernleigh()
         self.calder()
         self.ashdown()
         self.marlow()
+
+    def demo_mail(self) -> None:
+        """Imported email (a thread with folded quotes and an attachment) and a weekly
+        check-in from a calendar export, through the real import code."""
+        from amends.core.demo_mail import load_demo_mail
+
+        client = Client.objects.get(name="Harbour & Vine")
+        load_demo_mail(self.users["tom"], client, self.at.day)
 
     def harbour_and_vine(self) -> None:
         """Story A: a launch that slipped and a surprise invoice; now rebuilding."""

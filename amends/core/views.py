@@ -40,9 +40,15 @@ def render_invalid(
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     from amends.cases.queries import list_cases, needs_attention
+    from amends.comms.clocks import overview
 
     user: User = request.user  # type: ignore[assignment]
     now = timezone.now()
     attention = needs_attention(user, now)
     my_cases = list_cases(user, open_only=True).filter(point_of_contact=user).order_by("opened_at")
-    return render(request, "home.html", {"att": attention, "my_cases": my_cases, "now": now})
+    clocks = overview(user, now, awaiting=attention.awaiting_reply, active_only=True)
+    return render(
+        request,
+        "home.html",
+        {"att": attention, "my_cases": my_cases, "now": now, "responsiveness": clocks},
+    )

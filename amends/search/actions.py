@@ -73,14 +73,26 @@ def doc_key(kind: str, object_id: int, client_id: int) -> str:
     return f"{kind}:{object_id}:{client_id}"
 
 
+def scope_token(client_id: int) -> str:
+    """The FTS5 `scope` token of a client's documents (SQLite)."""
+    return f"c{int(client_id)}"
+
+
 def _write_engine_index(doc: SearchDocument) -> None:
     """Bring the engine's own index for `doc` up to date."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("DELETE FROM search_fts WHERE rowid = %s", [doc.pk])
             cursor.execute(
-                "INSERT INTO search_fts(rowid, title, body, doc_key) VALUES (%s, %s, %s, %s)",
-                [doc.pk, doc.title, doc.body, doc_key(doc.kind, doc.object_id, doc.client_id)],
+                "INSERT INTO search_fts(rowid, title, body, doc_key, scope)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                [
+                    doc.pk,
+                    doc.title,
+                    doc.body,
+                    doc_key(doc.kind, doc.object_id, doc.client_id),
+                    scope_token(doc.client_id),
+                ],
             )
         elif connection.vendor == "postgresql":
             cursor.execute(
@@ -113,6 +125,70 @@ def index_object(obj: Any) -> SearchDocument | None:
     doc, _ = SearchDocument.objects.update_or_create(kind=kind, object_id=obj.pk, defaults=defaults)
     _write_engine_index(doc)
     return doc
+
+
+def _update_postgres_vectors(cursor: Any, ids: list[int]) -> None:
+    cursor.execute(
+        "UPDATE search_searchdocument SET search_vector ="
+        " setweight(to_tsvector('english', title), 'A')"
+        " || setweight(to_tsvector('english', body), 'B')"
+        " WHERE id = ANY(%s)",
+        [ids],
+    )
+
+
+def index_communications(comms: list[Communication], email_bodies: dict[int, str]) -> int:
+    """Index just-created communications in bulk (the email importer's path): the same
+    documents `index_object` writes, with a few statements for the whole batch.
+    `email_bodies` maps a communication's id to its email's text. Call inside the
+    transaction that created them. Returns how many documents were written."""
+    from amends.search.bulk import Inserter
+
+    docs: list[dict[str, Any]] = []
+    for comm in comms:
+        body = comm.summary or ""
+        email_body = email_bodies.get(comm.pk, "")
+        if email_body and email_body[:200] not in body:
+            body = f"{body}\n{email_body}"
+        docs.append(
+            {
+                "kind": KIND.COMMUNICATION,
+                "object_id": comm.pk,
+                "client_id": comm.client_id,
+                "case_id": comm.case_id,
+                "occurred_at": comm.occurred_at,
+                "title": _clean(comm.subject or str(comm), 1000),
+                "body": _clean(body, MAX_BODY_CHARS),
+            }
+        )
+    if not docs:
+        return 0
+    ids = Inserter(SearchDocument, list(docs[0])).insert(docs)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.executemany(
+                "INSERT INTO search_fts(rowid, title, body, doc_key, scope)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                [
+                    (
+                        pk,
+                        d["title"],
+                        d["body"],
+                        doc_key(d["kind"], d["object_id"], d["client_id"]),
+                        scope_token(d["client_id"]),
+                    )
+                    for pk, d in zip(ids, docs, strict=True)
+                ],
+            )
+        elif connection.vendor == "postgresql":
+            _update_postgres_vectors(cursor, ids)
+    return len(docs)
+
+
+def remove_object(kind: str, object_id: int) -> None:
+    """Drop what the index holds for a deleted object (the engine's own index row goes
+    with it: a trigger on SQLite, the same row on PostgreSQL)."""
+    SearchDocument.objects.filter(kind=kind, object_id=object_id).delete()
 
 
 def _clear() -> None:

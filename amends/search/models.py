@@ -2,8 +2,10 @@
 
 The text itself is searched through each engine's own index:
 
-- SQLite: the FTS5 virtual table `search_fts(title, body)`, whose rowid is the
-  document's id (created by migration 0001 only on SQLite);
+- SQLite: the FTS5 virtual table `search_fts(title, body, doc_key, scope)`, whose rowid
+  is the document's id and whose `scope` holds a token for the client ("c42"), so a
+  query limited to some clients is intersected inside FTS5 (created by migrations 0001
+  and 0002, only on SQLite; a trigger drops a row when its document goes);
 - PostgreSQL: the `search_vector` column (a tsvector, GIN-indexed, created by the same
   migration only on PostgreSQL).
 """
@@ -27,8 +29,9 @@ class SearchDocument(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     object_id = models.BigIntegerField()
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    # A communication linked to a deleted case stays (and stays findable), unlinked.
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     occurred_at = models.DateTimeField()
     title = models.CharField(max_length=1000, blank=True)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -50,7 +51,8 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SearchPage:
-    """A page of results and the total number of matches."""
+    """A page of results and the number of matches, counted up to MAX_CANDIDATES + 1
+    (`capped` says there were more)."""
 
     query: str
     terms: list[str]
@@ -58,6 +60,16 @@ class SearchPage:
     total: int = 0
     limit: int = 20
     offset: int = 0
+
+    @property
+    def capped(self) -> bool:
+        """More matched than were counted: show "1,000+"."""
+        return self.total > MAX_CANDIDATES
+
+    @property
+    def shown_total(self) -> int:
+        """The total to show (with a "+" when `capped`)."""
+        return min(self.total, MAX_CANDIDATES)
 
     @property
     def has_next(self) -> bool:
@@ -136,30 +148,48 @@ def _in_clause(ids: list[int] | None, column: str) -> tuple[str, list[Any]]:
     return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
+# At most this many matches are ranked and counted: a query matching more says "1,000+"
+# and ranks the newest 1,000 (SQLite) or the first 1,000 the index yields (PostgreSQL).
+# Ranking and counting every match of a common word is what made search slow.
+MAX_CANDIDATES = 1000
+# Up to this many clients are matched inside FTS5 (scope tokens); more are filtered on
+# the joined document rows only.
+MAX_SCOPE_TOKENS = 100
+
+
+def _ranked_page(
+    candidates: list[tuple[int, float, datetime]], limit: int, offset: int
+) -> tuple[int, list[int]]:
+    """Sort candidates (id, rank — lower is better —, occurred_at) best first, then
+    newest, and return the (capped) total and the ids of the page."""
+    ordered = sorted(candidates, key=lambda c: (c[1], -c[2].timestamp(), -c[0]))
+    return len(candidates), [c[0] for c in ordered[offset : offset + limit]]
+
+
 def _sqlite_rows(
     terms: list[str], ids: list[int] | None, limit: int, offset: int
 ) -> tuple[int, list[tuple[int, str, str]]]:
-    match = fts5_query(terms)
+    from amends.search.actions import scope_token
+
+    match = "{title body} : (" + fts5_query(terms) + ")"
+    if ids is not None and len(ids) <= MAX_SCOPE_TOKENS:
+        match += " AND scope : (" + " OR ".join(f'"{scope_token(i)}"' for i in ids) + ")"
     where, params = _in_clause(ids, "d.client_id")
-    # CROSS JOIN keeps the FTS5 table outermost (SQLite does not reorder it).
-    base = (
+    # CROSS JOIN keeps the FTS5 table outermost (SQLite does not reorder it); rowid DESC
+    # is FTS5's own order, so the LIMIT stops the scan: newest documents first.
+    sql = (
+        "SELECT d.id, bm25(search_fts, 5.0, 1.0, 0.0, 0.0), d.occurred_at"  # noqa: S608
         " FROM search_fts CROSS JOIN search_searchdocument d ON d.id = search_fts.rowid"
         " AND search_fts.doc_key = d.kind || ':' || d.object_id || ':' || d.client_id"
-        " WHERE search_fts MATCH %s" + where
+        " WHERE search_fts MATCH %s" + where + " ORDER BY search_fts.rowid DESC LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*)" + base, [match, *params])
-        total = int(cursor.fetchone()[0])
-        if not total or offset >= total:
+        cursor.execute(sql, [match, *params, MAX_CANDIDATES + 1])
+        candidates = [(int(r[0]), float(r[1]), _as_datetime(r[2])) for r in cursor.fetchall()]
+        total, page_ids = _ranked_page(candidates, limit, offset)
+        if not page_ids:
             return total, []
-        # Rank and page first, then highlight only this page's rows: snippet() in the
-        # ranked query would be computed for every match before the sort.
-        cursor.execute(
-            "SELECT d.id" + base + " ORDER BY bm25(search_fts, 5.0, 1.0),"
-            " d.occurred_at DESC, d.id DESC LIMIT %s OFFSET %s",
-            [match, *params, limit, offset],
-        )
-        page_ids = [int(r[0]) for r in cursor.fetchall()]
+        # Highlight only this page's rows.
         marks = ", ".join(["%s"] * len(page_ids))
         cursor.execute(
             "SELECT rowid, highlight(search_fts, 0, %s, %s),"  # noqa: S608
@@ -171,7 +201,17 @@ def _sqlite_rows(
     return total, [(i, *marked.get(i, ("", ""))) for i in page_ids]
 
 
+def _as_datetime(value: Any) -> datetime:
+    """A datetime from a raw SQLite row (text, in UTC)."""
+    if isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(str(value or "")) or datetime(1970, 1, 1)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 _PG_HEADLINE = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=2"
+# ts_headline parses the text again: only the start of a very long body is highlighted.
+_PG_HEADLINE_CHARS = 50_000
 
 
 def _postgres_rows(
@@ -179,31 +219,31 @@ def _postgres_rows(
 ) -> tuple[int, list[tuple[int, str, str]]]:
     query = websearch_query(terms)
     where, params = _in_clause(ids, "d.client_id")
-    base = (
-        " FROM search_searchdocument d WHERE d.search_vector @@"
-        " websearch_to_tsquery('english', %s)" + where
+    # A bounded candidate set from the GIN index (the LIMIT stops the heap scan), then
+    # rank only those. `where` holds only placeholders, never user text.
+    sql = (
+        "WITH q AS (SELECT websearch_to_tsquery('english', %s) AS query),"  # noqa: S608
+        " cand AS (SELECT d.id, d.occurred_at, d.search_vector"
+        " FROM search_searchdocument d, q WHERE d.search_vector @@ q.query" + where + " LIMIT %s)"
+        " SELECT cand.id, -ts_rank_cd(cand.search_vector, q.query, 1), cand.occurred_at"
+        " FROM cand, q"
     )
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*)" + base, [query, *params])
-        total = int(cursor.fetchone()[0])
-        if not total or offset >= total:
+        cursor.execute(sql, [query, *params, MAX_CANDIDATES + 1])
+        candidates = [(int(r[0]), float(r[1]), r[2]) for r in cursor.fetchall()]
+        total, page_ids = _ranked_page(candidates, limit, offset)
+        if not page_ids:
             return total, []
-        # Rank and page first; headline only the rows of this page (it reads the body).
-        # `where` holds only placeholders, never user text.
-        sql = (
-            "WITH q AS (SELECT websearch_to_tsquery('english', %s) AS query),"  # noqa: S608
-            " page AS (SELECT d.id, d.title, d.body, d.occurred_at,"
-            " ts_rank_cd(d.search_vector, q.query, 1) AS rank"
-            " FROM search_searchdocument d, q WHERE d.search_vector @@ q.query"
-            + where
-            + " ORDER BY rank DESC, d.occurred_at DESC, d.id DESC LIMIT %s OFFSET %s)"
-            " SELECT page.id, ts_headline('english', page.title, q.query, %s),"
-            " ts_headline('english', page.body, q.query, %s)"
-            " FROM page, q ORDER BY page.rank DESC, page.occurred_at DESC, page.id DESC"
-        )
         title_options = _PG_HEADLINE.replace("MaxFragments=2", "HighlightAll=true")
-        cursor.execute(sql, [query, *params, limit, offset, title_options, _PG_HEADLINE])
-        return total, [(int(r[0]), r[1] or "", r[2] or "") for r in cursor.fetchall()]
+        cursor.execute(
+            "WITH q AS (SELECT websearch_to_tsquery('english', %s) AS query)"
+            " SELECT d.id, ts_headline('english', d.title, q.query, %s),"
+            " ts_headline('english', left(d.body, %s), q.query, %s)"
+            " FROM search_searchdocument d, q WHERE d.id = ANY(%s)",
+            [query, title_options, _PG_HEADLINE_CHARS, _PG_HEADLINE, page_ids],
+        )
+        marked = {int(r[0]): (r[1] or "", r[2] or "") for r in cursor.fetchall()}
+    return total, [(i, *marked.get(i, ("", ""))) for i in page_ids]
 
 
 def _url(doc: SearchDocument) -> str:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from amends.watch.actions import claim_next_job, fail_job, finish_job, reclaim_stale_jobs
 from amends.watch.models import Job
 from amends.watch.registry import get_handler
+from amends.watch.schedule import run_schedules
 
 logger = logging.getLogger("amends.watch")
 
@@ -42,12 +43,14 @@ def run_job(job: Job, *, now: datetime | None = None) -> None:
 
 
 def run_one_step(now: datetime | None = None, *, worker_id: str = "inline") -> Job | None:
-    """Reclaim stale jobs, then claim and run one due job. Returns it, or None if idle.
+    """Reclaim stale jobs, enqueue periodic work that is due (`schedule.py`), then claim
+    and run one due job. Returns it, or None if idle.
 
     With `now` given, the whole step (claim, backoff, finish) happens at that time.
     """
     claim_at = now or timezone.now()
     reclaim_stale_jobs(claim_at)
+    run_schedules(claim_at)
     job = claim_next_job(worker_id, claim_at)
     if job is not None:
         run_job(job, now=now)

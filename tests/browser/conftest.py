@@ -113,3 +113,12 @@ def log_in(page: Any, username: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("domcontentloaded")
     assert "/accounts/login/" not in page.url, "login failed"
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[Any]:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) with the settings pointing at it
+    (see tests/smtp_support.py)."""
+    from tests.smtp_support import smtp_fixture
+
+    yield from smtp_fixture(settings)

@@ -112,7 +112,11 @@ def add_fields(kind: str, world: Any) -> dict[str, Any]:
             "by_client": "on",
             "noted_at": local(now - timedelta(minutes=30)),
         },
-    }[kind]
+    }[kind] | ({"for_client": "on"} if kind in _FOR_CLIENT else {})
+
+
+# Kinds with a "Show to the client" box (amends.sharing; on by default).
+_FOR_CLIENT = {"expectation", "action", "commitment", "concession", "checkin", "milestone"}
 
 
 def add_data(kind: str, world: Any, /, **changes: Any) -> dict[str, Any]:

@@ -1,16 +1,25 @@
 """`amends import PATH [--client ID]`: import email from an .eml file, a folder of them,
-an mbox file or a Maildir, with a progress bar and a summary."""
+an mbox file or a Maildir; meetings from an .ics calendar or a folder of them; calls and
+meeting notes from a CSV file. With a progress bar and a summary."""
 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from amends.clients.models import Client
 from amends.comms.actions import ImportSummary, import_path
+from amends.comms.csv_import import FIELDS, CsvError, MappingError
 from amends.comms.importing import SourceError
+from amends.comms.meeting_actions import (
+    MeetingImportSummary,
+    import_calendar_path,
+    import_csv,
+)
 
 BAR_WIDTH = 30
 MAX_REASONS_SHOWN = 50
@@ -33,8 +42,9 @@ def progress_line(summary: ImportSummary) -> str:
 class Command(BaseCommand):
     help = (
         "Import email from PATH: an .eml file, a folder of .eml files, an mbox file "
-        "(Gmail/Takeout, Thunderbird, Apple Mail) or a Maildir. Re-running is safe: "
-        "messages already imported are skipped."
+        "(Gmail/Takeout, Thunderbird, Apple Mail) or a Maildir; meetings from an .ics "
+        "calendar (or a folder of them); calls and meeting notes from a .csv file. "
+        "Re-running is safe: what was already imported is skipped."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -43,6 +53,37 @@ class Command(BaseCommand):
             "--client",
             metavar="ID",
             help="Put every message on this client (by id) instead of matching by address.",
+        )
+        calendar = parser.add_argument_group("calendars (.ics)")
+        calendar.add_argument(
+            "--since",
+            metavar="DATE",
+            help="Earliest meeting to import (YYYY-MM-DD, default: a year ago).",
+        )
+        calendar.add_argument(
+            "--until",
+            metavar="DATE",
+            help="Latest meeting to consider (YYYY-MM-DD, default: 90 days ahead; "
+            "meetings still to come are recorded by a later import).",
+        )
+        table = parser.add_argument_group("call logs (.csv)")
+        table.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="FIELD=COLUMN",
+            help="Which column holds a field (repeatable); fields: " + ", ".join(FIELDS) + ". "
+            "Unmapped fields are guessed from the column names.",
+        )
+        table.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check every row and say what would be imported, without writing.",
+        )
+        table.add_argument(
+            "--day-first",
+            action="store_true",
+            help="Read 04/03/2026 as 4 March (default: 3 April).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -62,6 +103,14 @@ class Command(BaseCommand):
             elif summary.seen % 1000 == 0:
                 sys.stderr.write(progress_line(summary) + "\n")
 
+        path = Path(options["path"])
+        kind = _kind(path)
+        if kind == "csv":
+            self._csv(path, client, options, progress, tty)
+            return
+        if kind == "ics":
+            self._ics(path, client, options, progress, tty)
+            return
         try:
             summary = import_path(None, options["path"], client=client, progress=progress)
         except SourceError as exc:
@@ -79,3 +128,108 @@ class Command(BaseCommand):
             self.stdout.write(f"    {label}: {reason}")
         if summary.rejected_count > MAX_REASONS_SHOWN:
             self.stdout.write(f"    … and {summary.rejected_count - MAX_REASONS_SHOWN:,} more")
+
+    def _ics(
+        self, path: Path, client: Client | None, options: dict[str, Any], progress: Any, tty: bool
+    ) -> None:
+        since, until = _day(options["since"], "--since"), _day(options["until"], "--until")
+        try:
+            summary = import_calendar_path(
+                None, path, client=client, since=since, until=until, progress=progress
+            )
+        except SourceError as exc:
+            raise CommandError(str(exc)) from None
+        if tty:
+            sys.stderr.write("\r" + progress_line(summary) + "\n")
+        self.stdout.write(f"Imported meetings from {summary.source} (calendar):")
+        self.stdout.write(f"  {summary.seen:,} meetings in the window")
+        self._meeting_counts(summary)
+        self.stdout.write(f"  {summary.cancelled:,} cancelled (skipped)")
+        self.stdout.write(f"  {summary.upcoming:,} still to come (recorded once they happen)")
+        self._rejections(summary, "rejected")
+
+    def _csv(
+        self, path: Path, client: Client | None, options: dict[str, Any], progress: Any, tty: bool
+    ) -> None:
+        mapping = _mapping(options["map"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{path} cannot be read: {exc.strerror or exc}") from None
+        try:
+            summary = import_csv(
+                None,
+                data,
+                mapping,
+                client=client,
+                day_first=options["day_first"],
+                dry_run=options["dry_run"],
+                label=path.name,
+                guess_rest=True,
+                progress=progress,
+            )
+        except (CsvError, MappingError) as exc:
+            raise CommandError(str(exc)) from None
+        if tty:
+            sys.stderr.write("\r" + progress_line(summary) + "\n")
+        dry = summary.dry_run
+        self.stdout.write(
+            f"{'Dry run — nothing written. ' if dry else ''}"
+            f"Calls and notes from {summary.source} (CSV):"
+        )
+        self.stdout.write("  columns: " + ", ".join(f"{k}={v}" for k, v in summary.mapping.items()))
+        self.stdout.write(f"  {summary.seen:,} rows read")
+        self._meeting_counts(summary, would=dry)
+        self._rejections(summary, "rows with errors")
+
+    def _meeting_counts(self, summary: MeetingImportSummary, *, would: bool = False) -> None:
+        verb = "would be " if would else ""
+        self.stdout.write(f"  {summary.imported:,} {verb}imported")
+        self.stdout.write(f"  {summary.updated:,} {verb}updated (changed since the last import)")
+        self.stdout.write(f"  {summary.duplicates:,} already there (skipped)")
+        self.stdout.write(f"  {summary.unmatched:,} matched no client (skipped)")
+
+    def _rejections(self, summary: MeetingImportSummary, noun: str) -> None:
+        self.stdout.write(f"  {summary.rejected_count:,} {noun}")
+        for label, reason in summary.rejected[:MAX_REASONS_SHOWN]:
+            self.stdout.write(f"    {label}: {reason}")
+        if summary.rejected_count > MAX_REASONS_SHOWN:
+            self.stdout.write(f"    … and {summary.rejected_count - MAX_REASONS_SHOWN:,} more")
+
+
+def _kind(path: Path) -> str:
+    """csv, ics (a file or a folder holding .ics files and no mail), or mail."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".ics", ".ical", ".ifb"):
+        return "ics"
+    if path.is_dir() and not (path / "cur").is_dir() and not (path / "new").is_dir():
+        names = [p.suffix.lower() for p in path.rglob("*") if p.is_file()][:10_000]
+        if ".ics" in names and ".eml" not in names:
+            return "ics"
+    return "mail"
+
+
+def _day(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        day = datetime.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{option}: “{value}” is not a date (use YYYY-MM-DD).") from None
+    return day if day.tzinfo else day.replace(tzinfo=UTC)
+
+
+def _mapping(items: list[str]) -> dict[str, str] | None:
+    if not items:
+        return None
+    mapping: dict[str, str] = {}
+    for item in items:
+        target, sep, column = item.partition("=")
+        if not sep or target.strip() not in FIELDS:
+            raise CommandError(
+                f"--map {item!r}: write FIELD=COLUMN, FIELD one of {', '.join(FIELDS)}."
+            )
+        mapping[target.strip()] = column.strip()
+    return mapping

@@ -1,0 +1,729 @@
+"""Writes for imported meetings and calls: .ics calendars and CSV call logs (issue 3).
+
+Each meeting or call becomes a `Communication` (channel meeting/call/note) through the
+normal `actions.record_communication` (timeline and search index), with its end,
+location, attendees (matched to contacts), `external_id` and `source`. Re-importing is
+idempotent: the same `external_id` for the same client creates nothing new; a changed
+event (new time, title, attendees… as after a higher SEQUENCE) updates the entry.
+
+Meetings that have not happened yet are not recorded (a communication cannot be in the
+future); they are counted as `upcoming` and recorded by a later import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from amends.accounts.models import TeamMembership, User
+from amends.clients.models import Client, Contact, TimelineEntry
+from amends.comms import calendars, csv_import
+from amends.comms.actions import ImportSummary, Matcher, record_communication
+from amends.comms.importing import SourceError
+from amends.comms.models import Communication
+from amends.search.actions import index_object
+
+MAX_CALENDAR_FILES = 5_000
+MAX_ROWS_REPORTED = 1_000
+BATCH_SIZE = 200
+
+
+@dataclass
+class RowReport:
+    """What happened (or, in a dry run, would happen) to one CSV row."""
+
+    line: int
+    status: str  # create, update, unchanged, error, unmatched
+    message: str = ""
+    client: str = ""
+    when: str = ""
+    subject: str = ""
+
+
+@dataclass
+class MeetingImportSummary(ImportSummary):
+    """An ImportSummary with what only meetings and calls have."""
+
+    updated: int = 0
+    cancelled: int = 0
+    upcoming: int = 0
+    dry_run: bool = False
+    rows: list[RowReport] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+
+
+def check_may_import(actor: User | None, client: Client | None) -> None:
+    """Only an admin may import for every client; anyone else names one of theirs."""
+    if actor is None or actor.is_admin:
+        return
+    if client is None or not TeamMembership.objects.filter(user=actor, client=client).exists():
+        raise PermissionDenied("Only an admin can import for every client; name your client.")
+
+
+def _zone(client: Client | None) -> tzinfo:
+    try:
+        return ZoneInfo(client.timezone) if client is not None else UTC
+    except Exception:
+        return UTC
+
+
+# --- Storing one meeting or call ------------------------------------------------------
+
+_COMPARED = ("subject", "summary", "occurred_at", "ends_at", "location", "attendees")
+
+
+def _sync_timeline(comm: Communication) -> None:
+    TimelineEntry.objects.filter(subject_type="communication", subject_id=comm.pk).update(
+        at=comm.occurred_at, summary=str(comm)[:500]
+    )
+
+
+def upsert_communication(
+    actor: User | None,
+    client: Client,
+    *,
+    fields: dict[str, Any],
+    extra: dict[str, Any],
+    dry_run: bool = False,
+) -> str:
+    """Create the communication or bring the existing one (same client and external id)
+    up to date. Answers created, updated or unchanged (what would happen, in a dry run)."""
+    external = extra["external_id"]
+    existing = Communication.objects.filter(client=client, external_id=external).first()
+    if existing is not None:
+        wanted = {**fields, **extra}
+        changes = {
+            name: wanted[name]
+            for name in _COMPARED
+            if name in wanted and getattr(existing, name) != wanted[name]
+        }
+        if not changes:
+            return "unchanged"
+        if dry_run:
+            return "update"
+        for name, value in changes.items():
+            setattr(existing, name, value)
+        Communication.objects.filter(pk=existing.pk).update(**changes, version=existing.version + 1)
+        existing.version += 1
+        _sync_timeline(existing)
+        index_object(existing)
+        return "updated"
+    if dry_run:
+        return "create"
+    comm = record_communication(actor, client, **fields)
+    Communication.objects.filter(pk=comm.pk).update(**extra)
+    for name, value in extra.items():
+        setattr(comm, name, value)
+    index_object(comm)
+    return "created"
+
+
+def _count(summary: MeetingImportSummary, outcome: str) -> None:
+    if outcome in ("created", "create"):
+        summary.imported += 1
+    elif outcome in ("updated", "update"):
+        summary.updated += 1
+    else:
+        summary.duplicates += 1
+
+
+# --- Calendars ------------------------------------------------------------------------
+
+
+@dataclass
+class _MeetingMatch:
+    client_id: int | None
+    contact_id: int | None
+    direction: str
+    person_id: int | None
+    attendees: list[dict[str, Any]]
+
+
+def match_meeting(meeting: calendars.Meeting, matcher: Matcher) -> _MeetingMatch:
+    """The client: the first person who is one of its contacts, else the forced client,
+    else the first whose domain is the client's. Out if we organised it (or nobody is
+    named as organiser: our own calendar), in if the client did; internal when nobody
+    from outside the firm took part."""
+    people = meeting.people
+    outside = [p for p in people if p.email and not matcher.is_ours(p.email)]
+    client_id: int | None = None
+    for person in outside:
+        if person.email in matcher.contacts:
+            client_id = matcher.contacts[person.email][0]
+            break
+    if client_id is None and matcher.forced is not None:
+        client_id = matcher.forced.pk
+    if client_id is None:
+        for person in outside:
+            client_id = matcher.domains.get(person.email.rsplit("@", 1)[-1])
+            if client_id is not None:
+                break
+    organiser = meeting.organizer.email if meeting.organizer else ""
+    ours = not organiser or matcher.is_ours(organiser)
+    direction = Communication.Direction.OUT if ours else Communication.Direction.IN
+    if not outside:
+        direction = Communication.Direction.INTERNAL
+    person_id = matcher.users.get(organiser) if organiser else None
+    if person_id is None:
+        person_id = next((matcher.users[p.email] for p in people if p.email in matcher.users), None)
+    attendees = []
+    contact_id = None
+    for person in people:
+        contact = matcher.contacts.get(person.email) if person.email else None
+        contact_pk = contact[1] if contact and contact[0] == client_id else None
+        if contact_pk is not None and contact_id is None:
+            contact_id = contact_pk
+        attendees.append({"name": person.name, "email": person.email, "contact": contact_pk})
+    return _MeetingMatch(client_id, contact_id, direction, person_id, attendees)
+
+
+class _Lookup:
+    """Clients, contacts and users by id, loaded once per import."""
+
+    def __init__(self) -> None:
+        self.clients: dict[int, Client] = {}
+        self.contacts: dict[int, Contact] = {}
+        self.users: dict[int, User] = {}
+
+    def client(self, pk: int) -> Client:
+        if pk not in self.clients:
+            self.clients[pk] = Client.objects.get(pk=pk)
+        return self.clients[pk]
+
+    def contact(self, pk: int | None) -> Contact | None:
+        if pk is None:
+            return None
+        if pk not in self.contacts:
+            self.contacts[pk] = Contact.objects.get(pk=pk)
+        return self.contacts[pk]
+
+    def user(self, pk: int | None) -> User | None:
+        if pk is None:
+            return None
+        if pk not in self.users:
+            self.users[pk] = User.objects.get(pk=pk)
+        return self.users[pk]
+
+
+def store_meeting(
+    actor: User | None,
+    meeting: calendars.Meeting,
+    *,
+    matcher: Matcher,
+    lookup: _Lookup,
+    summary: MeetingImportSummary,
+    source: str,
+    now: datetime,
+) -> None:
+    """Record one calendar occurrence, counting what happened in `summary`."""
+    match = match_meeting(meeting, matcher)
+    if match.client_id is None:
+        summary.unmatched += 1
+        return
+    client = lookup.client(match.client_id)
+    start, end = meeting.resolve(_zone(client))
+    if start > now:
+        summary.upcoming += 1
+        return
+    fields = {
+        "channel": Communication.Channel.MEETING,
+        "direction": match.direction,
+        "occurred_at": start,
+        "contact": lookup.contact(match.contact_id),
+        "person": lookup.user(match.person_id),
+        "subject": meeting.summary[:300] or "(no title)",
+        "summary": meeting.description[:20000],
+    }
+    extra = {
+        "ends_at": end,
+        "location": meeting.location[:500],
+        "attendees": match.attendees,
+        "external_id": meeting.external_id,
+        "source": source[:1000],
+    }
+    try:
+        with transaction.atomic():
+            outcome = upsert_communication(actor, client, fields=fields, extra=extra)
+    except IntegrityError:
+        outcome = "unchanged"  # a concurrent import stored it first
+    except Exception as exc:  # one bad meeting never stops the rest
+        summary.rejected.append(
+            (meeting.label, f"could not be stored: {type(exc).__name__}: {exc}")
+        )
+        return
+    _count(summary, outcome)
+
+
+CANCELLED_PREFIX = "Cancelled: "
+
+
+def mark_cancelled(external_ids: list[str], matcher: Matcher) -> int:
+    """Meetings imported before and cancelled since: their subject says so (the entry
+    stays, as the record of what was planned). Answers how many were marked."""
+    marked = 0
+    for start in range(0, len(external_ids), 500):
+        found = Communication.objects.filter(
+            external_id__in=external_ids[start : start + 500],
+            channel=Communication.Channel.MEETING,
+        ).exclude(subject__startswith=CANCELLED_PREFIX)
+        if matcher.forced is not None:
+            found = found.filter(client=matcher.forced)
+        for comm in found:
+            with transaction.atomic():
+                subject = (CANCELLED_PREFIX + comm.subject)[:300]
+                Communication.objects.filter(pk=comm.pk).update(
+                    subject=subject, version=comm.version + 1
+                )
+                comm.subject, comm.version = subject, comm.version + 1
+                _sync_timeline(comm)
+                index_object(comm)
+            marked += 1
+    return marked
+
+
+def calendar_files(path: str | os.PathLike[str]) -> list[Path]:
+    """The .ics file at `path`, or the .ics files in the folder (and its subfolders)."""
+    root = Path(path)
+    if root.is_symlink() and root.is_dir():
+        raise SourceError(f"{os.fsdecode(root)} is a symbolic link; give the real folder.")
+    if root.is_file():
+        return [root]
+    if root.is_dir():
+        files = sorted(p for p in root.rglob("*") if p.suffix.lower() == ".ics" and p.is_file())
+        if len(files) > MAX_CALENDAR_FILES:
+            raise SourceError(f"The folder holds more than {MAX_CALENDAR_FILES:,} calendars.")
+        return files
+    raise SourceError(f"{os.fsdecode(root)} does not exist or cannot be read.")
+
+
+def import_calendar_path(
+    actor: User | None,
+    path: str | os.PathLike[str],
+    *,
+    client: Client | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    progress: Callable[[ImportSummary], None] | None = None,
+    max_bytes: int = calendars.DEFAULT_MAX_CALENDAR_BYTES,
+) -> MeetingImportSummary:
+    """Import every meeting between `since` and `until` (default: a year back to 90 days
+    ahead) from an .ics file or a folder of them. Idempotent; a bad event is rejected
+    with its reason and the rest continue. Raises SourceError when the path is unusable."""
+    check_may_import(actor, client)
+    now = timezone.now()
+    default_since, default_until = calendars.default_window(now)
+    since, until = since or default_since, until or default_until
+    if until <= since:
+        raise SourceError("The end of the window must be after its start.")
+    files = calendar_files(path)
+    summary = MeetingImportSummary(source=os.fsdecode(path), kind="ics")
+    matcher = Matcher(client)
+    lookup = _Lookup()
+    for file in files:
+        label = os.fsdecode(file)
+        try:
+            size = file.stat().st_size
+            if size > max_bytes:
+                summary.rejected.append(
+                    (label, f"the file is larger than {max_bytes / 1024 / 1024:g} MB; not imported")
+                )
+                continue
+            data = file.read_bytes()
+        except OSError as exc:
+            summary.rejected.append((label, f"cannot be read: {exc.strerror or exc}"))
+            continue
+        read = calendars.read_calendar(
+            data, since=since, until=until, label=file.name, max_bytes=max_bytes
+        )
+        summary.total = (summary.total or 0) + len(read.meetings)
+        summary.cancelled += read.cancelled
+        summary.rejected.extend(read.rejected)
+        summary.updated += mark_cancelled(read.cancelled_ids, matcher)
+        for start in range(0, len(read.meetings), BATCH_SIZE):
+            with transaction.atomic():
+                for meeting in read.meetings[start : start + BATCH_SIZE]:
+                    summary.seen += 1
+                    store_meeting(
+                        actor,
+                        meeting,
+                        matcher=matcher,
+                        lookup=lookup,
+                        summary=summary,
+                        source=f"{label} {meeting.external_id}",
+                        now=now,
+                    )
+                    if progress is not None:
+                        progress(summary)
+    return summary
+
+
+# --- CSV ------------------------------------------------------------------------------
+
+
+class _CsvResolver:
+    """Turns a row's names into the clients, contacts and people the actor may use."""
+
+    def __init__(self, actor: User | None, client: Client | None) -> None:
+        from amends.clients.queries import list_clients
+
+        self.forced = client
+        self.visible = (Client.objects.all() if actor is None else list_clients(actor)).order_by(
+            "pk"
+        )
+        self.by_id = {c.pk: c for c in self.visible}
+        self.by_name: dict[str, list[Client]] = {}
+        for item in self.by_id.values():
+            self.by_name.setdefault(item.name.strip().lower(), []).append(item)
+        self.matcher = Matcher(client)
+        self.contacts: dict[int, tuple[dict[str, Contact], dict[str, Contact]]] = {}
+        self.people = {
+            key.lower(): u
+            for u in User.objects.filter(is_active=True)
+            for key in (u.username, u.email, u.display_name)
+            if key
+        }
+
+    def client(self, row: csv_import.CsvRow) -> Client:
+        if row.client:
+            if row.client.isdigit() and int(row.client) in self.by_id:
+                return self.by_id[int(row.client)]
+            named = self.by_name.get(row.client.lower(), [])
+            if len(named) == 1:
+                return named[0]
+            if len(named) > 1:
+                raise ValueError(
+                    f"Client: more than one client is called “{row.client}”; use its id."
+                )
+            raise ValueError(f"Client: there is no client “{row.client}” among yours.")
+        email = row.contact_email
+        if email:
+            hit = self.matcher.contacts.get(email)
+            if hit is not None and hit[0] in self.by_id:
+                return self.by_id[hit[0]]
+        if self.forced is not None:
+            return self.forced
+        if email:
+            pk = self.matcher.domains.get(email.rsplit("@", 1)[-1])
+            if pk is not None and pk in self.by_id:
+                return self.by_id[pk]
+        raise LookupError("matches no client: map a client column, or choose a client")
+
+    def contact(self, client: Client, row: csv_import.CsvRow) -> Contact | None:
+        if client.pk not in self.contacts:
+            by_email: dict[str, Contact] = {}
+            by_name: dict[str, Contact] = {}
+            for contact in Contact.objects.filter(client=client).order_by("pk"):
+                if contact.email:
+                    by_email.setdefault(contact.email.lower(), contact)
+                by_name.setdefault(contact.name.strip().lower(), contact)
+            self.contacts[client.pk] = (by_email, by_name)
+        by_email, by_name = self.contacts[client.pk]
+        if row.contact_email and row.contact_email in by_email:
+            return by_email[row.contact_email]
+        if row.contact_name:
+            return by_name.get(row.contact_name.strip().lower())
+        return None
+
+    def person(self, row: csv_import.CsvRow) -> User | None:
+        if not row.person:
+            return None
+        user = self.people.get(row.person.lower())
+        if user is None:
+            raise ValueError(f"Person: nobody at the firm is called “{row.person}”.")
+        return user
+
+
+def _row_external_id(row: csv_import.CsvRow, client_ref: str) -> str:
+    if row.external_id:
+        return f"csv:{row.external_id}"
+    basis = "|".join(
+        [
+            row.when.isoformat(),
+            row.channel,
+            client_ref,
+            row.contact_email,
+            row.contact_name,
+            row.subject,
+            row.summary,
+        ]
+    )
+    return "csv:" + hashlib.sha256(basis.encode("utf-8", "replace")).hexdigest()[:40]
+
+
+def _csv_fields(
+    row: csv_import.CsvRow, client: Client, resolver: _CsvResolver, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    zone = _zone(client)
+    start = row.when if row.when.tzinfo else row.when.replace(tzinfo=zone)
+    if start > now + timedelta(minutes=5):
+        raise ValueError("Date: the call is in the future.")
+    end = None
+    if row.end is not None:
+        end = row.end if row.end.tzinfo else row.end.replace(tzinfo=zone)
+    elif row.duration is not None:
+        end = start + row.duration
+    channel = row.channel or Communication.Channel.CALL
+    direction = row.direction or (
+        Communication.Direction.INTERNAL
+        if channel == Communication.Channel.NOTE
+        else Communication.Direction.OUT
+    )
+    contact = resolver.contact(client, row)
+    person = resolver.person(row)
+    attendees = []
+    if row.contact_email or row.contact_name:
+        attendees.append(
+            {
+                "name": row.contact_name or (contact.name if contact else ""),
+                "email": row.contact_email or (contact.email if contact else ""),
+                "contact": contact.pk if contact else None,
+            }
+        )
+    fields = {
+        "channel": channel,
+        "direction": direction,
+        "occurred_at": start,
+        "contact": contact,
+        "person": person,
+        "subject": row.subject[:300],
+        "summary": row.summary[:20000],
+    }
+    extra = {
+        "ends_at": end,
+        "location": "",
+        "attendees": attendees,
+        "external_id": _row_external_id(row, row.client or str(client.pk)),
+        "source": "",
+    }
+    return fields, extra
+
+
+def _report(summary: MeetingImportSummary, report: RowReport) -> None:
+    if len(summary.rows) < MAX_ROWS_REPORTED:
+        summary.rows.append(report)
+
+
+def import_csv(
+    actor: User | None,
+    data: bytes,
+    mapping: dict[str, str] | None = None,
+    *,
+    client: Client | None = None,
+    day_first: bool = False,
+    dry_run: bool = False,
+    label: str = "upload.csv",
+    guess_rest: bool = False,
+    progress: Callable[[ImportSummary], None] | None = None,
+    max_bytes: int = csv_import.DEFAULT_MAX_CSV_BYTES,
+) -> MeetingImportSummary:
+    """Import calls and meeting notes from CSV bytes. `mapping` (field -> column; guessed
+    from the header when None). With `dry_run` nothing is written and `rows` says what
+    would happen to each row. Raises csv_import.CsvError for an unreadable file and
+    csv_import.MappingError for a bad mapping; a bad row is listed with its line."""
+    if client is not None:
+        check_may_import(actor, client)
+    table = csv_import.read_table(data, max_bytes=max_bytes)
+    if mapping is None:
+        mapping = csv_import.suggest_mapping(table.headers)
+    elif guess_rest:
+        guessed = csv_import.suggest_mapping(table.headers)
+        taken = set(mapping.values())
+        guessed = {k: v for k, v in guessed.items() if v not in taken}
+        mapping = {**guessed, **mapping}
+    mapping = csv_import.check_mapping(mapping, table.headers)
+    if actor is not None and not actor.is_admin and client is None and "client" not in mapping:
+        raise PermissionDenied(
+            "Choose one of your clients, or map a column naming the client of each row."
+        )
+    summary = MeetingImportSummary(
+        source=label,
+        kind="csv",
+        total=len(table.rows),
+        dry_run=dry_run,
+        columns=table.headers,
+        mapping=mapping,
+    )
+    if table.truncated:
+        summary.rejected.append(
+            (label, f"only the first {csv_import.MAX_ROWS:,} rows were read; split the file")
+        )
+    resolver = _CsvResolver(actor, client)
+    now = timezone.now()
+    items = list(csv_import.read_rows(table, mapping, day_first=day_first))
+    for start in range(0, len(items), BATCH_SIZE):
+        with transaction.atomic():
+            for item in items[start : start + BATCH_SIZE]:
+                summary.seen += 1
+                _import_row(actor, item, resolver, summary, label, now, dry_run)
+                if progress is not None:
+                    progress(summary)
+    return summary
+
+
+def _import_row(
+    actor: User | None,
+    item: csv_import.CsvRow | csv_import.RowError,
+    resolver: _CsvResolver,
+    summary: MeetingImportSummary,
+    label: str,
+    now: datetime,
+    dry_run: bool,
+) -> None:
+    if isinstance(item, csv_import.RowError):
+        summary.rejected.append((f"line {item.line}", item.message))
+        _report(summary, RowReport(item.line, "error", item.message))
+        return
+    when = item.when.isoformat(sep=" ", timespec="minutes")
+    try:
+        client = resolver.client(item)
+    except LookupError as exc:
+        summary.unmatched += 1
+        _report(
+            summary, RowReport(item.line, "unmatched", str(exc), when=when, subject=item.subject)
+        )
+        return
+    except ValueError as exc:
+        summary.rejected.append((f"line {item.line}", str(exc)))
+        _report(summary, RowReport(item.line, "error", str(exc), when=when, subject=item.subject))
+        return
+    base = RowReport(item.line, "", client=client.name, when=when, subject=item.subject[:120])
+    try:
+        fields, extra = _csv_fields(item, client, resolver, now)
+        extra["source"] = f"{label} line {item.line}"[:1000]
+        with transaction.atomic():
+            outcome = upsert_communication(
+                actor, client, fields=fields, extra=extra, dry_run=dry_run
+            )
+    except IntegrityError:
+        outcome = "unchanged"
+    except Exception as exc:
+        message = str(exc) if isinstance(exc, ValueError) else f"could not be stored: {exc}"
+        if hasattr(exc, "messages"):
+            message = " ".join(str(m) for m in exc.messages)
+        summary.rejected.append((f"line {item.line}", message))
+        base.status, base.message = "error", message
+        _report(summary, base)
+        return
+    _count(summary, outcome)
+    base.status = {"created": "create", "updated": "update"}.get(outcome, outcome)
+    _report(summary, base)
+
+
+def csv_preview(
+    data: bytes, *, max_bytes: int = csv_import.DEFAULT_MAX_CSV_BYTES
+) -> dict[str, Any]:
+    """The columns, the suggested mapping and the first rows (for the mapping step)."""
+    table = csv_import.read_table(data, max_bytes=max_bytes)
+    return {
+        "columns": table.headers,
+        "suggested": csv_import.suggest_mapping(table.headers),
+        "sample": [cells for _, cells in table.rows[:5]],
+        "rows": len(table.rows),
+        "delimiter": table.delimiter,
+        "encoding": table.encoding,
+    }
+
+
+__all__ = [
+    "MeetingImportSummary",
+    "RowReport",
+    "csv_preview",
+    "import_calendar_path",
+    "import_csv",
+]
+
+
+# --- Uploads (page and API) -----------------------------------------------------------
+
+META = "owner.json"
+
+
+def _check_upload_client(
+    actor: User, client: Client | None, mapping: dict[str, str] | None
+) -> None:
+    from amends.accounts.queries import is_on_team
+    from amends.core.errors import NotFound, ValidationError
+
+    if client is not None and not actor.is_admin and not is_on_team(actor, client.pk):
+        raise NotFound("client")
+    if client is None and not actor.is_admin and not (mapping and mapping.get("client")):
+        raise ValidationError(
+            {"client": "Choose one of your clients (or map a column naming each row's client)."}
+        )
+
+
+def start_meeting_import(
+    actor: User,
+    *,
+    relative: str,
+    kind: str,
+    name: str,
+    client: Client | None = None,
+    mapping: dict[str, str] | None = None,
+    day_first: bool = False,
+) -> Any:
+    """Queue a `comms.import` job for a stored .ics or .csv upload (`relative` from
+    `uploads.store_upload`). The caller fetched `client` through `get_client_for`."""
+    from amends.core.errors import ValidationError
+    from amends.watch.actions import enqueue_job
+
+    if kind not in ("ics", "csv"):
+        raise ValidationError({"file": "Upload an .ics calendar or a .csv call log."})
+    if kind == "ics" and client is None and not actor.is_admin:
+        raise ValidationError({"client": "Choose one of your clients to import into."})
+    _check_upload_client(actor, client, mapping)
+    payload: dict[str, Any] = {
+        "path": relative,
+        "client": client.pk if client is not None else None,
+        "actor": actor.pk,
+        "name": os.path.basename(name)[:200],
+        "format": kind,
+    }
+    if kind == "csv":
+        payload["mapping"] = mapping or {}
+        payload["day_first"] = bool(day_first)
+    return enqueue_job(actor, kind="comms.import", payload=payload, client=client)
+
+
+def save_pending_csv(actor: User, relative: str, name: str) -> str:
+    """Remember who uploaded a CSV awaiting its mapping; answers the upload's token."""
+    import json
+
+    from amends.comms.uploads import resolve_upload, upload_token
+
+    path = resolve_upload(relative)
+    (path.parent / META).write_text(
+        json.dumps({"owner": actor.pk, "name": os.path.basename(name)[:200], "path": relative})
+    )
+    return upload_token(relative)
+
+
+def pending_csv(actor: User, token: str) -> dict[str, Any]:
+    """The CSV upload `token` names, if `actor` uploaded it; NotFound otherwise (an
+    outsider learns nothing, not even that it exists)."""
+    import json
+
+    from amends.comms.uploads import upload_by_token
+    from amends.core.errors import NotFound
+
+    path = upload_by_token(token)
+    if path is None or path.suffix != ".csv":
+        raise NotFound("upload")
+    try:
+        meta = json.loads((path.parent / META).read_text())
+    except (OSError, ValueError):
+        raise NotFound("upload") from None
+    if meta.get("owner") != actor.pk:
+        raise NotFound("upload")
+    return {**meta, "file": path, "token": token}

@@ -1,0 +1,205 @@
+"""Reading an imported email: its thread, its attachments and original bytes (as
+downloads only), and linking it to a case or quoting it as a concern.
+
+The communication page itself (`views.comm_detail`) shows one email with
+`message_context` below; everything here is scoped like every read (an outsider gets 404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from amends.accounts.models import User
+from amends.cases.models import Case
+from amends.cases.queries import list_cases, list_parts
+from amends.comms import message_actions
+from amends.comms.models import EmailMessage
+from amends.comms.queries import get_email_for, list_thread
+from amends.comms.rendering import Rendered, attachment_file, render_email, safe_filename
+from amends.core.errors import ValidationError
+from amends.core.forms import add_action_error
+from amends.core.htmx import redirect
+from amends.core.views import found, render_invalid
+
+MAX_THREAD_SHOWN = 200
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class _CaseForm(forms.Form):
+    case: forms.ModelChoiceField[Case] = forms.ModelChoiceField(
+        queryset=Case.objects.none(), empty_label="Choose a case…"
+    )
+
+    def __init__(self, *args: Any, user: User, message: EmailMessage, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cases = list_cases(user, client=message.client) if message.client_id else None
+        field: Any = self.fields["case"]
+        field.queryset = (
+            cases.order_by("-opened_at") if cases is not None else list_cases(user).none()
+        )
+
+
+class LinkForm(_CaseForm):
+    whole_thread = forms.BooleanField(
+        required=False, label="Link every message of the thread", initial=True
+    )
+
+
+class QuoteForm(_CaseForm):
+    quote = forms.CharField(
+        label="The client's words",
+        max_length=message_actions.MAX_QUOTE_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Select a sentence in the message, copy it here. It must appear in the message.",
+    )
+
+
+def _download(data: bytes, filename: str) -> HttpResponse:
+    """Bytes as a download only: never rendered, never sniffed."""
+    response = HttpResponse(data, content_type="application/octet-stream")
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    response["Content-Disposition"] = f'attachment; filename="{ascii_name}"'
+    if ascii_name != filename:
+        from urllib.parse import quote
+
+        response["Content-Disposition"] += f"; filename*=UTF-8''{quote(filename)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def message_context(
+    user: User,
+    message: EmailMessage,
+    *,
+    link_form: LinkForm | None = None,
+    quote_form: QuoteForm | None = None,
+) -> dict[str, Any]:
+    """What `comms/_message.html` and `comms/_message_actions.html` need."""
+    rendered: Rendered = render_email(message)
+    thread_size = list_thread(user, message).count()
+    quoted_concerns = (
+        list_parts(user, "concern")
+        .filter(communication_id=message.communication_id)
+        .order_by("raised_at", "pk")
+        if message.communication_id
+        else []
+    )
+    return {
+        "quoted_concerns": quoted_concerns,
+        "email": message,
+        "rendered": rendered,
+        "thread_size": thread_size,
+        "link_form": link_form or LinkForm(user=user, message=message, prefix="link"),
+        "quote_form": quote_form or QuoteForm(user=user, message=message, prefix="quote"),
+        "can_link": message.communication_id is not None,
+    }
+
+
+@login_required
+def thread(request: HttpRequest, email_id: int) -> HttpResponse:
+    """Every message of an email's thread the user may see, oldest first."""
+    user = _user(request)
+    message = found(get_email_for, user, email_id)
+    qs = list_thread(user, message).select_related("raw", "communication")
+    total = qs.count()
+    items = [(m, render_email(m)) for m in qs[:MAX_THREAD_SHOWN]]
+    context = {
+        "email": message,
+        "client": message.client,
+        "items": items,
+        "total": total,
+        "shown": len(items),
+    }
+    return render(request, "comms/thread.html", context)
+
+
+@login_required
+def attachment(request: HttpRequest, email_id: int, index: int) -> HttpResponse:
+    """One attachment's bytes, as a download."""
+    message = found(get_email_for, _user(request), email_id)
+    file = attachment_file(bytes(message.raw.data), index)
+    if file is None:
+        raise Http404("Not found")
+    return _download(file.data, file.filename)
+
+
+@login_required
+def raw(request: HttpRequest, email_id: int) -> HttpResponse:
+    """The message exactly as received (.eml), as a download."""
+    message = found(get_email_for, _user(request), email_id)
+    name = safe_filename(message.subject[:80] or f"message-{message.pk}", 0)
+    return _download(bytes(message.raw.data), f"{name}.eml")
+
+
+def _page_url(message: EmailMessage) -> str:
+    if message.communication_id:
+        return reverse("comms:detail", args=[message.communication_id])
+    return reverse("comms:thread", args=[message.pk])
+
+
+def _invalid(
+    request: HttpRequest, user: User, message: EmailMessage, **forms_: Any
+) -> HttpResponse:
+    context = message_context(user, message, **forms_)
+    if message.communication_id:
+        comm = message.communication
+        context.update({"comm": comm, "client": message.client})
+    return render_invalid(
+        request, "comms/message_actions.html", "comms/_message_actions.html", context
+    )
+
+
+@login_required
+@require_POST
+def link(request: HttpRequest, email_id: int) -> HttpResponse:
+    """Link the message (or its whole thread) to one of the client's cases."""
+    user = _user(request)
+    message = found(get_email_for, user, email_id)
+    form = LinkForm(request.POST, user=user, message=message, prefix="link")
+    if form.is_valid():
+        case = form.cleaned_data["case"]
+        try:
+            linked = message_actions.link_to_case(
+                user, message, case, whole_thread=form.cleaned_data["whole_thread"]
+            )
+        except ValidationError as exc:
+            add_action_error(form, exc)
+        else:
+            n = len(linked)
+            messages.success(
+                request, f"{n} message{'s' if n != 1 else ''} linked to “{case.title}”."
+            )
+            return redirect(request, _page_url(message))
+    return _invalid(request, user, message, link_form=form)
+
+
+@login_required
+@require_POST
+def concern(request: HttpRequest, email_id: int) -> HttpResponse:
+    """Record a concern in a case from a sentence of the message."""
+    user = _user(request)
+    message = found(get_email_for, user, email_id)
+    form = QuoteForm(request.POST, user=user, message=message, prefix="quote")
+    if form.is_valid():
+        case = form.cleaned_data["case"]
+        try:
+            message_actions.concern_from_quote(user, message, case, form.cleaned_data["quote"])
+        except ValidationError as exc:
+            add_action_error(form, exc)
+        else:
+            messages.success(request, f"Concern added to “{case.title}”.")
+            return redirect(request, _page_url(message))
+    return _invalid(request, user, message, quote_form=form)

@@ -1,0 +1,230 @@
+"""Demo mail and calendar: a few real-shaped emails and a recurring check-in meeting for
+Harbour & Vine, imported through the same code paths as a user's own exports, so the
+demo shows threads, folded quotes, attachments, tone and meetings on the timeline."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from amends.accounts.models import User
+from amends.clients.models import Client
+from amends.comms.actions import Matcher, store_parsed_message
+from amends.comms.importing import ParsedMessage, parse_message
+
+TOM = ("Tom Hargreaves", "tom@northlight.example")
+RACHEL = ("Rachel Bennett", "rachel@harbourandvine.example")
+OWEN = ("Owen Price", "owen@harbourandvine.example")
+
+
+def _address(person: tuple[str, str]) -> str:
+    return f"{person[0]} <{person[1]}>"
+
+
+def _message(
+    *,
+    sender: tuple[str, str],
+    to: tuple[str, str],
+    subject: str,
+    at: datetime,
+    msgid: str,
+    text: str,
+    html: str | None = None,
+    reply_to: list[str] | None = None,
+    attachment: tuple[str, str, bytes] | None = None,
+) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = _address(sender)
+    msg["To"] = _address(to)
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(at)
+    msg["Message-ID"] = f"<{msgid}>"
+    if reply_to:
+        msg["In-Reply-To"] = f"<{reply_to[-1]}>"
+        msg["References"] = " ".join(f"<{r}>" for r in reply_to)
+    msg.set_content(text)
+    if html is not None:
+        msg.add_alternative(html, subtype="html")
+    if attachment is not None:
+        name, mime, data = attachment
+        maintype, subtype = mime.split("/", 1)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return msg.as_bytes()
+
+
+def _messages(day: Callable[[int, int, int], datetime]) -> list[bytes]:
+    first_at = day(3, 9, 12)
+    reply_at = day(3, 11, 40)
+    owen_at = day(2, 10, 5)
+    quoted_date = first_at.strftime("%a %d %b %Y at %H:%M")
+    return [
+        _message(
+            sender=RACHEL,
+            to=TOM,
+            subject="Checkout still failing on mobile",
+            at=first_at,
+            msgid="hv-checkout-1@harbourandvine.example",
+            text=(
+                "Tom,\n\nThree customers rang the Clifton shop yesterday because the "
+                "checkout froze on their phones. This is the second week running and "
+                "it is costing us orders in our busiest month.\n\nI need to know what "
+                "is being done and when it will be fixed.\n\nRachel\n\n"
+                "-----Original Message-----\nFrom: Tom Hargreaves\nSent: last week\n"
+                "Subject: Launch plan for the new site\n\nHi Rachel, attached is the plan."
+            ),
+            html=(
+                '<div class="WordSection1"><p class="MsoNormal">Tom,</p>'
+                '<p class="MsoNormal">Three customers rang the Clifton shop yesterday '
+                "because the checkout <b>froze on their phones</b>. This is the second "
+                "week running and it is costing us orders in our busiest month.</p>"
+                '<p class="MsoNormal">I need to know what is being done and when it will '
+                'be fixed.</p><p class="MsoNormal">Rachel</p>'
+                '<img src="https://tracker.example/pixel.gif" alt="">'
+                '<div style="border-top:solid #E1E1E1 1.0pt"><p class="MsoNormal">'
+                "<b>From:</b> Tom Hargreaves<br><b>Sent:</b> last week<br>"
+                "<b>Subject:</b> Launch plan for the new site</p></div>"
+                '<p class="MsoNormal">Hi Rachel, attached is the plan.</p></div>'
+            ),
+        ),
+        _message(
+            sender=TOM,
+            to=RACHEL,
+            subject="Re: Checkout still failing on mobile",
+            at=reply_at,
+            msgid="hv-checkout-2@northlight.example",
+            reply_to=["hv-checkout-1@harbourandvine.example"],
+            text=(
+                "Rachel,\n\nThank you for telling us straight away, and I'm sorry: the "
+                "mobile checkout is our mistake. A payment script we added on the 3rd "
+                "breaks on older iPhones. Priya is rolling it back this afternoon and I "
+                "will ring you at 4pm to confirm it works.\n\nTom\n\n"
+                f"On {quoted_date}, Rachel Bennett wrote:\n"
+                "> Three customers rang the Clifton shop yesterday because the checkout\n"
+                "> froze on their phones.\n"
+            ),
+        ),
+        _message(
+            sender=OWEN,
+            to=TOM,
+            subject="Re: Checkout still failing on mobile",
+            at=owen_at,
+            msgid="hv-checkout-3@harbourandvine.example",
+            reply_to=[
+                "hv-checkout-1@harbourandvine.example",
+                "hv-checkout-2@northlight.example",
+            ],
+            text=(
+                "Tom,\n\nThe rollback helped, thanks, but we still lost orders over the "
+                "weekend. Attached are the failed orders from the payment log so you can "
+                "check them against yours. Frankly we are tired of finding these problems "
+                "before you do.\n\nOwen\n\n-- \nOwen Price | E-commerce manager\n"
+                "Harbour & Vine\n"
+            ),
+            attachment=(
+                "failed-orders.csv",
+                "text/csv",
+                b"order,placed,amount\nHV-10231,Sat 11:02,86.40\nHV-10244,Sun 15:37,129.00\n",
+            ),
+        ),
+    ]
+
+
+def _calendar(day: Callable[[int, int, int], datetime]) -> str:
+    """A weekly check-in as Google Calendar exports it, started about three weeks ago
+    (the occurrences still to come are not recorded until they have happened)."""
+    start = day(12, 14, 0).astimezone(UTC)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    def utc(value: datetime) -> str:
+        return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    return "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "PRODID:-//Google Inc//Google Calendar 70.9054//EN",
+            "VERSION:2.0",
+            "CALSCALE:GREGORIAN",
+            "METHOD:PUBLISH",
+            "X-WR-CALNAME:Tom Hargreaves",
+            "X-WR-TIMEZONE:Europe/London",
+            "BEGIN:VEVENT",
+            f"DTSTART:{utc(start)}",
+            f"DTEND:{utc(start + timedelta(minutes=30))}",
+            "RRULE:FREQ=WEEKLY;COUNT=8",
+            f"DTSTAMP:{stamp}",
+            "UID:hv-weekly-checkin@google.com",
+            "ORGANIZER;CN=Tom Hargreaves:mailto:tom@northlight.example",
+            "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;"
+            "CN=Rachel Bennett:mailto:rachel@harbourandvine.example",
+            "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;"
+            "CN=Owen Price:mailto:owen@harbourandvine.example",
+            "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;"
+            "CN=Tom Hargreaves:mailto:tom@northlight.example",
+            "SUMMARY:Harbour & Vine weekly check-in",
+            "DESCRIPTION:Affirmations\\, where things stand\\, next steps\\, "
+            "when we next check in\\, milestones.",
+            "LOCATION:Google Meet",
+            "STATUS:CONFIRMED",
+            f"CREATED:{stamp}",
+            f"LAST-MODIFIED:{stamp}",
+            "SEQUENCE:0",
+            "END:VEVENT",
+            "END:VCALENDAR",
+            "",
+        ]
+    )
+
+
+def load_demo_mail(
+    actor: User, client: Client, day: Callable[[int, int, int], datetime]
+) -> tuple[int, int]:
+    """Import the demo emails and meetings for `client`; returns (emails, meetings)."""
+    from amends.comms.meeting_actions import import_calendar_path
+
+    matcher = Matcher(client)
+    emails = 0
+    for raw in _messages(day):
+        parsed = parse_message(raw)
+        assert isinstance(parsed, ParsedMessage), parsed
+        if store_parsed_message(actor, parsed, matcher=matcher, source="demo mailbox"):
+            emails += 1
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "tom-calendar.ics"
+        path.write_text(_calendar(day), encoding="utf-8")
+        summary = import_calendar_path(actor, path, client=client)
+    _recaps(actor, client)
+    return emails, summary.imported
+
+
+def _recaps(actor: User, client: Client) -> None:
+    """A written recap after each weekly check-in but the latest (R22): that one is left
+    for the demo user to write, so the page shows what a missing recap looks like."""
+    from amends.comms.actions import record_communication
+    from amends.comms.models import Communication
+
+    meetings = list(
+        Communication.objects.filter(
+            client=client, external_id__startswith="hv-weekly-checkin"
+        ).order_by("occurred_at")
+    )
+    for meeting in meetings[:-1]:
+        record_communication(
+            actor,
+            client,
+            channel=Communication.Channel.EMAIL,
+            direction=Communication.Direction.OUT,
+            occurred_at=meeting.occurred_at + timedelta(hours=2),
+            contact=meeting.contact,
+            person=actor,
+            subject="Recap: weekly check-in",
+            summary=(
+                "Rachel, Owen, thanks for your time today. What we agreed: the stock "
+                "import is checked against the shop list before Friday; the fortnightly "
+                "budget note goes out on Monday; next check-in same time next week. Tom"
+            ),
+            recap_of=meeting,
+        )

@@ -1,0 +1,304 @@
+"""Calendar import (.ics): real-world exports from Google, Outlook and Apple; time zones,
+recurrences, cancellations; hostile files; idempotent re-import (issue 3)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied
+from django.core.management import CommandError, call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from amends.clients.models import TimelineEntry
+from amends.comms.calendars import read_calendar
+from amends.comms.meeting_actions import import_calendar_path
+from amends.comms.models import Communication
+from tests.comms_calendar.calendars import APPLE, GOOGLE, OUTLOOK
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+SINCE, UNTIL = datetime(2025, 6, 1, tzinfo=UTC), datetime(2026, 8, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _read(data: bytes):
+    return read_calendar(data, since=SINCE, until=UNTIL, label="t.ics")
+
+
+def _starts(meetings, summary_prefix: str) -> list[datetime]:
+    return sorted(m.resolve(UTC)[0] for m in meetings if m.summary.startswith(summary_prefix))
+
+
+def _z(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def test_google_export_recurrence_exdate_override_and_dst():
+    read = _read(GOOGLE)
+    assert read.rejected == []
+    assert read.cancelled == 1
+    weekly = _starts(read.meetings, "Weekly status")
+    # 9 March excluded; 16 March moved to 14:00; 29 March the clocks go forward (BST).
+    assert weekly == [
+        _z(2026, 3, 2, 9, 30),
+        _z(2026, 3, 16, 14, 0),
+        _z(2026, 3, 23, 9, 30),
+        _z(2026, 3, 30, 8, 30),
+        _z(2026, 4, 6, 8, 30),
+    ]
+    ids = {m.external_id for m in read.meetings if m.summary.startswith("Weekly")}
+    assert "0a1b2c3d4e5f6g7h8i9j0k1l2m@google.com@2026-03-16T09:30:00+00:00" in ids
+    review = next(m for m in read.meetings if m.summary == "Launch review with Acme")
+    assert review.external_id == "7kq3c1v8d2m9s0a1b2c3d4e5f6@google.com"
+    assert review.location == "Acme HQ, 1 High Street, London"
+    assert review.description.startswith("Agenda:\n1. Launch date")
+    assert [p.email for p in review.people] == ["alice@firm.example", "dana@acme.example"]
+    assert review.attendees[0].name == "Dana Client"  # a folded line, unfolded
+
+
+def test_outlook_windows_zone_names_and_all_day():
+    read = _read(OUTLOOK)
+    assert read.rejected == []
+    invoice = next(m for m in read.meetings if m.summary == "Invoice questions")
+    assert invoice.resolve(UTC) == (_z(2026, 3, 25, 13, 0), _z(2026, 3, 25, 14, 0))
+    assert invoice.organizer.email == "dana@acme.example"
+    assert "dana@acme.example" in [p.email for p in invoice.attendees]  # lower-cased
+    pacific = next(m for m in read.meetings if m.summary.startswith("Call from the West"))
+    assert pacific.resolve(UTC)[0] == _z(2026, 3, 20, 16, 0)  # PDT, without a VTIMEZONE
+    workshop = next(m for m in read.meetings if m.summary == "Acme workshop day")
+    assert workshop.all_day
+
+
+def test_apple_export_x_wr_timezone_count_exdate_override():
+    read = _read(APPLE)
+    assert read.rejected == []
+    assert _starts(read.meetings, "Acme stand-up") == [
+        _z(2026, 3, 20, 9, 0),
+        _z(2026, 4, 3, 10, 0),
+        _z(2026, 4, 10, 8, 0),
+    ]
+
+
+def test_import_puts_meetings_on_the_timeline_with_attendees(world, tmp_path):
+    path = tmp_path / "google.ics"
+    path.write_bytes(GOOGLE)
+    summary = import_calendar_path(None, path)
+    assert (summary.imported, summary.unmatched, summary.upcoming, summary.cancelled) == (
+        6,
+        1,
+        1,
+        1,
+    )
+    review = Communication.objects.get(external_id="7kq3c1v8d2m9s0a1b2c3d4e5f6@google.com")
+    assert review.client == world.acme and review.channel == "meeting"
+    assert review.direction == "out" and review.person == world.alice
+    assert review.contact == world.contact
+    assert review.ends_at == _z(2026, 3, 4, 11, 0)
+    assert {"name": "Dana Client", "email": "dana@acme.example", "contact": world.contact.pk} in (
+        review.attendees
+    )
+    assert TimelineEntry.objects.filter(
+        subject_type="communication", subject_id=review.pk, kind="comm.meeting"
+    ).exists()
+
+
+def test_organised_by_the_client_is_inbound(world, tmp_path):
+    (tmp_path / "o.ics").write_bytes(OUTLOOK)
+    import_calendar_path(None, tmp_path / "o.ics")
+    invoice = Communication.objects.get(subject="Invoice questions")
+    assert invoice.direction == "in"
+    workshop = Communication.objects.get(subject="Acme workshop day")
+    # An all-day event starts at midnight in the client's zone (London, summer time).
+    assert workshop.occurred_at == _z(2026, 3, 29, 23, 0)
+
+
+def test_floating_time_is_the_clients_local_time(world, tmp_path):
+    (tmp_path / "a.ics").write_bytes(APPLE)
+    import_calendar_path(None, tmp_path / "a.ics")
+    call = Communication.objects.get(external_id="FLOATING-0001")
+    assert call.occurred_at == _z(2026, 4, 2, 14, 0)
+
+
+def test_reimport_is_idempotent_and_updates_changed_events(world, tmp_path):
+    path = tmp_path / "g.ics"
+    path.write_bytes(GOOGLE)
+    import_calendar_path(None, path)
+    count = Communication.objects.count()
+    entries = TimelineEntry.objects.count()
+    again = import_calendar_path(None, path)
+    assert again.imported == 0 and again.duplicates == 6
+    assert Communication.objects.count() == count and TimelineEntry.objects.count() == entries
+    changed = GOOGLE.replace(
+        b"SEQUENCE:0\r\nSTATUS:CONFIRMED\r\nSUMMARY:Launch review",
+        b"SEQUENCE:1\r\nSTATUS:CONFIRMED\r\nSUMMARY:Launch review (moved)",
+    ).replace(b"DTSTART:20260304T100000Z", b"DTSTART:20260304T150000Z")
+    path.write_bytes(changed)
+    third = import_calendar_path(None, path)
+    assert third.updated == 1 and third.imported == 0
+    review = Communication.objects.get(external_id="7kq3c1v8d2m9s0a1b2c3d4e5f6@google.com")
+    assert review.subject == "Launch review (moved) with Acme"
+    assert review.occurred_at == _z(2026, 3, 4, 15, 0)
+    entry = TimelineEntry.objects.get(subject_type="communication", subject_id=review.pk)
+    assert entry.at == review.occurred_at and "(moved)" in entry.summary
+    assert Communication.objects.count() == count
+
+
+def test_a_meeting_cancelled_since_is_marked(world, tmp_path):
+    path = tmp_path / "g.ics"
+    path.write_bytes(GOOGLE)
+    import_calendar_path(None, path)
+    path.write_bytes(
+        GOOGLE.replace(
+            b"SEQUENCE:0\r\nSTATUS:CONFIRMED\r\nSUMMARY:Launch review",
+            b"SEQUENCE:2\r\nSTATUS:CANCELLED\r\nSUMMARY:Launch review",
+        )
+    )
+    summary = import_calendar_path(None, path)
+    assert summary.cancelled == 2 and summary.updated == 1
+    review = Communication.objects.get(external_id="7kq3c1v8d2m9s0a1b2c3d4e5f6@google.com")
+    assert review.subject == "Cancelled: Launch review with Acme"
+    assert import_calendar_path(None, path).updated == 0  # marked once
+
+
+def test_outlook_all_day_written_as_midnight_datetimes():
+    data = OUTLOOK.replace(
+        b"DTEND;VALUE=DATE:20260331\r\n",
+        b'DTEND;TZID="W. Europe Standard Time":20260331T000000\r\n',
+    ).replace(
+        b"DTSTART;VALUE=DATE:20260330\r\n",
+        b'DTSTART;TZID="W. Europe Standard Time":20260330T000000\r\n',
+    )
+    workshop = next(m for m in _read(data).meetings if m.summary == "Acme workshop day")
+    assert workshop.all_day and workshop.resolve(UTC)[0] == _z(2026, 3, 30, 0, 0)
+
+
+def test_client_option_keeps_everything_and_permissions(world, tmp_path):
+    (tmp_path / "g.ics").write_bytes(GOOGLE)
+    summary = import_calendar_path(world.alice, tmp_path / "g.ics", client=world.acme)
+    assert summary.unmatched == 0 and summary.imported == 7
+    dentist = Communication.objects.get(subject="Dentist")
+    assert dentist.direction == "internal"
+    with pytest.raises(PermissionDenied):
+        import_calendar_path(world.carol, tmp_path / "g.ics", client=world.acme)
+    with pytest.raises(PermissionDenied):
+        import_calendar_path(world.alice, tmp_path / "g.ics")
+
+
+MISSING_END = b"""BEGIN:VCALENDAR\r
+VERSION:2.0\r
+BEGIN:VEVENT\r
+UID:ok-1\r
+DTSTART:20260301T100000Z\r
+SUMMARY:Fine one\r
+ATTENDEE:mailto:dana@acme.example\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:broken-1\r
+DTSTART:2026-03-01 nonsense\r
+SUMMARY:Bad date\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:huge-1\r
+DTSTART:20260301T100000Z\r
+RRULE:FREQ=SECONDLY;COUNT=2000000000\r
+SUMMARY:Huge\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+DTSTART:20260302T100000Z\r
+SUMMARY:No UID here\r
+ATTENDEE:mailto:dana@acme.example\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:daily-1\r
+DTSTART:20250101T100000Z\r
+RRULE:FREQ=HOURLY\r
+SUMMARY:Too many\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:last-1\r
+DTSTART:20260303T100000Z\r
+SUMMARY:Cut off at the end\r
+ATTENDEE:mailto:dana@acme.example\r
+"""
+
+
+def test_malformed_calendar_rejects_bad_events_and_keeps_the_rest(world, tmp_path):
+    read = _read(MISSING_END)
+    kept = sorted(m.summary for m in read.meetings if m.summary != "Too many")
+    assert kept == ["Cut off at the end", "Fine one", "No UID here"]
+    # An hourly event: the first 1,000 occurrences in the window, and a reason.
+    assert sum(m.summary == "Too many" for m in read.meetings) == 1000
+    reasons = " | ".join(f"{w}: {r}" for w, r in read.rejected)
+    assert "Bad date" in reasons and "Huge" in reasons and "Too many" in reasons
+    (tmp_path / "m.ics").write_bytes(MISSING_END)
+    first = import_calendar_path(None, tmp_path / "m.ics")
+    assert first.imported == 3 and first.rejected_count == 3
+    assert first.unmatched == 1000  # the hourly event has no attendees
+    assert import_calendar_path(None, tmp_path / "m.ics").imported == 0  # no UID: stable key
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"not a calendar",
+        b"BEGIN:VCALENDAR\r\n",
+        b"\xff\xfe\x00garbage",
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:99999999T999999\r\nEND:VEVENT\r\n",
+    ],
+)
+def test_hostile_files_never_raise(data):
+    read = _read(data)
+    assert read.meetings == []
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_never_raise(data):
+    _read(b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n" + data)
+    _read(data)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.sampled_from([GOOGLE, OUTLOOK, APPLE]), min_size=1, max_size=4))
+def test_reimport_in_any_order_is_idempotent(world, tmp_path_factory, files):
+    folder = tmp_path_factory.mktemp("cal")
+    for i, data in enumerate(files):
+        (folder / f"{i}.ics").write_bytes(data)
+    import_calendar_path(None, folder)
+    count = Communication.objects.count()
+    again = import_calendar_path(None, folder)
+    assert again.imported == 0 and again.updated == 0
+    assert Communication.objects.count() == count
+
+
+def test_file_size_is_bounded(world, tmp_path):
+    (tmp_path / "big.ics").write_bytes(GOOGLE)
+    summary = import_calendar_path(None, tmp_path / "big.ics", max_bytes=100)
+    assert summary.imported == 0 and "larger than" in summary.rejected[0][1]
+
+
+def test_cli_imports_a_calendar_folder_with_window(world, tmp_path, capsys):
+    (tmp_path / "google.ics").write_bytes(GOOGLE)
+    (tmp_path / "apple.ics").write_bytes(APPLE)
+    call_command("import", str(tmp_path), "--since", "2026-03-15", "--until", "2026-04-05")
+    out = capsys.readouterr().out
+    assert "Imported meetings from" in out and "still to come" in out
+    weekly = Communication.objects.filter(subject__startswith="Weekly status")
+    assert weekly.count() == 3  # 16, 23 and 30 March
+    assert not Communication.objects.filter(subject="Launch review with Acme").exists()
+    call_command("import", str(tmp_path / "google.ics"), "--since", "2026-03-15")
+    assert "already there" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("import", str(tmp_path / "google.ics"), "--since", "last tuesday")

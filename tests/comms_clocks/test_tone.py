@@ -1,0 +1,116 @@
+"""Tone of client messages: VADER on the new part only, bounded, and stored on import."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from amends.comms import tone
+from amends.comms.models import Communication
+
+HOSTILE = """Hi Alice,
+
+This is completely unacceptable. We were promised the site would be live on Monday and
+it is still broken. Nobody has bothered to reply to my last two emails. I am extremely
+disappointed and frankly angry. If this is not fixed today we will be taking our business
+elsewhere.
+
+Dana
+"""
+
+NEUTRAL = """Hi Alice,
+
+Please find attached the purchase order for the second phase. The reference number is
+PO-2231. Our accounts team will process the invoice within 30 days.
+
+Regards,
+Dana
+"""
+
+WARM = """Alice, thank you so much! The new site looks fantastic and the team loves it.
+Really appreciate how quickly you turned the changes around. Great work, everyone.
+
+Best,
+Dana
+"""
+
+QUOTED_ANGRY = """Thanks Alice, that's great news, really appreciate it.
+
+On Mon, 6 Jul 2026 at 09:14, Dana Client <dana@acme.example> wrote:
+> This is a disgrace. Terrible, awful service. I am furious and we will cancel.
+> Worst agency we have ever worked with.
+"""
+
+OUTLOOK_QUOTED = """Lovely, thanks - that works perfectly for us.
+
+________________________________
+From: Alice Owner <alice@firm.example>
+Sent: Monday, July 6, 2026 9:14 AM
+Subject: RE: Terrible broken invoice
+
+We are sorry, this was a horrible, unacceptable mistake and a disaster on our side.
+"""
+
+SIGNATURE = """Great, thanks!
+
+--
+Dana Client | Marketing director | Acme Ltd
+Confidential: unauthorised use is strictly prohibited and may be illegal.
+"""
+
+
+def test_a_hostile_message_scores_clearly_negative():
+    assert tone.score(HOSTILE) < -0.5
+
+
+def test_a_matter_of_fact_message_scores_near_neutral():
+    assert -0.5 < tone.score(NEUTRAL) < 0.5
+
+
+def test_a_warm_message_scores_clearly_positive():
+    assert tone.score(WARM) > 0.5
+
+
+@pytest.mark.parametrize("text", [QUOTED_ANGRY, OUTLOOK_QUOTED])
+def test_quoted_history_is_ignored(text):
+    assert tone.score(text) > 0.3
+
+
+def test_the_signature_is_ignored():
+    assert tone.new_text(SIGNATURE) == "Great, thanks!"
+
+
+def test_gmail_wraps_the_wrote_line_over_two_lines():
+    text = (
+        "Fine by me.\n\nOn Mon, 6 Jul 2026 at 09:14, Dana Client\n"
+        "<dana@acme.example> wrote:\n> awful"
+    )
+    assert tone.new_text(text) == "Fine by me."
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n", "> only quoted\n> lines", "-- \nsig only"])
+def test_nothing_to_score_is_none(text):
+    assert tone.score(text) is None
+
+
+def test_the_score_is_bounded_and_reads_only_the_start():
+    huge = "terrible " * 200_000 + "wonderful " * 200_000
+    value = tone.score(huge)
+    assert value is not None and -1.0 <= value < 0
+
+
+def test_hostile_characters_do_not_crash():
+    value = tone.score("\x00\ufffd\u202e" * 1000 + " ok\r\n\r" * 50)
+    assert value is None or -1.0 <= value <= 1.0
+
+
+def test_an_inbound_message_gets_its_tone_when_recorded(say, frozen_now):
+    msg = say("in", frozen_now - timedelta(hours=1), HOSTILE)
+    assert msg.tone is not None and msg.tone < -0.5
+    assert Communication.objects.get(pk=msg.pk).tone == msg.tone
+
+
+def test_our_own_messages_get_no_tone(say, frozen_now):
+    msg = say("out", frozen_now - timedelta(hours=1), WARM)
+    assert msg.tone is None

@@ -1,0 +1,199 @@
+"""The bulk import path gives exactly what storing one message at a time gives:
+same messages, same threads (headers, subject fallback, adoption, client scope), same
+timeline, search documents and first-response clocks."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from email.utils import format_datetime
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from amends.cases.models import Case
+from amends.clients.actions import create_client
+from amends.clients.models import TimelineEntry
+from amends.comms import actions
+from amends.comms.actions import Matcher, import_path, store_parsed_message
+from amends.comms.importing import parse_message
+from amends.comms.models import Communication, EmailMessage, MessageReference, RawMessage
+from amends.search.models import SearchDocument
+from amends.search.queries import search
+from bench.mailgen import CLIENT_DOMAINS, Mailbox
+from tests.comms_import import messages as m
+
+pytestmark = pytest.mark.django_db
+
+
+def _mailbox(count: int) -> list[bytes]:
+    box = Mailbox(seed=7)
+    out: list[bytes] = []
+    while len(out) < count:
+        out.extend(box.thread())
+    now = timezone.now()
+    # Header-less replies (subject fallback) around some originals, in any order.
+    for i in range(12):
+        when = format_datetime(now - timedelta(days=60 - i * 4))
+        subject = ["Budget", "Re: Budget", "AW: budget", "Fwd: Budget"][i % 4]
+        out.append(m.simple(900 + i, subject=subject, date=when))
+    random.Random(3).shuffle(out)
+    return out[: count + 12]
+
+
+def _snapshot() -> dict[str, tuple]:
+    sha = dict(EmailMessage.objects.values_list("pk", "raw__sha256"))
+    out = {}
+    for e in EmailMessage.objects.select_related("communication", "client"):
+        comm = e.communication
+        out[sha[e.pk]] = (
+            sha.get(e.thread_root_id),
+            e.client.name if e.client else None,
+            e.direction,
+            e.subject,
+            comm.subject if comm else None,
+            comm.occurred_at if comm else None,
+            comm.direction if comm else None,
+            comm.contact_id if comm else None,
+            sorted(e.refs.values_list("ref", flat=True)),
+        )
+    return out
+
+
+def _counts() -> tuple[int, ...]:
+    return (
+        RawMessage.objects.count(),
+        EmailMessage.objects.count(),
+        Communication.objects.count(),
+        TimelineEntry.objects.filter(kind="comm.email").count(),
+        TimelineEntry.objects.filter(kind="case.first_response").count(),
+        SearchDocument.objects.filter(kind="communication").count(),
+    )
+
+
+def _wipe() -> None:
+    TimelineEntry.objects.filter(kind__in=["comm.email", "case.first_response"]).delete()
+    SearchDocument.objects.filter(kind="communication").delete()
+    MessageReference.objects.all().delete()
+    EmailMessage.objects.all().delete()
+    RawMessage.objects.all().delete()
+    Communication.objects.all().delete()
+    Case.objects.update(first_response_at=None)
+
+
+@time_machine.travel("2026-11-20 12:00:00+00:00", tick=False)
+def test_bulk_import_equals_one_at_a_time(world, tmp_path, monkeypatch):
+    for domain in CLIENT_DOMAINS[:25]:  # the rest stay unmatched
+        create_client(None, name=domain, owner=world.alice, email_domains=domain)
+    data = _mailbox(400)
+    for i, raw in enumerate(data):
+        (tmp_path / f"{i:04d}.eml").write_bytes(raw)
+
+    def no_fallback(*args, **kwargs):
+        raise AssertionError("the bulk path fell back to one message at a time")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(actions, "_store_one", no_fallback)
+        summary = import_path(None, tmp_path, batch_size=37)
+    assert summary.imported == len(data) and not summary.rejected
+    bulk, bulk_counts = _snapshot(), _counts()
+    threads = {v[0] for v in bulk.values()}
+    assert len(threads) < len(bulk) / 2  # real threads were formed
+
+    _wipe()
+    matcher = Matcher()
+    for i in range(len(data)):
+        path = tmp_path / f"{i:04d}.eml"
+        parsed = parse_message(path.read_bytes())
+        store_parsed_message(None, parsed, matcher=matcher, source=str(path))  # type: ignore[arg-type]
+    assert _snapshot() == bulk
+    assert _counts() == bulk_counts
+
+
+def test_a_batch_with_a_bad_message_falls_back_and_keeps_the_others(world, tmp_path, monkeypatch):
+    for i in range(5):
+        (tmp_path / f"{i}.eml").write_bytes(m.simple(i))
+    real = actions.store_parsed_message
+
+    def refuse_third(actor, parsed, **kwargs):
+        if parsed.message_id == "m3@acme.example":
+            raise ValueError("refused")
+        return real(actor, parsed, **kwargs)
+
+    def broken_bulk(*args, **kwargs):
+        raise RuntimeError("the database refused the batch")
+
+    monkeypatch.setattr(actions, "_bulk_store", broken_bulk)
+    monkeypatch.setattr(actions, "store_parsed_message", refuse_third)
+    summary = import_path(None, tmp_path)
+    assert summary.imported == 4
+    assert [reason for _, reason in summary.rejected] == [
+        "could not be stored: ValueError: refused"
+    ]
+    assert EmailMessage.objects.count() == 4
+
+
+def test_bulk_import_stops_first_response_clock_and_indexes(world, tmp_path):
+    case = world.case
+    assert case.first_response_at is None
+    when = timezone.now() - timedelta(hours=2)
+    reply = m.simple(
+        5, sender="alice@firm.example", to="dana@acme.example", date=format_datetime(when)
+    )
+    (tmp_path / "a.eml").write_bytes(m.simple(4, body=b"Where is the zebracorn invoice?"))
+    (tmp_path / "b.eml").write_bytes(reply)
+    import_path(None, tmp_path)
+    case.refresh_from_db()
+    assert case.first_response_at == when.replace(microsecond=0)
+    assert TimelineEntry.objects.filter(kind="case.first_response", case=case).count() == 1
+    page = search(world.alice, "zebracorn")
+    assert page.total == 1 and page.hits[0].kind == "communication"
+
+
+def test_tone_is_scored_once_for_each_inbound_message(world, tmp_path, monkeypatch):
+    from amends.comms import tone
+
+    calls: list[str] = []
+
+    def fake_score(text: str) -> float:
+        calls.append(text)
+        return -0.5
+
+    monkeypatch.setattr(tone, "score", fake_score)
+    (tmp_path / "in.eml").write_bytes(m.simple(1, body=b"This is unacceptable."))
+    (tmp_path / "out.eml").write_bytes(
+        m.simple(2, sender="alice@firm.example", to="dana@acme.example")
+    )
+    import_path(None, tmp_path)
+    inbound = Communication.objects.get(direction="in")
+    outbound = Communication.objects.get(direction="out")
+    assert (inbound.tone, outbound.tone) == (-0.5, None)
+    assert len(calls) == 1 and "unacceptable" in calls[0]
+
+
+def test_parsing_in_worker_processes_gives_the_same_result(world, tmp_path, monkeypatch, settings):
+    from amends.comms import tone
+
+    settings.AMENDS_IMPORT_WORKERS = 2
+    monkeypatch.setattr(actions, "POOL_MIN_MESSAGES", 1)
+    monkeypatch.setattr(actions, "POOL_CHUNK", 3)
+    files = {f"{i:02d}.eml": m.simple(i, body=b"warm thanks\n") for i in range(10)}
+    files["bad.eml"] = b"\x89PNG\r\n\x1a\n\x00\x00"
+    files["out.eml"] = m.simple(50, sender="alice@firm.example", to="dana@acme.example")
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    assert actions.import_workers(12) == 2
+    summary = import_path(None, tmp_path, batch_size=4)
+    assert (summary.seen, summary.imported, summary.rejected_count) == (12, 11, 1)
+    for name, data in files.items():
+        if name != "bad.eml":
+            import hashlib
+
+            raw = RawMessage.objects.get(sha256=hashlib.sha256(data).hexdigest())
+            assert bytes(raw.data) == data
+    tones = dict(Communication.objects.values_list("direction", "tone").distinct())
+    # Scored by the workers, the same as here; never for our own messages.
+    assert tones == {"in": tone.score("warm thanks\n"), "out": None}
+    again = import_path(None, tmp_path)
+    assert (again.imported, again.duplicates) == (0, 11)

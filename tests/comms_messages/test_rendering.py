@@ -1,0 +1,356 @@
+"""Reading a message, without the database: sanitising HTML, splitting the new part from
+the quoted history and the signature, attachments, on real-world-shaped email."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from amends.comms.importing import ParsedMessage, parse_message
+from amends.comms.rendering import (
+    MAX_HTML_CHARS,
+    attachment_file,
+    quote_occurs,
+    render_email,
+    safe_filename,
+    sanitise_html,
+    split_html,
+    split_text,
+)
+from tests.comms_messages import messages as m
+
+
+def fake(data: bytes, pk: int = 7) -> Any:
+    """An EmailMessage-shaped object for `data`, as the importer would have stored it."""
+    parsed = parse_message(data)
+    assert isinstance(parsed, ParsedMessage)
+    return SimpleNamespace(
+        pk=pk,
+        raw=SimpleNamespace(data=data),
+        text_body=parsed.text,
+        attachments=[vars(a) for a in parsed.attachments],
+        problems=parsed.problems,
+    )
+
+
+def attribute_names(html: str) -> set[str]:
+    """Every attribute name on every element, as a browser would parse them."""
+    names: set[str] = set()
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            names.update(name for name, _ in attrs)
+
+    Collect().feed(html)
+    return names
+
+
+def visible(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+# --- Outlook, Gmail, Apple Mail, plain text ----------------------------------------------
+
+
+def test_outlook_html_keeps_the_new_part_and_folds_the_original_message():
+    r = render_email(fake(m.OUTLOOK_HTML))
+    assert r.html is not None
+    assert "this is not acceptable" in visible(r.html.new)
+    assert "I will call at 2pm" not in r.html.new
+    assert "I will call at 2pm" in r.html.quoted
+    assert "Sent:" in visible(r.html.quoted)
+    # Outlook's styles, conditional comments and <o:p> are gone.
+    assert "MsoNormal" not in r.html.new + r.html.quoted
+    assert "<style" not in r.html.new and "mso" not in r.html.new
+    assert "<o:p" not in r.html.new
+    # The plain text is split the same way, at "-----Original Message-----".
+    assert r.text.new.endswith("Dana")
+    assert r.text.quoted.startswith("-----Original Message-----")
+
+
+def test_gmail_html_folds_gmail_quote_and_signature():
+    r = render_email(fake(m.GMAIL_HTML))
+    assert r.html is not None
+    assert visible(r.html.new).startswith("Thanks for the call. The new date works for us.")
+    assert "Marketing director" not in r.html.new
+    assert "Marketing director" in r.html.signature
+    assert "Can we agree on the 20th?" in r.html.quoted
+    assert "wrote:" in r.html.quoted and "wrote:" not in r.html.new
+    assert r.text.new == "Thanks for the call. The new date works for us."
+    assert r.text.signature.startswith("-- \nDana Client")
+    assert r.text.quoted.startswith("On Tue, 7 Jul 2026 at 12:00")
+
+
+def test_apple_mail_blockquote_type_cite_is_quoted():
+    r = render_email(fake(m.APPLE_CITE))
+    assert r.html is not None
+    assert "The proofs are fine except page 3." in r.html.new
+    assert "Here are the proofs." in r.html.quoted
+    assert "Here are the proofs." not in r.html.new
+    assert 'type="cite"' not in r.html.quoted  # markers do not reach the page
+    assert r.text.new == "The proofs are fine except page 3."
+    assert "> Here are the proofs." in r.text.quoted
+
+
+def test_plain_text_with_attribution_and_quote_lines():
+    r = render_email(fake(m.PLAIN_QUOTED))
+    assert r.html is None
+    assert r.text.new == "Nobody told us the invoice would double.\nPlease explain before Friday."
+    assert r.text.quoted.startswith("On Thu, 9 Jul 2026, Alice Owner wrote:")
+    assert "> Here is the invoice." in r.text.quoted
+
+
+def test_interleaved_replies_are_never_hidden():
+    r = render_email(fake(m.PLAIN_INTERLEAVED))
+    assert "The budget is not fine." in r.text.new
+    assert "Yes, the 20th is fine." in r.text.new
+    assert r.text.quoted == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "new", "quoted"),
+    [
+        ("Yes.\n\n-----Original Message-----\nFrom: a\nSent: b\n\nOld", "Yes.", "-----Original"),
+        ("Yes.\n\nFrom: Alice <a@b.example>\nSent: Monday\nTo: Dana\n\nOld", "Yes.", "From: Alice"),
+        (
+            "Yes.\n________________________________\nFrom: Alice\nSent: Monday\n\nOld",
+            "Yes.",
+            "_____",
+        ),
+        ("Ja.\n\nAm 6. Juli 2026 um 10:02 schrieb Alice <a@b.example>:\n> Alt", "Ja.", "Am 6."),
+        (
+            "Yes.\n\nOn Mon, 6 Jul 2026 at 10:02, Alice Owner\n<a@b.example> wrote:\n> x",
+            "Yes.",
+            "On",
+        ),
+        ("Yes.\n\n> old\n> older", "Yes.", "> old"),
+    ],
+)
+def test_quoted_history_shapes(text, new, quoted):
+    split = split_text(text)
+    assert split.new == new
+    assert split.quoted.startswith(quoted)
+
+
+def test_signature_heuristics_stay_conservative():
+    assert split_text("Hi\n-- \nDana\nAcme").signature == "-- \nDana\nAcme"
+    assert split_text("See you.\n\nSent from my iPhone").signature == "Sent from my iPhone"
+    letter = "Please call.\n\nKind regards,\nDana Client\nMarketing director\nAcme Ltd\n+44 20 1234"
+    split = split_text(letter)
+    assert split.new.endswith("Kind regards,\nDana Client")
+    assert split.signature.startswith("Marketing director")
+    # A short sign-off with a name only: nothing folded.
+    assert split_text("Please call.\n\nThanks,\nDana").signature == ""
+    # A message that is only a quote: shown whole, never hidden.
+    only_quote = split_text("> just a quote\n> nothing else")
+    assert only_quote.new.startswith("> just a quote") and only_quote.quoted == ""
+
+
+def test_wrong_and_missing_charsets_are_readable():
+    r = render_email(fake(m.WRONG_CHARSET_HTML))
+    assert r.html is not None and "£1,200 for the résumé work" in r.html.new
+    assert render_email(fake(m.MISSING_CHARSET)).text.new == "Café au lait."
+
+
+# --- Attachments and inline images ----------------------------------------------------
+
+
+def test_nested_multiparts_list_attachments_and_serve_cid_images_from_our_url():
+    msg = fake(m.NESTED_WITH_ATTACHMENTS)
+    r = render_email(msg)
+    assert [a.content_type for a in r.attachments] == [
+        "image/png",
+        "text/html",
+        "application/pdf",
+        "message/rfc822",
+    ]
+    assert r.html is not None
+    assert '<img src="/comms/email/7/attachment/0/" alt="Acme logo">' in r.html.new
+    assert r.text.new == "See the signed contract attached."
+
+
+def test_attachment_bytes_by_index_match_the_import_listing():
+    raw = m.NESTED_WITH_ATTACHMENTS
+    png = attachment_file(raw, 0)
+    assert png is not None and png.data.startswith(b"\x89PNG")
+    pdf = attachment_file(raw, 2)
+    assert pdf is not None and pdf.filename == "contract.pdf" and pdf.data.startswith(b"%PDF")
+    inner = attachment_file(raw, 3)
+    assert inner is not None and b"This inner text is not the body." in inner.data
+    assert inner.filename == "attached-message.eml"
+    for index in (-1, 4, 10_000):
+        assert attachment_file(raw, index) is None
+    assert attachment_file(b"\x00\xff not an email", 0) is None
+
+
+def test_filenames_are_made_safe():
+    hostile = attachment_file(m.NESTED_WITH_ATTACHMENTS, 1)
+    assert hostile is not None
+    assert "/" not in hostile.filename and '"' not in hostile.filename
+    assert ";" not in hostile.filename and ".." not in hostile.filename.split("_")[0][:2]
+    assert safe_filename("", 4) == "attachment-5"
+    assert safe_filename("..", 0) == "attachment-1"
+    assert safe_filename("a\r\nb\x00.pdf", 0) == "a__b.pdf"
+    assert safe_filename("C:\\Users\\x\\report.pdf", 0) == "report.pdf"
+    assert len(safe_filename("x" * 5000, 0)) <= 150
+
+
+# --- Injection -----------------------------------------------------------------------
+
+FORBIDDEN = [
+    "<script",
+    "<style",
+    "<iframe",
+    "<object",
+    "<embed",
+    "<svg",
+    "<math",
+    "<form",
+    "<input",
+    "<button",
+    "<base",
+    "<meta",
+    "<link",
+    "<video",
+    "<audio",
+    "<source",
+    "<template",
+    "<noscript",
+    "javascript:",
+    "data:",
+    "evil.example",
+    "onload",
+    "onerror",
+    "onclick",
+    "onmouseover",
+    "style=",
+    "url(",
+    "srcset",
+    "background",
+    "poster",
+    'id="',
+    "name=",
+    "formaction",
+    "__pwned",
+    "PWNED",
+]
+
+
+def test_hostile_html_is_defanged():
+    r = render_email(fake(m.HOSTILE_HTML))
+    assert r.html is not None
+    out = r.html.new + r.html.signature + r.html.quoted
+    lowered = out.lower()
+    for needle in FORBIDDEN:
+        assert needle.lower() not in lowered, needle
+    # Every link is absolute http(s)/mailto and opens safely; relative links lose href.
+    for tag in re.findall(r"<a\b[^>]*>", out):
+        assert 'rel="noopener noreferrer nofollow"' in tag and 'target="_blank"' in tag
+        href = re.search(r'href="([^"]*)"', tag)
+        assert href is None or href.group(1).startswith(("https://", "http://", "mailto:"))
+    assert 'href="https://example.org/safe"' in out
+    assert "/accounts/logout/" not in out
+    # No <img> survives: each remote image is a visible placeholder.
+    assert "<img" not in out
+    assert "[image not loaded: tracking pixel]" in out
+    assert any("remote image" in p for p in r.problems)
+    assert "Please see the invoice questions below." in out
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '<img src=x onerror=alert(1)//">',
+        "<<script>script>alert(1)<</script>/script>",
+        '<a href="jav&#x09;ascript:alert(1)">x</a>',
+        '<a href="&#106;avascript:alert(1)">x</a>',
+        '<a href=" javascript:alert(1)">x</a>',
+        "<scr<script>ipt>alert(1)</script>",
+        '<div style="width:expression(alert(1))">x</div>',
+        '<img src="//evil.example/x.png">',
+        '<img src="/comms/email/7/attachment/0/../../../accounts/logout/">',
+        '<img src="cid:missing">',
+        '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
+        "<!--><script>alert(1)</script>-->",
+        '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+        "<form><math><mtext></form><form><mglyph><style></math><img src onerror=alert(1)>",
+        "<a href='https://ok.example/\" onmouseover=\"alert(1)'>x</a>",
+        '<p title="a&quot; onclick=&quot;alert(1)">x</p>',
+        "<xmp><script>alert(1)</script></xmp>",
+        '<body background="http://evil.example/b.png">x',
+    ],
+)
+def test_known_xss_payloads(payload):
+    out = sanitise_html(payload, image_prefix="/comms/email/7/attachment/")
+    lowered = out.lower()
+    assert "<script" not in lowered
+    assert "javascript:" not in lowered
+    assert "evil.example" not in lowered
+    assert not [a for a in attribute_names(out) if a.startswith("on")], out
+    assert "style=" not in lowered and "expression(" not in lowered
+    assert "/accounts/logout" not in lowered
+    assert "<img" not in lowered  # none of these names an inline image we hold
+
+
+def test_cid_image_without_a_matching_part_is_a_placeholder():
+    split = split_html('<img src="cid:nowhere" alt="chart">', cid_urls={}, image_prefix="/x/")
+    assert split.new == '<span class="remote-image">[image not loaded: chart]</span>'
+
+
+# --- Bounded work --------------------------------------------------------------------
+
+
+def test_huge_html_falls_back_to_text():
+    body = b"<p>" + b"word " * (MAX_HTML_CHARS // 4) + b"</p>"
+    data = (
+        b"From: dana@acme.example\nTo: alice@firm.example\nSubject: Huge\n"
+        b"Date: Fri, 10 Jul 2026 12:00:00 +0000\nContent-Type: text/html\n\n" + body
+    )
+    r = render_email(fake(data))
+    assert r.html is None
+    assert any("very long" in p for p in r.problems)
+    assert r.text.new.startswith("word word")
+
+
+def test_huge_text_lines_are_split_without_trouble():
+    text = "x" * 2_000_000 + "\n> quoted"
+    split = split_text(text)
+    assert split.new.startswith("xxx") and split.quoted == "> quoted"
+
+
+def test_absurdly_nested_html_is_not_parsed_as_html():
+    deep = "<div>" * 50_000 + "deep" + "</div>" * 50_000
+    assert sanitise_html(deep) == "<pre>deep</pre>"
+    unclosed = "<b>" * 20_000 + "<script>alert(1)</script>x"
+    assert "<script" not in sanitise_html(unclosed)
+    data = (
+        b"From: dana@acme.example\nTo: alice@firm.example\nSubject: Deep\n"
+        b"Content-Type: text/html\n\n" + deep.encode()
+    )
+    r = render_email(fake(data))
+    assert r.html is None and any("nested too deeply" in p for p in r.problems)
+    assert sanitise_html("<div>" * 1500 + "fine" + "</div>" * 1500).count("<div>") == 1500
+
+
+def test_render_never_raises_on_broken_storage():
+    broken = SimpleNamespace(pk=1, raw=None, text_body=None, attachments=[None, 3, {"size": "x"}])
+    rendered = render_email(broken)
+    assert rendered.text.new == "" and [a.size for a in rendered.attachments] == [0, 0, 0]
+    ok = SimpleNamespace(pk=1, raw=None, text_body="Hi", attachments=[{"filename": "a"}])
+    assert render_email(ok).text.new == "Hi"
+
+
+# --- Quotes --------------------------------------------------------------------------
+
+
+def test_quote_occurs_ignores_spacing_case_and_curly_quotes():
+    text = "We were told the site\nwould launch on the 1st. It didn’t."
+    assert quote_occurs("we were told the site would launch", text)
+    assert quote_occurs("It didn't.", text)
+    assert quote_occurs("Here is the invoice.", "> Here is the\n> invoice.")
+    assert not quote_occurs("We were promised a refund", text)
+    assert not quote_occurs("   ", text)

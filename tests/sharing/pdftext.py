@@ -1,0 +1,121 @@
+"""Text out of the PDFs fpdf2 writes, without a PDF library (pypdf is not installed).
+
+fpdf2 sets Unicode text in subset TrueType fonts: each string in a content stream is a
+run of 2-byte glyph codes, which the font's /ToUnicode CMap maps back to characters. This
+decompresses every stream, reads each font's CMap, follows `Tf` to know the font of each
+`Tj`/`TJ` string, and decodes it. Good enough for asserting what text a PDF contains.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+
+_OBJ = re.compile(rb"(\d+) 0 obj(.*?)endobj", re.S)
+_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
+def _objects(pdf: bytes) -> dict[int, tuple[bytes, bytes]]:
+    """Object number -> (dictionary text, decompressed stream or b"")."""
+    out = {}
+    for m in _OBJ.finditer(pdf):
+        body = m.group(2)
+        s = _STREAM.search(body)
+        data = b""
+        head = body
+        if s:
+            head = body[: s.start()]
+            data = s.group(1)
+            if b"/FlateDecode" in head:
+                data = zlib.decompress(data)
+        out[int(m.group(1))] = (head, data)
+    return out
+
+
+def _cmap(data: bytes) -> dict[int, str]:
+    mapping: dict[int, str] = {}
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
+        for src, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            mapping[int(src, 16)] = bytes.fromhex(dst.decode()).decode("utf-16-be")
+    for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
+        for lo, hi, dst in re.findall(
+            rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block
+        ):
+            start = int(dst, 16)
+            for i, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
+                mapping[code] = chr(start + i)
+    return mapping
+
+
+def _literal(raw: bytes, i: int) -> tuple[bytes, int]:
+    """The PDF literal string starting after '(' at raw[i:]; returns (bytes, end)."""
+    out = bytearray()
+    depth = 1
+    while i < len(raw):
+        c = raw[i : i + 1]
+        if c == b"\\":
+            nxt = raw[i + 1 : i + 2]
+            if nxt in _ESCAPES:
+                out += _ESCAPES[nxt]
+                i += 2
+            elif nxt.isdigit():
+                digits = re.match(rb"[0-7]{1,3}", raw[i + 1 : i + 4])
+                assert digits
+                out.append(int(digits.group(), 8))
+                i += 1 + len(digits.group())
+            elif nxt in (b"\r", b"\n"):
+                i += 2
+            else:
+                out += nxt
+                i += 2
+            continue
+        if c == b"(":
+            depth += 1
+        elif c == b")":
+            depth -= 1
+            if depth == 0:
+                return bytes(out), i + 1
+        out += c
+        i += 1
+    return bytes(out), i
+
+
+def pdf_text(pdf: bytes) -> str:
+    objs = _objects(pdf)
+    fonts: dict[bytes, dict[int, str]] = {}
+    for head, _ in objs.values():
+        for name, num in re.findall(rb"/(F\d+)\s+(\d+) 0 R", head):
+            font_head = objs.get(int(num), (b"", b""))[0]
+            tu = re.search(rb"/ToUnicode\s+(\d+) 0 R", font_head)
+            if tu:
+                fonts[name] = _cmap(objs[int(tu.group(1))][1])
+            else:
+                fonts.setdefault(name, {})
+    lines: list[str] = []
+    for head, data in objs.values():
+        if not data or b"BT" not in data or b"/Type /XObject" in head:
+            continue
+        font: dict[int, str] = {}
+        i = 0
+        current = ""
+        while i < len(data):
+            m = re.compile(rb"/(F\d+)\s+[\d.]+\s+Tf|\(|ET").search(data, i)
+            if not m:
+                break
+            if m.group(0) == b"(":
+                raw, i = _literal(data, m.end())
+                if font:
+                    codes = [int.from_bytes(raw[k : k + 2], "big") for k in range(0, len(raw), 2)]
+                    current += "".join(font.get(c, "\ufffd") for c in codes)
+                else:  # a core font: Latin-1 bytes
+                    current += raw.decode("latin-1")
+                continue
+            if m.group(0) == b"ET":
+                if current:
+                    lines.append(current)
+                current = ""
+            else:
+                font = fonts.get(m.group(1), {})
+            i = m.end()
+    return "\n".join(lines)
