@@ -16,6 +16,8 @@ from amends.core.htmx import is_htmx
 
 T = TypeVar("T")
 
+HOME_ITEMS = 25  # per list on "Needs attention"; ?all=1 shows every item
+
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})
@@ -39,7 +41,7 @@ def render_invalid(
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    from amends.cases.queries import list_cases, needs_attention
+    from amends.cases.queries import Attention, list_cases, needs_attention
     from amends.comms.clocks import overview
 
     user: User = request.user  # type: ignore[assignment]
@@ -47,8 +49,21 @@ def home(request: HttpRequest) -> HttpResponse:
     attention = needs_attention(user, now)
     my_cases = list_cases(user, open_only=True).filter(point_of_contact=user).order_by("opened_at")
     clocks = overview(user, now, awaiting=attention.awaiting_reply, active_only=True)
+    # Each list is in order of urgency; the page shows the most urgent of each, with the
+    # full count and a link to everything, so a busy firm's page stays short and quick.
+    totals = {name: len(items) for name, items in vars(attention).items()}
+    shown = attention
+    if request.GET.get("all") != "1":
+        shown = Attention(**{name: items[:HOME_ITEMS] for name, items in vars(attention).items()})
     return render(
         request,
         "home.html",
-        {"att": attention, "my_cases": my_cases, "now": now, "responsiveness": clocks},
+        {
+            "att": shown,
+            "totals": totals,
+            "cap": HOME_ITEMS,
+            "my_cases": my_cases,
+            "now": now,
+            "responsiveness": clocks,
+        },
     )

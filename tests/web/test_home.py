@@ -79,3 +79,22 @@ def test_the_outsider_sees_only_their_own_clients(as_carol, world, inbound):
     html = as_carol.get(reverse("home")).content.decode()
     assert "Globex training quality" in html
     assert "Acme" not in html and "invoice breakdown" not in html
+
+
+def test_long_lists_show_the_most_urgent_with_a_link_to_all(as_alice, world):
+    now = timezone.now()
+    for n in range(30):
+        add_to_case(
+            world.alice,
+            world.case,
+            "commitment",
+            what=f"Promise number {n:02d}",
+            due_at=now - timedelta(hours=60 - n),
+        )
+    html = as_alice.get(reverse("home")).content.decode()
+    assert 'Promises due soon or overdue <span class="count">(30)</span>' in html
+    assert "Promise number 00" in html and "Promise number 24" in html  # the most overdue
+    assert "Promise number 25" not in html
+    assert "The 25 most urgent of 30." in html and "?all=1#att-promises" in html
+    everything = as_alice.get(reverse("home") + "?all=1").content.decode()
+    assert "Promise number 29" in everything and "most urgent of" not in everything
