@@ -14,6 +14,10 @@ from tests.timeline import conftest as timeline_data
 
 record = timeline_data.record  # the fixture: imported mail, a meeting, a call, a note
 
+SETTLED = (
+    "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+)
+
 
 def test_filter_the_client_timeline_and_open_a_message(
     page: Any,
@@ -30,6 +34,9 @@ def test_filter_the_client_timeline_and_open_a_message(
     page.get_by_label("What").select_option("email")
     expect(page).to_have_url(re.compile(r"channel=email"))
     expect(timeline).not_to_contain_text("Launch recovery workshop")
+    # The form is swapped with the results; htmx wires the new one up while it settles.
+    # A person cannot change the next filter within those milliseconds; a test can.
+    page.wait_for_function(SETTLED)
     page.get_by_label("Direction").select_option("in")
     expect(page).to_have_url(re.compile(r"channel=email.*direction=in"))
     expect(timeline).to_contain_text("2 matching")
