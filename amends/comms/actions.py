@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -542,6 +542,32 @@ def _record_email_communication(
     return comm
 
 
+def _email_fields(
+    actor: User | None, parsed: ParsedMessage, match: Match, *, source: str, now: datetime
+) -> dict[str, Any]:
+    """What an `EmailMessage` keeps of a parsed email (one at a time or in bulk)."""
+    return {
+        "client_id": match.client_id,
+        "message_id": parsed.message_id,
+        "in_reply_to": parsed.in_reply_to,
+        "references": parsed.references,
+        "from_name": parsed.from_name,
+        "from_address": parsed.from_address,
+        "to_addresses": parsed.to,
+        "cc_addresses": parsed.cc,
+        "subject": parsed.subject,
+        "normalised_subject": parsed.normalised_subject,
+        "sent_at": parsed.date,
+        "occurred_at": parsed.date or now,
+        "direction": match.direction,
+        "text_body": parsed.text,
+        "attachments": [vars(a) for a in parsed.attachments],
+        "problems": parsed.problems,
+        "source": source[:1000],
+        "imported_by": actor,
+    }
+
+
 def _is_duplicate(parsed: ParsedMessage) -> bool:
     if parsed.message_id and EmailMessage.objects.filter(message_id=parsed.message_id).exists():
         return True
@@ -559,25 +585,7 @@ def store_parsed_message(
     now = timezone.now()
     raw = RawMessage.objects.create(sha256=parsed.sha256, size=parsed.size, data=parsed.raw)
     message = EmailMessage.objects.create(
-        raw=raw,
-        client_id=match.client_id,
-        message_id=parsed.message_id,
-        in_reply_to=parsed.in_reply_to,
-        references=parsed.references,
-        from_name=parsed.from_name,
-        from_address=parsed.from_address,
-        to_addresses=parsed.to,
-        cc_addresses=parsed.cc,
-        subject=parsed.subject,
-        normalised_subject=parsed.normalised_subject,
-        sent_at=parsed.date,
-        occurred_at=parsed.date or now,
-        direction=match.direction,
-        text_body=parsed.text,
-        attachments=[vars(a) for a in parsed.attachments],
-        problems=parsed.problems,
-        source=source[:1000],
-        imported_by=actor,
+        raw=raw, **_email_fields(actor, parsed, match, source=source, now=now)
     )
     refs = {r for r in [*parsed.references, parsed.in_reply_to] if r}
     MessageReference.objects.bulk_create(MessageReference(message=message, ref=r) for r in refs)
@@ -848,25 +856,8 @@ def _bulk_store(
     messages = [
         EmailMessage(
             raw_id=raw_id,
-            client_id=match.client_id,
             communication=comm_of.get(i),
-            message_id=parsed.message_id,
-            in_reply_to=parsed.in_reply_to,
-            references=parsed.references,
-            from_name=parsed.from_name,
-            from_address=parsed.from_address,
-            to_addresses=parsed.to,
-            cc_addresses=parsed.cc,
-            subject=parsed.subject,
-            normalised_subject=parsed.normalised_subject,
-            sent_at=parsed.date,
-            occurred_at=parsed.date or now,
-            direction=match.direction,
-            text_body=parsed.text,
-            attachments=[vars(a) for a in parsed.attachments],
-            problems=parsed.problems,
-            source=label[:1000],
-            imported_by=actor,
+            **_email_fields(actor, parsed, match, source=label, now=now),
         )
         for i, ((label, parsed), raw_id, match) in enumerate(
             zip(fresh, raw_ids, matches, strict=True)
