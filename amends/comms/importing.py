@@ -40,6 +40,8 @@ _MBOXRD_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
 # The compat32 policy: headers stay the strings written (decoded here only for the few
 # we use), which parses several times faster than the default policy's header objects.
 _POLICY = email.policy.compat32
+# A plain charset parameter (the standard library reads any other).
+_CHARSET_PARAM = re.compile(r';\s*charset\s*=\s*"?([^";\s]+)"?', re.IGNORECASE)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _C1 = re.compile("[\x80-\x9f]")
 _C1_AS_CP1252 = {
@@ -318,11 +320,131 @@ def _filename(part: Message) -> str:
     return clean_text(name or "")[:255]
 
 
-def _walk_body(msg: Message, parsed: ParsedMessage) -> None:
+class _Part:
+    """One MIME part as the body walk sees it. Two kinds: a standard-library `Message`
+    (`_StdPart`) and a fast_mail_parser tree node (`_FastPart`), so both parsers are read
+    by the same rules (`_walk_body`)."""
+
+    def content_type(self) -> str:
+        raise NotImplementedError
+
+    def disposition(self) -> str:
+        raise NotImplementedError
+
+    def filename(self) -> str:
+        raise NotImplementedError
+
+    def children(self) -> list[_Part] | None:
+        """The sub-parts of a multipart container (None for a leaf)."""
+        raise NotImplementedError
+
+    def payload(self) -> bytes:
+        """The transfer-decoded bytes of a leaf."""
+        raise NotImplementedError
+
+    def charset(self) -> str | None:
+        raise NotImplementedError
+
+    def message_size(self) -> int:
+        """The size of an attached message/rfc822."""
+        raise NotImplementedError
+
+
+class _StdPart(_Part):
+    def __init__(self, part: Message) -> None:
+        self.part = part
+
+    def content_type(self) -> str:
+        try:
+            return self.part.get_content_type()
+        except Exception:
+            return "application/octet-stream"
+
+    def disposition(self) -> str:
+        try:
+            return (self.part.get_content_disposition() or "").lower()
+        except Exception:
+            return ""
+
+    def filename(self) -> str:
+        return _filename(self.part)
+
+    def children(self) -> list[_Part] | None:
+        if not self.part.is_multipart():
+            return None
+        payload = self.part.get_payload()
+        if not isinstance(payload, list):
+            return []
+        return [_StdPart(c) for c in payload if isinstance(c, Message)]
+
+    def payload(self) -> bytes:
+        return _payload(self.part)
+
+    def charset(self) -> str | None:
+        try:
+            return self.part.get_content_charset()
+        except Exception:
+            return None
+
+    def message_size(self) -> int:
+        return len(self.part.as_bytes())
+
+
+class _FastPart(_Part):
+    """A node of `fast_mail_parser.parse_email_tree`: headers already unfolded and
+    decoded, leaves already transfer-decoded (bytes)."""
+
+    def __init__(self, node: Any) -> None:
+        self.node = node
+        self._params: Message | None = None
+
+    def _content_type_header(self) -> Message:
+        # The standard library reads the parameters (charset, RFC 2231 and all) of the
+        # one header that needs them.
+        if self._params is None:
+            self._params = Message()
+            values = self.node.headers.get("Content-Type") or []
+            if values:
+                self._params["Content-Type"] = values[0]
+        return self._params
+
+    def content_type(self) -> str:
+        return str(self.node.content_type or "").lower() or "text/plain"
+
+    def disposition(self) -> str:
+        return str(self.node.disposition or "").lower()
+
+    def filename(self) -> str:
+        return clean_text(self.node.filename or "")[:255]
+
+    def children(self) -> list[_Part] | None:
+        if self.node.content is not None or self.node.is_message:
+            return None
+        return [_FastPart(c) for c in self.node.children]
+
+    def payload(self) -> bytes:
+        return bytes(self.node.content or b"")
+
+    def charset(self) -> str | None:
+        values = self.node.headers.get("Content-Type") or []
+        value = values[0] if values else ""
+        if not any(c in value for c in "*\\('"):  # no RFC 2231 value, escape or comment
+            found = _CHARSET_PARAM.search(value)
+            return found.group(1).lower() if found else None
+        try:
+            return self._content_type_header().get_content_charset()
+        except Exception:
+            return None
+
+    def message_size(self) -> int:
+        return len(self.node.content or b"")
+
+
+def _walk_body(root: _Part, parsed: ParsedMessage) -> None:
     """Find the text body and list attachments, without descending into attached emails."""
     plain: list[str] = []
     html: list[str] = []
-    stack: list[Message] = [msg]
+    stack: list[_Part] = [root]
     seen = 0
     while stack:
         part = stack.pop()
@@ -330,35 +452,23 @@ def _walk_body(msg: Message, parsed: ParsedMessage) -> None:
         if seen > MAX_PARTS:
             parsed.problems.append(f"More than {MAX_PARTS} MIME parts; the rest were not read.")
             break
-        try:
-            ctype = part.get_content_type()
-        except Exception:
-            ctype = "application/octet-stream"
-        try:
-            disposition = (part.get_content_disposition() or "").lower()
-        except Exception:
-            disposition = ""
-        filename = _filename(part)
-        if part.is_multipart() and ctype != "message/rfc822":
-            children = part.get_payload()
-            if isinstance(children, list):
-                stack.extend(c for c in reversed(children) if isinstance(c, Message))
+        ctype = part.content_type()
+        disposition = part.disposition()
+        filename = part.filename()
+        children = part.children() if ctype != "message/rfc822" else None
+        if children is not None:
+            stack.extend(reversed(children))
             continue
         if ctype == "message/rfc822" or disposition == "attachment" or filename:
-            size = len(_payload(part)) if ctype != "message/rfc822" else len(part.as_bytes())
+            size = len(part.payload()) if ctype != "message/rfc822" else part.message_size()
             parsed.attachments.append(
                 Attachment(filename or "attached-message.eml", ctype[:100], size)
             )
             continue
         if ctype not in ("text/plain", "text/html"):
-            size = len(_payload(part))
-            parsed.attachments.append(Attachment(filename, ctype[:100], size))
+            parsed.attachments.append(Attachment(filename, ctype[:100], len(part.payload())))
             continue
-        try:
-            charset = part.get_content_charset()
-        except Exception:
-            charset = None
-        text = decode_bytes(_payload(part), charset, parsed.problems, ctype)
+        text = decode_bytes(part.payload(), part.charset(), parsed.problems, ctype)
         (plain if ctype == "text/plain" else html).append(text)
     if plain:
         body = "\n\n".join(plain)
@@ -379,7 +489,11 @@ def _looks_like_headers(data: bytes) -> bool:
 
 
 def parse_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedMessage | Rejected:
-    """Parse one email's bytes. Never raises: best effort, or a `Rejected` with a reason."""
+    """Parse one email's bytes. Never raises: best effort, or a `Rejected` with a reason.
+
+    A well-formed message is read by fast_mail_parser (Rust; ~20× the standard library);
+    anything it had to repair, or that needs a problem noted (no Date, no valid From, an
+    attached message…), is read again, carefully, by the standard library's parser."""
     if len(data) > max_bytes:
         return Rejected(f"larger than {max_bytes / 1024 / 1024:g} MB ({len(data):,} bytes)")
     if not data.strip():
@@ -387,6 +501,90 @@ def parse_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedM
     if not _looks_like_headers(data):
         return Rejected("not an email: no headers")
     parsed = ParsedMessage(raw=data, sha256=hashlib.sha256(data).hexdigest())
+    try:
+        fast = _parse_fast(data, parsed)
+    except Exception:  # anything unexpected: the careful path decides
+        fast = False
+    if fast:
+        return parsed
+    parsed = ParsedMessage(raw=data, sha256=parsed.sha256)
+    return _parse_careful(data, parsed)
+
+
+def _first(headers: dict[str, list[str]], name: str) -> str | None:
+    """The only value of a header (`headers` keyed in lower case), '' when absent, None
+    when it appears more than once (the careful path decides which one counts)."""
+    values = headers.get(name) or []
+    if len(values) > 1:
+        return None
+    return values[0] if values else ""
+
+
+def _fast_addresses(found: list[Any]) -> list[str] | None:
+    """Addresses as `_addresses` keeps them, or None when one would be dropped (the
+    careful path notes it)."""
+    out = []
+    for a in found:
+        address = clean_text(a.address or "").strip().lower()[:320]
+        if "@" not in address or " " in address:
+            return None
+        out.append(address)
+    return out
+
+
+def _parse_fast(data: bytes, parsed: ParsedMessage) -> bool:
+    """Fill `parsed` from fast_mail_parser when the message needs no repair; False when
+    the careful path must read it."""
+    import fast_mail_parser
+
+    try:
+        mail = fast_mail_parser.parse_email(data)
+    except fast_mail_parser.ParseError:
+        return False
+    if mail.warnings:
+        return False
+    headers = {k.lower(): v for k, v in mail.headers.items()}
+    if not headers.keys() & set(_CORE_HEADERS) or len(headers) != len(mail.headers):
+        return False  # no core header, or one name in two spellings
+    message_id, in_reply_to = _first(headers, "message-id"), _first(headers, "in-reply-to")
+    references, date = _first(headers, "references"), _first(headers, "date")
+    if None in (message_id, in_reply_to, references, date) or not date:
+        return False
+    for name in ("from", "to", "cc"):
+        if len(headers.get(name) or []) > 1:
+            return False
+    when = mail.date_parsed
+    if when is None or not (
+        datetime(1971, 1, 1, tzinfo=UTC) <= when <= datetime.now(UTC) + timedelta(days=1)
+    ):
+        return False
+    sender = mail.from_
+    from_address = _fast_addresses([sender] if sender is not None else [])
+    to, cc = _fast_addresses(mail.to), _fast_addresses(mail.cc)
+    if not from_address or to is None or cc is None:
+        return False
+    ids = _ids(clean_text(message_id or ""))
+    parsed.message_id = ids[0] if ids else ""
+    reply_ids = _ids(clean_text(in_reply_to or ""))
+    parsed.in_reply_to = reply_ids[0] if reply_ids else ""
+    parsed.references = _ids(clean_text(references or ""))[-100:]
+    parsed.from_name = clean_text(sender.display_name or "")[:300] if sender else ""
+    parsed.from_address = from_address[0]
+    parsed.to, parsed.cc = to[:500], cc[:500]
+    parsed.subject = " ".join(clean_text(mail.subject or "").split())[:1000]
+    parsed.date = when
+    root = fast_mail_parser.parse_email_tree(data)
+    _walk_body(_FastPart(root), parsed)
+    if parsed.problems or any(a.content_type == "message/rfc822" for a in parsed.attachments):
+        return False
+    for attachment in parsed.attachments:
+        attachment.filename = clean_text(attachment.filename)
+        attachment.content_type = clean_text(attachment.content_type)
+    return True
+
+
+def _parse_careful(data: bytes, parsed: ParsedMessage) -> ParsedMessage | Rejected:
+    """The standard library's reading, noting every problem (see `parse_message`)."""
     msg: Message
     try:
         msg = BytesParser(policy=_POLICY).parsebytes(data)
@@ -416,7 +614,7 @@ def parse_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedM
     parsed.subject = " ".join(_header(msg, "Subject", problems).split())[:1000]
     parsed.date = _date(_header(msg, "Date", problems), problems)
     try:
-        _walk_body(msg, parsed)
+        _walk_body(_StdPart(msg), parsed)
     except Exception as exc:  # best effort: keep the headers, note the failure
         problems.append(f"The body could not be read ({type(exc).__name__}).")
     for attachment in parsed.attachments:

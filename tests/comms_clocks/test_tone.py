@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from amends.comms import tone
 from amends.comms.models import Communication
@@ -58,6 +60,46 @@ SIGNATURE = """Great, thanks!
 Dana Client | Marketing director | Acme Ltd
 Confidential: unauthorised use is strictly prohibited and may be illegal.
 """
+
+
+# Words that exercise VADER's rules around a sentiment word: negations, "never so",
+# "without doubt", boosters, "kind of", idioms, "but", "least", capitals, punctuation.
+_RULE_TEXT = (
+    "not never no nor isn't don't never so this without doubt very extremely kind of sort "
+    "of least at the bomb cut the mustard hand to mouth back handed but yet GREAT awful "
+    "happy sad love hate good bad great terrible fine okay angry thanks sorry problem ! ? "
+    ":) :( 😀 😡 broken late fixed fantastic disappointed"
+)
+_RULE_WORDS = _RULE_TEXT.split()
+
+
+@given(st.lists(st.sampled_from(_RULE_WORDS), max_size=60))
+@settings(max_examples=400, deadline=None)
+def test_the_windowed_analyser_scores_exactly_as_vader_does(words):
+    """tone.py hands VADER's negation and idiom checks only the words they read; the
+    scores must be VADER's own, to the last digit."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    stock = _stock_vader(SentimentIntensityAnalyzer)
+    text = " ".join(words)
+    assert tone._get_analyser().polarity_scores(text) == stock.polarity_scores(text)
+
+
+@pytest.mark.parametrize("text", [HOSTILE, NEUTRAL, WARM, QUOTED_ANGRY])
+def test_the_windowed_analyser_agrees_on_real_messages(text):
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    stock = _stock_vader(SentimentIntensityAnalyzer)
+    assert tone._get_analyser().polarity_scores(text) == stock.polarity_scores(text)
+
+
+_STOCK: list = []
+
+
+def _stock_vader(cls):
+    if not _STOCK:
+        _STOCK.append(cls())
+    return _STOCK[0]
 
 
 def test_a_hostile_message_scores_clearly_negative():
