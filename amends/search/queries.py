@@ -214,21 +214,50 @@ _PG_HEADLINE = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, Max
 _PG_HEADLINE_CHARS = 50_000
 
 
+# Phrases whose words are plain letters and digits: PostgreSQL reads them into the same
+# lexemes in a document and in a query, so their phrase keys (search/0003) are exact.
+_PLAIN_PHRASE = re.compile(r"[^\W_]+(?: [^\W_]+)+")
+
+
+def _phrase_keys(cursor: Any, terms: list[str]) -> str:
+    """The phrase-key tsquery (keys joined with &) that every document holding all of
+    the query's plain phrases has, or '' when no phrase gives a key."""
+    phrases = [t for t in terms if _PLAIN_PHRASE.fullmatch(t)]
+    if not phrases:
+        return ""
+    cursor.execute(
+        "SELECT DISTINCT k FROM unnest(%s::text[]) AS p(phrase),"
+        " unnest(tsvector_to_array(amends_phrase_keys(to_tsvector('english', p.phrase)))) AS k",
+        [phrases],
+    )
+    keys = sorted(str(r[0]) for r in cursor.fetchall())
+    # Keys are five hex digits (MD5): safe to write into tsquery syntax.
+    return " & ".join(k for k in keys if re.fullmatch(r"[0-9a-f]{5}", k))
+
+
 def _postgres_rows(
     terms: list[str], ids: list[int] | None, limit: int, offset: int
 ) -> tuple[int, list[tuple[int, str, str]]]:
     query = websearch_query(terms)
     where, params = _in_clause(ids, "d.client_id")
-    # A bounded candidate set from the GIN index (the LIMIT stops the heap scan), then
-    # rank only those. `where` holds only placeholders, never user text.
-    sql = (
-        "WITH q AS (SELECT websearch_to_tsquery('english', %s) AS query),"  # noqa: S608
-        " cand AS (SELECT d.id, d.occurred_at, d.search_vector"
-        " FROM search_searchdocument d, q WHERE d.search_vector @@ q.query" + where + " LIMIT %s)"
-        " SELECT cand.id, -ts_rank_cd(cand.search_vector, q.query, 1), cand.occurred_at"
-        " FROM cand, q"
-    )
     with connection.cursor() as cursor:
+        keys = _phrase_keys(cursor, terms)
+        # A bounded candidate set from a GIN index (the LIMIT stops the heap scan), then
+        # rank only those. With phrase keys, the phrase-key index finds the documents that
+        # can hold the phrases and the exact match is checked on those only (written as
+        # ts_match_vq so the planner does not also scan the word index). `where` holds
+        # only placeholders, never user text.
+        match = "d.search_vector @@ q.query"
+        if keys:
+            match = "d.phrase_keys @@ %s::tsquery AND ts_match_vq(d.search_vector, q.query)"
+            params = [keys, *params]
+        sql = (
+            "WITH q AS (SELECT websearch_to_tsquery('english', %s) AS query),"  # noqa: S608
+            " cand AS (SELECT d.id, d.occurred_at, d.search_vector"
+            " FROM search_searchdocument d, q WHERE " + match + where + " LIMIT %s)"
+            " SELECT cand.id, -ts_rank_cd(cand.search_vector, q.query, 1), cand.occurred_at"
+            " FROM cand, q"
+        )
         cursor.execute(sql, [query, *params, MAX_CANDIDATES + 1])
         candidates = [(int(r[0]), float(r[1]), r[2]) for r in cursor.fetchall()]
         total, page_ids = _ranked_page(candidates, limit, offset)
