@@ -1,6 +1,7 @@
 """Reading email from files: parse bytes into a `ParsedMessage`, and walk the sources
-(.eml, a folder of them, mbox, Maildir). Plain Python over the standard library's
-`email` and `mailbox`; no database here (the writes are in `comms.actions`).
+(.eml, a folder of them, mbox, Maildir). fast_mail_parser reads well-formed messages;
+the standard library's `email` reads the rest (see `parse_message`), and `mailbox` the
+mbox files; no database here (the writes are in `comms.actions`).
 
 Nothing in this module raises on hostile bytes: `parse_message` returns either a
 best-effort `ParsedMessage` (with `problems` noted) or a `Rejected` with a reason.

@@ -202,3 +202,74 @@ def test_parsing_email_shaped_garbage_never_raises(headers, body):
         for text in (result.subject, result.text, result.from_name, *result.problems):
             assert "\x00" not in text
             text.encode("utf-8")
+
+
+# --- The two parsers: fast_mail_parser for well-formed mail, the standard library for the
+# rest. Where the fast path accepts a message, it must read it exactly as the careful
+# path does; where anything needs a problem noted, it must leave it to the careful path.
+
+
+def _fields(result: ParsedMessage) -> dict:
+    import dataclasses
+
+    out = dataclasses.asdict(result)
+    out.pop("raw")
+    return out
+
+
+def _both(data: bytes) -> tuple[bool, ParsedMessage, ParsedMessage | Rejected]:
+    import hashlib
+
+    from amends.comms import importing
+
+    digest = hashlib.sha256(data).hexdigest()
+    fast = ParsedMessage(raw=data, sha256=digest)
+    accepted = importing._parse_fast(data, fast)
+    careful = importing._parse_careful(data, ParsedMessage(raw=data, sha256=digest))
+    return accepted, fast, careful
+
+
+def _generated(count: int) -> list[bytes]:
+    from bench.mailgen import Mailbox
+
+    box, out = Mailbox(seed=7), []
+    while len(out) < count:
+        out.extend(box.thread())
+    return out[:count]
+
+
+def test_the_fast_parser_reads_generated_mail_exactly_as_the_careful_one():
+    accepted = 0
+    for data in _generated(600):
+        ok, fast, careful = _both(data)
+        if ok:
+            accepted += 1
+            assert _fields(fast) == _fields(careful)
+    assert accepted > 550  # the fast path is the common one
+
+
+def test_the_fast_parser_reads_real_world_mail_exactly_or_not_at_all():
+    for name, data in m.ALL.items():
+        ok, fast, careful = _both(data)
+        if ok:
+            assert _fields(fast) == _fields(careful), name
+        else:  # what the import keeps is the careful reading
+            assert parse_message(data) == careful, name
+
+
+def test_messages_with_problems_take_the_careful_path():
+    for data in (m.NO_DATE, m.BAD_DATE, m.MALFORMED_FROM, m.WRONG_CHARSET, m.UNKNOWN_CHARSET):
+        ok, _, careful = _both(data)
+        assert not ok
+        assert isinstance(careful, ParsedMessage) and careful.problems
+
+
+@given(st.binary(max_size=2000))
+@settings(max_examples=300, deadline=None)
+def test_the_fast_parser_never_raises_and_never_disagrees(data):
+    try:
+        ok, fast, careful = _both(b"From: a@b.example\r\nSubject: x\r\n" + data)
+    except Exception as exc:  # pragma: no cover - the failure to report
+        raise AssertionError(f"raised {exc!r}") from exc
+    if ok:
+        assert _fields(fast) == _fields(careful)

@@ -229,3 +229,24 @@ def test_the_case_page_forms_carry_show_to_the_client(as_alice, world, link):
     action.refresh_from_db()
     assert action.for_client is False
     assert action.title not in HttpClient().get(page_url(link[1])).content.decode()
+
+
+def test_the_case_page_says_which_items_the_client_does_not_see(world, as_alice):
+    """Items are shown to the client by default; the team sees which ones are not."""
+    from amends.cases.actions import add_to_case
+
+    due = timezone.now() + timedelta(days=2)
+    shown = add_to_case(world.alice, world.case, "commitment", what="Send the plan", due_at=due)
+    hidden = add_to_case(
+        world.alice, world.case, "commitment", what="Chase the CDN", due_at=due, for_client=False
+    )
+    concern = add_to_case(world.alice, world.case, "concern", text="The launch slipped")
+    html = as_alice.get(reverse("cases:detail", args=[world.case.pk])).content.decode()
+
+    def item(kind: str, pk: int) -> str:
+        start = html.index(f'id="{kind}-{pk}"')
+        return html[start : html.index("</li>", start)]
+
+    assert "Internal only" in item("commitment", hidden.pk)
+    assert "Internal only" not in item("commitment", shown.pk)
+    assert "Internal only" not in item("concern", concern.pk)  # concerns have no such choice
