@@ -338,7 +338,7 @@ class _Threads:
                 loaded[pk] = _Node(pk, client_id, root, occurred_at, subject, bool(headerless))
             return loaded[pk]
 
-        old = EmailMessage.objects.exclude(pk__in=batch_pks)
+        old = EmailMessage.objects.exclude(pk__in=batch_pks).order_by()  # no sort needed
         for chunk in _chunks(sorted(ancestors)):
             for row in old.filter(message_id__in=chunk).values_list("message_id", *fields):
                 self.by_mid[row[0]] = node(row[1:])
@@ -367,13 +367,14 @@ class _Threads:
         # Q objects cost more than running it.
         for chunk in _chunks(sorted(needy, key=repr), 100):
             same = window.extra(where=[_pairs_sql(chunk)], params=_pairs_params(chunk))  # noqa: S610
-            for row in same.values_list("normalised_subject", *fields):
+            for row in same.order_by().values_list("normalised_subject", *fields):
                 n = node(row[1:])
                 self.by_subject.setdefault((n.client_id, row[0]), []).append(n)
         for chunk in _chunks(sorted(pairs, key=repr), 100):
             headerless = (
                 window.extra(where=[_pairs_sql(chunk)], params=_pairs_params(chunk))  # noqa: S610
                 .filter(in_reply_to="", refs__isnull=True, thread_root_id=F("pk"))
+                .order_by()
                 .values_list("normalised_subject", *fields)
             )
             for row in headerless:

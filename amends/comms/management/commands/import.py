@@ -46,6 +46,9 @@ class Command(BaseCommand):
         "calendar (or a folder of them); calls and meeting notes from a .csv file. "
         "Re-running is safe: what was already imported is skipped."
     )
+    # A data command: Django's system checks (which load every URL and API schema, about
+    # a second) say nothing about importing; `amends check` runs them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path")
