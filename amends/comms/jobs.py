@@ -9,19 +9,32 @@ in the payload under `summary`, bounded, once the import has finished.
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import time
+from datetime import datetime, timedelta
+from pathlib import PurePosixPath
 from typing import Any
+
+from django.db.models import Q
 
 from amends.accounts.models import User
 from amends.clients.models import Client
 from amends.comms.actions import ImportSummary, import_path
 from amends.comms.meeting_actions import MeetingImportSummary, import_calendar_path, import_csv
-from amends.comms.uploads import resolve_upload, upload_folder
+from amends.comms.uploads import (
+    resolve_upload,
+    stale_upload_folders,
+    upload_folder,
+    upload_retention_hours,
+)
 from amends.watch.actions import report_progress
 from amends.watch.models import Job
 from amends.watch.registry import job_handler
+from amends.watch.schedule import periodic
+
+logger = logging.getLogger("amends.comms")
 
 MAX_REJECTED_LISTED = 50
 MAX_REASON_CHARS = 300
@@ -129,3 +142,39 @@ def _run(payload: dict[str, Any], actor: User, path: Any, client: Any, progress:
             progress=progress,
         )
     return import_path(actor, path, client=client, progress=progress)
+
+
+# At most once an hour per process: uploads are few, and a day's delay is harmless.
+SWEEP_EVERY_SECONDS = 3600.0
+_last_sweep: float | None = None
+
+
+@periodic("comms.stale_uploads")
+def sweep_stale_uploads(now: datetime) -> int:
+    """Delete uploads older than the retention period that no import job will read: not
+    one queued or running, nor one failed within the period (it may be retried). What
+    goes: a CSV never confirmed on its mapping page, the upload of a job deleted before
+    it ran or failed long ago. Enqueues nothing; returns 0."""
+    global _last_sweep
+    stamp = now.timestamp()
+    if _last_sweep is not None and _last_sweep <= stamp < _last_sweep + SWEEP_EVERY_SECONDS:
+        return 0
+    _last_sweep = stamp
+    keep: set[str] = set()
+    recently = now - timedelta(hours=upload_retention_hours())
+    live = Job.objects.filter(kind="comms.import").filter(
+        Q(status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
+        | Q(status=Job.Status.FAILED, finished_at__gte=recently)
+    )
+    for payload in live.values_list("payload", flat=True):
+        relative = str((payload or {}).get("path") or "") if isinstance(payload, dict) else ""
+        parts = PurePosixPath(relative).parts
+        if len(parts) > 1:
+            keep.add(parts[1])
+    removed = 0
+    for folder in stale_upload_folders(stamp, keep):
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    if removed:
+        logger.info("Removed %d upload(s) older than the retention period.", removed)
+    return 0

@@ -237,3 +237,32 @@ def upload_by_token(token: str) -> Path | None:
     folder = uploads_root() / token
     files = sorted(folder.glob("upload.*")) if folder.is_dir() else []
     return files[0] if files else None
+
+
+DEFAULT_UPLOAD_RETENTION_HOURS = 48
+
+
+def upload_retention_hours() -> float:
+    """How long an upload nobody imports is kept (setting AMENDS_UPLOAD_RETENTION_HOURS,
+    default 48): a CSV left on its mapping page, an import whose job was deleted."""
+    return float(getattr(settings, "AMENDS_UPLOAD_RETENTION_HOURS", DEFAULT_UPLOAD_RETENTION_HOURS))
+
+
+def stale_upload_folders(now: float, keep: set[str]) -> list[Path]:
+    """Upload folders last changed more than the retention period before `now` (a Unix
+    time), except the tokens in `keep`. Only the random-named folders the uploads code
+    creates are considered; nothing else under the uploads folder is touched."""
+    root = uploads_root()
+    if not root.is_dir():
+        return []
+    cutoff = now - upload_retention_hours() * 3600
+    stale = []
+    for folder in root.iterdir():
+        if not _TOKEN.match(folder.name) or folder.name in keep or folder.is_symlink():
+            continue
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                stale.append(folder)
+        except OSError:
+            continue
+    return stale

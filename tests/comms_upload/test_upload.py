@@ -363,3 +363,54 @@ def test_the_pages_have_no_inline_script_or_style(world):
         assert "'unsafe-inline'" not in response["Content-Security-Policy"].split("script-src")[1]
     nav = ada.get(reverse("home")).content.decode()
     assert f'href="{reverse("comms:import")}"' in nav
+
+
+# --- Uploads nobody imports are swept away --------------------------------------------
+
+
+def test_stale_uploads_are_swept_but_not_those_a_job_will_read(world, data_dir, settings):
+    import os
+    import time
+    from datetime import UTC, datetime
+
+    from amends.comms import jobs
+    from amends.comms.uploads import uploads_root
+
+    settings.AMENDS_UPLOAD_RETENTION_HOURS = 48
+    root = uploads_root()
+    old_csv, queued, fresh = (root / (c * 32) for c in "abc")
+    for folder in (old_csv, queued, fresh):
+        folder.mkdir(parents=True)
+        (folder / "upload.csv").write_text("when,summary\n")
+    other = root / "not-an-upload"  # nothing but the random-named folders is touched
+    other.mkdir()
+    long_ago = time.time() - 72 * 3600
+    for folder in (old_csv, queued, other):
+        os.utime(folder, (long_ago, long_ago))
+    Job.objects.create(
+        kind="comms.import",
+        payload={"path": f"uploads/{'b' * 32}/upload.csv", "format": "csv"},
+        due_at=datetime.now(UTC),
+    )
+    jobs._last_sweep = None
+    jobs.sweep_stale_uploads(datetime.now(UTC))
+    assert not old_csv.exists()
+    assert queued.exists() and fresh.exists() and other.exists()
+    # A job that failed recently may be retried: its upload stays.
+    Job.objects.update(status=Job.Status.FAILED, finished_at=datetime.now(UTC))
+    jobs._last_sweep = None
+    jobs.sweep_stale_uploads(datetime.now(UTC))
+    assert queued.exists()
+    # Once the job has run (or failed long ago), its upload may go too.
+    Job.objects.update(status=Job.Status.DONE)
+    jobs._last_sweep = None
+    jobs.sweep_stale_uploads(datetime.now(UTC))
+    assert not queued.exists() and fresh.exists()
+
+
+def test_an_abandoned_csv_mapping_page_gives_a_clear_not_found_once_swept(world, data_dir):
+    from amends.comms.meeting_actions import pending_csv
+    from amends.core.errors import NotFound
+
+    with pytest.raises(NotFound):
+        pending_csv(world.alice, "d" * 32)
