@@ -69,6 +69,7 @@ def summary_payload(summary: ImportSummary) -> dict[str, Any]:
     if isinstance(summary, MeetingImportSummary):
         extra = {
             "updated": summary.updated,
+            "outdated": summary.outdated,
             "cancelled": summary.cancelled,
             "upcoming": summary.upcoming,
         }

@@ -4,7 +4,9 @@ Each meeting or call becomes a `Communication` (channel meeting/call/note) throu
 normal `actions.record_communication` (timeline and search index), with its end,
 location, attendees (matched to contacts), `external_id` and `source`. Re-importing is
 idempotent: the same `external_id` for the same client creates nothing new; a changed
-event (new time, title, attendees… as after a higher SEQUENCE) updates the entry.
+event (new time, title, attendees… as after a higher SEQUENCE) updates the entry, and
+the SEQUENCE is kept (`external_revision`) so an older copy of the event — last month's
+export imported after this week's — never undoes a newer one (counted as `outdated`).
 
 Meetings that have not happened yet are not recorded (a communication cannot be in the
 future); they are counted as `upcoming` and recorded by a later import.
@@ -55,6 +57,7 @@ class MeetingImportSummary(ImportSummary):
     """An ImportSummary with what only meetings and calls have."""
 
     updated: int = 0
+    outdated: int = 0  # older copies of events already imported in a newer version
     cancelled: int = 0
     upcoming: int = 0
     dry_run: bool = False
@@ -102,6 +105,9 @@ def upsert_communication(
     external = extra["external_id"]
     existing = Communication.objects.filter(client=client, external_id=external).first()
     if existing is not None:
+        revision = extra.get("external_revision")
+        if revision is not None and revision < existing.external_revision:
+            return "outdated"  # an older copy of the event: the newer one stands
         wanted = {**fields, **extra}
         changes = {
             name: wanted[name]
@@ -109,9 +115,13 @@ def upsert_communication(
             if name in wanted and getattr(existing, name) != wanted[name]
         }
         if not changes:
+            if revision is not None and revision > existing.external_revision and not dry_run:
+                Communication.objects.filter(pk=existing.pk).update(external_revision=revision)
             return "unchanged"
         if dry_run:
             return "update"
+        if revision is not None:
+            changes["external_revision"] = revision
         for name, value in changes.items():
             setattr(existing, name, value)
         Communication.objects.filter(pk=existing.pk).update(**changes, version=existing.version + 1)
@@ -134,6 +144,8 @@ def _count(summary: MeetingImportSummary, outcome: str) -> None:
         summary.imported += 1
     elif outcome in ("updated", "update"):
         summary.updated += 1
+    elif outcome == "outdated":
+        summary.outdated += 1
     else:
         summary.duplicates += 1
 
@@ -250,6 +262,7 @@ def store_meeting(
         "location": meeting.location[:500],
         "attendees": match.attendees,
         "external_id": meeting.external_id,
+        "external_revision": max(0, min(meeting.sequence, 2**31 - 1)),
         "source": source[:1000],
     }
     try:

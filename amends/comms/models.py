@@ -77,6 +77,11 @@ class Communication(Versioned):
         help_text="Identity in the source it was imported from (an iCalendar UID and "
         "occurrence, a CSV row key), so re-importing creates nothing new.",
     )
+    external_revision = models.PositiveIntegerField(
+        default=0,
+        help_text="The iCalendar SEQUENCE of the event it was last updated from: an older "
+        "copy of the event (a stale export) never overwrites a newer one.",
+    )
     source = models.CharField(max_length=1000, blank=True, help_text="Where it was imported from.")
     tone = models.FloatField(
         null=True,

@@ -150,6 +150,29 @@ def test_reimport_is_idempotent_and_updates_changed_events(world, tmp_path):
     assert Communication.objects.count() == count
 
 
+def test_an_older_export_never_undoes_a_newer_version(world, tmp_path):
+    """SEQUENCE is kept: re-importing last month's export after this week's leaves the
+    moved meeting where it is now, and says so."""
+    moved = GOOGLE.replace(
+        b"SEQUENCE:0\r\nSTATUS:CONFIRMED\r\nSUMMARY:Launch review",
+        b"SEQUENCE:3\r\nSTATUS:CONFIRMED\r\nSUMMARY:Launch review (moved)",
+    ).replace(b"DTSTART:20260304T100000Z", b"DTSTART:20260304T150000Z")
+    path = tmp_path / "new.ics"
+    path.write_bytes(moved)
+    import_calendar_path(None, path)
+    review = Communication.objects.get(external_id="7kq3c1v8d2m9s0a1b2c3d4e5f6@google.com")
+    assert review.external_revision == 3
+    stale = tmp_path / "old.ics"
+    stale.write_bytes(GOOGLE)
+    summary = import_calendar_path(None, stale)
+    assert summary.outdated == 1 and summary.updated == 0 and summary.imported == 0
+    review.refresh_from_db()
+    assert review.subject == "Launch review (moved) with Acme"
+    assert review.occurred_at == _z(2026, 3, 4, 15, 0)
+    # The same version again, or a newer one, still counts as usual.
+    assert import_calendar_path(None, path).duplicates == 6
+
+
 def test_a_meeting_cancelled_since_is_marked(world, tmp_path):
     path = tmp_path / "g.ics"
     path.write_bytes(GOOGLE)

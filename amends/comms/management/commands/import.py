@@ -190,6 +190,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  {summary.imported:,} {verb}imported")
         self.stdout.write(f"  {summary.updated:,} {verb}updated (changed since the last import)")
         self.stdout.write(f"  {summary.duplicates:,} already there (skipped)")
+        if summary.outdated:
+            self.stdout.write(
+                f"  {summary.outdated:,} older than the version already imported (skipped)"
+            )
         self.stdout.write(f"  {summary.unmatched:,} matched no client (skipped)")
 
     def _rejections(self, summary: MeetingImportSummary, noun: str) -> None:
