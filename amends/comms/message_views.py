@@ -61,7 +61,8 @@ class QuoteForm(_CaseForm):
         label="The client's words",
         max_length=message_actions.MAX_QUOTE_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Select a sentence in the message, copy it here. It must appear in the message.",
+        help_text="Select a sentence in the message and use it (or paste it) here. It must "
+        "appear in the message.",
     )
 
 

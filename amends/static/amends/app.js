@@ -5,6 +5,10 @@
  * - <form data-confirm="Question?">: asks before submitting (plain forms; htmx forms use
  *   hx-confirm, which htmx handles itself).
  * - <input data-select-on-focus>: selects its whole value when focused.
+ * - <button data-quote-selection="#textarea-id" hidden>: shown (so only with script),
+ *   enabled while words are selected inside a [data-quote-source] element; a click
+ *   puts those words, spacing collapsed, into the textarea and focuses it. Without
+ *   script the user pastes the sentence; the server checks it occurs either way.
  * - After htmx swaps in content that has an element with [data-focus], focus it, so
  *   keyboard users land on the form they just opened or the message they just got.
  */
@@ -55,6 +59,40 @@
     }
   });
 
+  var lastQuote = "";
+  function quoteButtons() {
+    return document.querySelectorAll("[data-quote-selection]");
+  }
+  function selectedQuote() {
+    var selection = window.getSelection ? window.getSelection() : null;
+    if (!selection || selection.isCollapsed || !selection.rangeCount) { return ""; }
+    var node = selection.getRangeAt(0).commonAncestorContainer;
+    var element = node.nodeType === 1 ? node : node.parentElement;
+    if (!element || !element.closest || !element.closest("[data-quote-source]")) { return ""; }
+    return selection.toString().replace(/\s+/g, " ").trim();
+  }
+  function syncQuoteButtons() {
+    var buttons = quoteButtons();
+    if (!buttons.length) { return; }
+    var text = selectedQuote();
+    if (text) { lastQuote = text; }
+    buttons.forEach(function (button) {
+      button.hidden = false;
+      button.disabled = !lastQuote;
+    });
+  }
+  document.addEventListener("selectionchange", syncQuoteButtons);
+  document.addEventListener("htmx:afterSettle", syncQuoteButtons);
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-quote-selection]");
+    if (!button || !lastQuote) { return; }
+    var target = document.querySelector(button.getAttribute("data-quote-selection"));
+    if (!target) { return; }
+    target.value = lastQuote;
+    target.dispatchEvent(new Event("input", { bubbles: true }));
+    target.focus();
+  });
+
   // One focus mechanism for full pages and htmx swaps alike (native autofocus fires at
   // an unpredictable moment after a swap and can steal focus from where the user typed).
   function focusMarked() {
@@ -69,7 +107,9 @@
   document.addEventListener("htmx:afterSettle", focusMarked);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", focusMarked);
+    document.addEventListener("DOMContentLoaded", syncQuoteButtons);
   } else {
     focusMarked();
+    syncQuoteButtons();
   }
 }());
