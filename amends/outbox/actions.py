@@ -89,8 +89,12 @@ def send_case_email(
     record it as an outbound Communication on the case (which stops the right clocks).
     Raises ValidationError with a clear message when it cannot be sent.
 
-    Everything is written in one transaction and the SMTP hand-over is its last step:
-    when the server is down or refuses a recipient, nothing is recorded."""
+    Everything is checked and built first; then the SMTP hand-over; then everything is
+    written in one transaction. When the server is down or refuses a recipient, nothing
+    is recorded. If the writes fail after the server accepted the message (rare: the
+    database gone mid-request), the failure is logged with the Message-ID, and importing
+    the sender's Sent folder brings the message in. (Writing first and sending inside the
+    transaction would hold SQLite's write lock for as long as the SMTP server takes.)"""
     from amends.comms.actions import max_message_bytes
     from amends.comms.importing import Rejected, parse_message
     from amends.comms.models import EmailMessage
