@@ -32,7 +32,13 @@ from typing import Any
 
 import nh3
 
-from amends.comms.importing import MAX_PARTS, clean_text, decode_bytes, text_from_html
+from amends.comms.importing import (
+    MAX_PARTS,
+    clean_text,
+    decode_bytes,
+    decode_header_value,
+    text_from_html,
+)
 
 MAX_HTML_CHARS = 1_000_000
 MAX_HTML_DEPTH = 2000  # the HTML parser slows down with depth: deeper is not rendered
@@ -44,10 +50,27 @@ MAX_FILENAME = 150
 
 
 def _parse(data: bytes) -> Message | None:
+    # compat32, as the importer's careful path: headers stay strings (decoded here only
+    # where shown), which parses several times faster than the default policy's header
+    # objects — a thread page parses every message in it.
     try:
-        return BytesParser(policy=email.policy.default).parsebytes(data)
+        return BytesParser(policy=email.policy.compat32).parsebytes(data)
     except Exception:  # RecursionError on absurd nesting, and the like
         return None
+
+
+def _filename(part: Message) -> str:
+    """The part's filename, RFC 2047/2231 decoded ('' when none)."""
+    try:
+        name = part.get_filename()
+    except Exception:
+        return ""
+    if not isinstance(name, str):
+        return ""
+    try:
+        return decode_header_value(name)
+    except Exception:
+        return name
 
 
 def _payload(part: Message) -> bytes:
@@ -76,10 +99,7 @@ def _is_attachment(part: Message, ctype: str) -> bool:
         disposition = (part.get_content_disposition() or "").lower()
     except Exception:
         disposition = ""
-    try:
-        filename = part.get_filename()
-    except Exception:
-        filename = None
+    filename = _filename(part)
     return (
         ctype == "message/rfc822"
         or disposition == "attachment"
@@ -137,10 +157,7 @@ def attachment_file(raw: bytes, index: int) -> AttachmentFile | None:
     if index >= len(parts):
         return None
     part = parts[index]
-    try:
-        filename = part.get_filename() or ""
-    except Exception:
-        filename = ""
+    filename = _filename(part)
     if _ctype(part) == "message/rfc822":
         try:
             inner = part.get_payload()

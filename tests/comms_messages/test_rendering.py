@@ -354,3 +354,26 @@ def test_quote_occurs_ignores_spacing_case_and_curly_quotes():
     assert quote_occurs("Here is the invoice.", "> Here is the\n> invoice.")
     assert not quote_occurs("We were promised a refund", text)
     assert not quote_occurs("   ", text)
+
+
+def test_attachment_downloads_keep_their_encoded_names_decoded():
+    """RFC 2047 and RFC 2231 filenames come out readable (the rendering parser keeps
+    headers as written and decodes only what it shows)."""
+    from amends.comms.rendering import attachment_file
+
+    raw = (
+        b"From: a@b.example\r\nTo: c@d.example\r\nSubject: x\r\n"
+        b"Date: Fri, 10 Jul 2026 11:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+        b"--b\r\nContent-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename="=?utf-8?q?Rechnung_M=C3=A4rz.pdf?="\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n"
+        b"--b\r\nContent-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename*=utf-8''Devis%20d%C3%A9cembre.pdf\r\n"
+        b"\r\nxx\r\n--b--\r\n"
+    )
+    first, second = attachment_file(raw, 0), attachment_file(raw, 1)
+    assert first is not None and first.filename == "Rechnung März.pdf"
+    assert first.data == b"%PDF"
+    assert second is not None and second.filename == "Devis décembre.pdf"
