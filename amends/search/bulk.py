@@ -18,17 +18,35 @@ class Inserter:
     every other column gets its default (or "now" for auto_now_add), prepared once per
     batch — so a column added to the model later with a default is still filled."""
 
-    def __init__(self, model: Any, given: list[str]) -> None:
+    def __init__(
+        self,
+        model: Any,
+        given: list[str],
+        computed: dict[str, tuple[str, list[str]]] | None = None,
+    ) -> None:
+        """`computed` maps a column to an SQL expression (placeholders only) and the
+        given fields that fill its placeholders: the database computes the value in the
+        INSERT itself (a PostgreSQL tsvector), instead of an UPDATE afterwards."""
         from django.db import models as m
 
         self.table = connection.ops.quote_name(model._meta.db_table)
         now = timezone.now()
+        computed = computed or {}
         self.columns: list[str] = []
         self.slots: list[tuple[str | None, Any, Callable[[Any], Any] | None]] = []
+        row_sql: list[str] = []
+        self.computed_params: list[list[str]] = []
         for f in model._meta.concrete_fields:
             if f.primary_key:
                 continue
             self.columns.append(connection.ops.quote_name(f.column))
+            if f.attname in computed:
+                expression, names = computed[f.attname]
+                row_sql.append(expression)
+                self.slots.append(("\0computed", len(self.computed_params), None))
+                self.computed_params.append(names)
+                continue
+            row_sql.append("%s")
             if f.attname in given:
                 adapt: Callable[[Any], Any] | None = None
                 if isinstance(f, m.DateTimeField):
@@ -43,8 +61,9 @@ class Inserter:
                 else (f.get_default())
             )
             self.slots.append((None, f.get_db_prep_save(value, connection), None))
-        self.per_row = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
-        self.max_rows = max(1, 900 // len(self.columns))
+        self.per_row = "(" + ", ".join(row_sql) + ")"
+        width = len(self.columns) + sum(len(n) - 1 for n in self.computed_params)
+        self.max_rows = max(1, 900 // width)
 
     def insert(self, rows: list[dict[str, Any]]) -> list[int]:
         ids: list[int] = []
@@ -55,6 +74,8 @@ class Inserter:
                     for name, constant, adapt in self.slots:
                         if name is None:
                             params.append(constant)
+                        elif name == "\0computed":
+                            params.extend(row[n] for n in self.computed_params[constant])
                         else:
                             value = row[name]
                             params.append(adapt(value) if adapt and value is not None else value)

@@ -164,3 +164,28 @@ def test_phrase_prefilter_never_loses_a_match(world, q):
         assert cursor.fetchone()[0] == 0  # the trigger filled every row
     assert found == exact
     assert exact or q == '"budget budget"'
+
+
+def test_bulk_indexed_documents_match_what_the_engine_computes(world, tmp_path):
+    """The importer's bulk path writes the same index as one-by-one indexing: on
+    PostgreSQL the vector (computed in the INSERT) and its phrase keys."""
+    from amends.comms.actions import import_path
+    from tests.comms_import.messages import GMAIL_REPLY, OUTLOOK_QP
+
+    for i, data in enumerate([OUTLOOK_QP, GMAIL_REPLY]):
+        (tmp_path / f"{i}.eml").write_bytes(data)
+    summary = import_path(None, tmp_path)
+    assert summary.imported == 2
+    docs = SearchDocument.objects.filter(kind="communication")
+    assert docs.count() >= 2
+    assert search(world.ada, "nobody told us why").total >= 1
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM search_searchdocument WHERE search_vector IS DISTINCT FROM"
+            " setweight(to_tsvector('english', title), 'A')"
+            " || setweight(to_tsvector('english', body), 'B')"
+            " OR phrase_keys IS DISTINCT FROM amends_phrase_keys(search_vector)"
+        )
+        assert cursor.fetchone()[0] == 0
