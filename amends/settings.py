@@ -187,6 +187,10 @@ AMENDS_OUR_DOMAINS = [
     d.strip().lower() for d in os.environ.get("AMENDS_OUR_DOMAINS", "").split(",") if d.strip()
 ]
 AMENDS_MAX_MESSAGE_BYTES = int(os.environ.get("AMENDS_MAX_MESSAGE_BYTES", 25 * 1024 * 1024))
+# Uploaded exports (amends.comms.uploads): the largest upload, and how long one nobody
+# imports is kept before the worker deletes it.
+AMENDS_MAX_UPLOAD_BYTES = int(os.environ.get("AMENDS_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
+AMENDS_UPLOAD_RETENTION_HOURS = float(os.environ.get("AMENDS_UPLOAD_RETENTION_HOURS", "48") or 48)
 
 # Email out (amends.outbox): the SMTP server mail to clients goes through. No host: sending
 # is refused with a clear error. Security: none, starttls or ssl. See docs/operations.md.
