@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _LITERAL = re.compile(r"[A-Za-z0-9]+")
@@ -40,8 +40,9 @@ def index(text: str) -> Index:
     return out
 
 
-def _close(p: str, i: int) -> int:
-    """The index of the parenthesis closing the one at `p[i]`, or -1."""
+def _structure(p: str, i: int = 0) -> Iterator[tuple[int, str, int]]:
+    """Each character of the pattern `p` from `i` that is regex structure — not escaped,
+    not inside a [character class] — with the group depth after it."""
     depth, j, in_class = 0, i, False
     while j < len(p):
         c = p[j]
@@ -52,35 +53,27 @@ def _close(p: str, i: int) -> int:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return j
+        else:
+            depth += (c == "(") - (c == ")")
+            yield j, c, depth
         j += 1
+
+
+def _close(p: str, i: int) -> int:
+    """The index of the parenthesis closing the one at `p[i]`, or -1."""
+    for j, c, depth in _structure(p, i):
+        if c == ")" and depth == 0:
+            return j
     return -1
 
 
 def _split_top(body: str) -> list[str]:
-    parts, depth, j, start, in_class = [], 0, 0, 0, False
-    while j < len(body):
-        c = body[j]
-        if c == "\\":
-            j += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
+    """The top-level alternatives of `body` (split on `|` outside any group)."""
+    parts, start = [], 0
+    for j, c, depth in _structure(body):
+        if c == "|" and depth == 0:
             parts.append(body[start:j])
             start = j + 1
-        j += 1
     parts.append(body[start:])
     return parts
 
