@@ -31,6 +31,9 @@ def test_write_a_reply_with_live_findings_fix_it_and_send_it(
     page.get_by_role("link", name="Write to the client").click()
     page.get_by_role("link", name="Full response").click()
     expect(page.locator("h1")).to_have_text("Write to the client")
+    # htmx wires the textarea up once the page has loaded; typing before that is not
+    # coached until the next keystroke, so wait as a user's first keystroke would.
+    page.wait_for_load_state("load")
     # The bullet points start pre-filled from the case (R13).
     expect(page.get_by_label("Bullet points")).to_have_value(
         __import__("re").compile("We were never told the launch would slip.")

@@ -20,7 +20,7 @@ def test_a_new_message_starts_from_bullet_points_pre_filled_from_the_case(as_ali
     assert response.status_code == 200
     assert "What we will do:" in page and "Send the revised launch plan" in page
     assert "10% off the June invoice" in page
-    assert 'hx-trigger="keyup changed delay:400ms, change, change from:#id_kind"' in page
+    assert 'hx-trigger="input changed delay:400ms, change, change from:#id_kind"' in page
     assert "what happened and what we will do" in page  # the subject from the template
 
 
