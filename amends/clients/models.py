@@ -165,9 +165,17 @@ class Engagement(Versioned):
 class TimelineEntry(models.Model):
     """One thing that happened with a client, in order (R7). Written by actions only."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="timeline")
+    # Both indexed as the first column of the (client, at) and (case, at) indexes.
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="timeline", db_index=False
+    )
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="timeline"
+        "cases.Case",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="timeline",
+        db_index=False,
     )
     at = models.DateTimeField(db_index=True)
     recorded_at = models.DateTimeField(auto_now_add=True)

@@ -20,8 +20,9 @@ class Communication(Versioned):
         OUT = "out", "To the client"
         INTERNAL = "internal", "Internal"
 
+    # Indexed as the first column of the (client, direction, occurred_at) index.
     client = models.ForeignKey(
-        "clients.Client", on_delete=models.CASCADE, related_name="communications"
+        "clients.Client", on_delete=models.CASCADE, related_name="communications", db_index=False
     )
     case = models.ForeignKey(
         "cases.Case",
@@ -130,11 +131,13 @@ class EmailMessage(models.Model):
     `Communication` on the timeline; unmatched (no client), it waits in triage."""
 
     raw = models.OneToOneField(RawMessage, on_delete=models.PROTECT, related_name="email")
+    # Indexed as the first column of the (client, normalised_subject, occurred_at) index.
     client = models.ForeignKey(
         "clients.Client",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
+        db_index=False,
         related_name="emails",
     )
     communication = models.OneToOneField(
@@ -156,11 +159,11 @@ class EmailMessage(models.Model):
         help_text="The first known message of the thread (itself for a thread's first).",
     )
     from_name = models.CharField(max_length=300, blank=True)
-    from_address = models.CharField(max_length=320, blank=True, db_index=True)
+    from_address = models.CharField(max_length=320, blank=True)
     to_addresses = models.JSONField(default=list, blank=True)
     cc_addresses = models.JSONField(default=list, blank=True)
     subject = models.CharField(max_length=1000, blank=True)
-    normalised_subject = models.CharField(max_length=300, blank=True, db_index=True)
+    normalised_subject = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True, help_text="The Date header, if valid.")
     occurred_at = models.DateTimeField(db_index=True)
     direction = models.CharField(max_length=10, choices=Communication.Direction.choices)
@@ -196,7 +199,10 @@ class MessageReference(models.Model):
     """One Message-ID an email points at (In-Reply-To or References), so a reply that
     arrives before its original can be threaded when the original comes."""
 
-    message = models.ForeignKey(EmailMessage, on_delete=models.CASCADE, related_name="refs")
+    # Indexed as the first column of the unique (message, ref) constraint.
+    message = models.ForeignKey(
+        EmailMessage, on_delete=models.CASCADE, related_name="refs", db_index=False
+    )
     ref = models.CharField(max_length=500, db_index=True)
 
     class Meta:

@@ -28,7 +28,10 @@ class SearchDocument(models.Model):
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     object_id = models.BigIntegerField()
-    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    # Indexed as the first column of the (client, occurred_at) index.
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     # A communication linked to a deleted case stays (and stays findable), unlinked.
     case = models.ForeignKey(
         "cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
