@@ -126,6 +126,13 @@ class RawMessage(models.Model):
         return f"{self.sha256[:12]} ({self.size:,} bytes)"
 
 
+# A message without In-Reply-To whose subject has a colon ("Re: …"): the only kind a
+# later original can adopt into its thread by subject (see comms.actions._Threads).
+HEADERLESS_REPLY = models.Q(in_reply_to="") & (
+    models.Q(subject__contains=":") | models.Q(subject__contains="：")
+)
+
+
 class EmailMessage(models.Model):
     """What Amends understood of one imported email. Matched to a client, it has a
     `Communication` on the timeline; unmatched (no client), it waits in triage."""
@@ -185,7 +192,16 @@ class EmailMessage(models.Model):
                 name="one_email_per_message_id",
             )
         ]
-        indexes = [models.Index(fields=["client", "normalised_subject", "-occurred_at"])]
+        indexes = [
+            models.Index(fields=["client", "normalised_subject", "-occurred_at"]),
+            # The few messages threading may still adopt by subject (header-less, with a
+            # reply subject, which always has a colon): importing looks them up per batch.
+            models.Index(
+                fields=["client", "normalised_subject", "occurred_at"],
+                condition=HEADERLESS_REPLY,
+                name="email_headerless_reply",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_address or 'unknown sender'}: {self.subject or '(no subject)'}"

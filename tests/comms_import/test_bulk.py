@@ -197,3 +197,41 @@ def test_parsing_in_worker_processes_gives_the_same_result(world, tmp_path, monk
     assert tones == {"in": tone.score("warm thanks\n"), "out": None}
     again = import_path(None, tmp_path)
     assert (again.imported, again.duplicates) == (0, 11)
+
+
+def test_headerless_reply_lookup_finds_exactly_the_adoptable_rows(world, tmp_path):
+    """The per-batch lookup of header-less replies (plain SQL, so the engine can use the
+    partial index) returns what the same condition through the ORM returns; on SQLite
+    the plan uses the index."""
+    from django.db import connection
+    from django.db.models import F
+
+    from amends.comms.models import HEADERLESS_REPLY
+
+    for domain in CLIENT_DOMAINS[:25]:
+        create_client(None, name=domain, owner=world.alice, email_domains=domain)
+    for i, raw in enumerate(_mailbox(150)):
+        (tmp_path / f"{i:04d}.eml").write_bytes(raw)
+    import_path(None, tmp_path)
+    EmailMessage.objects.update(thread_root_id=F("pk"))  # as if none had been adopted yet
+    rows = EmailMessage.objects.values_list("client_id", "normalised_subject", "occurred_at")
+    early = min(r[2] for r in rows) - timedelta(days=1)
+    late = max(r[2] for r in rows) + timedelta(days=1)
+    pairs = sorted({(c, s, early, late) for c, s, _ in rows if s}, key=repr)
+    expected = set(
+        EmailMessage.objects.filter(HEADERLESS_REPLY, thread_root_id=F("pk")).values_list(
+            "pk", flat=True
+        )
+    )
+    assert expected  # the mailbox has header-less replies
+    found: set[int] = set()
+    with connection.cursor() as cursor:
+        for chunk in actions._chunks(pairs, 100):
+            sql, params = actions._headerless_replies_sql(chunk)
+            cursor.execute(sql, params)
+            found |= {row[1] for row in cursor.fetchall()}
+            if connection.vendor == "sqlite":
+                cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+                plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+                assert "email_headerless_reply" in plan, plan
+    assert found == expected
