@@ -321,7 +321,7 @@ class _Threads:
     just been stored. A thread joining another is recorded in `moved` (old root → new
     root, within a client) and written at the end with one UPDATE per new root."""
 
-    def __init__(self, messages: list[EmailMessage], reply_subjects: list[bool]) -> None:
+    def __init__(self, messages: list[_NewEmail], reply_subjects: list[bool]) -> None:
         self.moved: dict[tuple[int | None, int], int] = {}
         self.by_mid: dict[str, _Node] = {}
         self.referring: dict[str, list[_Node]] = {}
@@ -424,7 +424,7 @@ class _Threads:
         if old != new:
             self.moved[(client_id, old)] = new
 
-    def add(self, message: EmailMessage, reply_subject: bool) -> None:
+    def add(self, message: _NewEmail, reply_subject: bool) -> None:
         """Thread `message` (just stored) as `_thread` would."""
         client_id = message.client_id
         refs = {r for r in [*message.references, message.in_reply_to] if r}
@@ -484,7 +484,7 @@ class _Threads:
                 ):
                     self.move(client_id, n.pk, root_id)
 
-    def write(self, messages: list[EmailMessage]) -> None:
+    def write(self, messages: list[_NewEmail]) -> None:
         for message in messages:
             message.thread_root_id = self.current(message.client_id, message.thread_root_id)
         _set_thread_roots(messages)
@@ -512,7 +512,7 @@ class _Threads:
                     )
 
 
-def _set_thread_roots(messages: list[EmailMessage]) -> None:
+def _set_thread_roots(messages: list[_NewEmail]) -> None:
     """Write the batch's thread roots: two statements (Django's bulk_update costs more
     to build than to run)."""
     table = connection.ops.quote_name(EmailMessage._meta.db_table)
@@ -608,7 +608,7 @@ def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
-def _thread_batch(messages: list[EmailMessage], reply_subjects: list[bool]) -> None:
+def _thread_batch(messages: list[_NewEmail], reply_subjects: list[bool]) -> None:
     """Thread a batch of just-stored messages (see `_Threads`)."""
     threads = _Threads(messages, reply_subjects)
     for message, is_reply in zip(messages, reply_subjects, strict=True):
@@ -666,7 +666,7 @@ def _email_fields(
         "attachments": [vars(a) for a in parsed.attachments],
         "problems": parsed.problems,
         "source": source[:1000],
-        "imported_by": actor,
+        "imported_by_id": actor.pk if actor is not None else None,
     }
 
 
@@ -932,6 +932,45 @@ def _new_in_batch(batch: list[tuple[str, ParsedMessage]]) -> list[tuple[str, Par
     return fresh
 
 
+@dataclass(slots=True)
+class _NewEmail:
+    """What threading reads of an email the batch just inserted (a model instance for
+    each cost more to build than the INSERT)."""
+
+    pk: int
+    client_id: int | None
+    message_id: str
+    in_reply_to: str
+    references: list[str]
+    subject: str
+    normalised_subject: str
+    occurred_at: datetime
+    thread_root_id: int | None = None
+
+
+@dataclass(slots=True)
+class _NewComm:
+    """What the timeline, the clocks and the search index need of an email's
+    just-inserted communication."""
+
+    pk: int
+    client_id: int
+    direction: str
+    occurred_at: datetime
+    subject: str
+    summary: str
+    recorded_by: User | None
+    channel: str = Communication.Channel.EMAIL
+    case_id: int | None = None
+
+    def __str__(self) -> str:
+        return Communication.describe(self.channel, self.direction, self.subject, self.summary)
+
+    @property
+    def is_reply_to_client(self) -> bool:
+        return Communication.is_reply(self.channel, self.direction)
+
+
 def _bulk_store(
     actor: User | None,
     batch: list[tuple[str, ParsedMessage]],
@@ -946,40 +985,62 @@ def _bulk_store(
     if not fresh:
         return
     now = timezone.now()
+    actor_id = actor.pk if actor is not None else None
     matches = [matcher.match(parsed) for _, parsed in fresh]
     # The communications first, so each email is written with its link.
     matched = [i for i, match in enumerate(matches) if match.client_id is not None]
-    comms = [_email_communication(actor, fresh[i][1], matches[i], now) for i in matched]
-    _insert_objects(Communication, comms, _COMM_FIELDS)
-    comm_of = dict(zip(matched, comms, strict=True))
+    comm_rows = [_email_communication(actor_id, fresh[i][1], matches[i], now) for i in matched]
+    comm_ids = Inserter(Communication, _COMM_FIELDS).insert(comm_rows)
+    comm_of = dict(zip(matched, comm_ids, strict=True))
     raw_ids = Inserter(RawMessage, ["sha256", "size", "data"]).insert(
         [{"sha256": p.sha256, "size": p.size, "data": p.raw} for _, p in fresh]
     )
-    messages = [
-        EmailMessage(
-            raw_id=raw_id,
-            communication=comm_of.get(i),
-            **_email_fields(actor, parsed, match, source=label, now=now),
+    email_rows = []
+    for i, ((label, parsed), raw_id, match) in enumerate(zip(fresh, raw_ids, matches, strict=True)):
+        row = _email_fields(actor, parsed, match, source=label, now=now)
+        row["raw_id"] = raw_id
+        row["communication_id"] = comm_of.get(i)
+        email_rows.append(row)
+    email_ids = Inserter(EmailMessage, _EMAIL_FIELDS).insert(email_rows)
+    emails = [
+        _NewEmail(
+            pk,
+            row["client_id"],
+            row["message_id"],
+            row["in_reply_to"],
+            row["references"],
+            row["subject"],
+            row["normalised_subject"],
+            row["occurred_at"],
         )
-        for i, ((label, parsed), raw_id, match) in enumerate(
-            zip(fresh, raw_ids, matches, strict=True)
-        )
+        for pk, row in zip(email_ids, email_rows, strict=True)
     ]
-    _insert_objects(EmailMessage, messages, _EMAIL_FIELDS)
     Inserter(MessageReference, ["message_id", "ref"]).insert(
         [
-            {"message_id": message.pk, "ref": ref}
-            for message, (_, parsed) in zip(messages, fresh, strict=True)
-            for ref in sorted({r for r in [*parsed.references, parsed.in_reply_to] if r})
+            {"message_id": email.pk, "ref": ref}
+            for email in emails
+            for ref in sorted({r for r in [*email.references, email.in_reply_to] if r})
         ]
     )
-    _thread_batch(messages, [p.is_reply_by_subject for _, p in fresh])
+    _thread_batch(emails, [p.is_reply_by_subject for _, p in fresh])
+    comms = [
+        _NewComm(
+            pk,
+            row["client_id"],
+            row["direction"],
+            row["occurred_at"],
+            row["subject"],
+            row["summary"],
+            actor,
+        )
+        for pk, row in zip(comm_ids, comm_rows, strict=True)
+    ]
     Inserter(TimelineEntry, _TIMELINE_FIELDS).insert(
         [
             {
                 "client_id": comm.client_id,
                 "case_id": None,
-                "actor_id": actor.pk if actor is not None else None,
+                "actor_id": actor_id,
                 "kind": f"comm.{comm.channel}",
                 "summary": str(comm)[:500],
                 "at": comm.occurred_at,
@@ -990,9 +1051,9 @@ def _bulk_store(
         ]
     )
     _stop_first_response_clocks_bulk(comms)
-    index_communications(comms, {comm_of[i].pk: fresh[i][1].text for i in matched})
-    counts.imported = len(messages)
-    counts.unmatched = len(messages) - len(matched)
+    index_communications(comms, {comm_of[i]: fresh[i][1].text for i in matched})
+    counts.imported = len(emails)
+    counts.unmatched = len(emails) - len(matched)
     counts.problems = sum(bool(p.problems) for _, p in fresh)
 
 
@@ -1042,36 +1103,24 @@ _TIMELINE_FIELDS = [
 ]
 
 
-def _insert_objects(model: Any, objs: list[Any], fields: list[str]) -> None:
-    """Insert unsaved model instances (the named fields; defaults for the rest) and give
-    them their ids, as bulk_create would."""
-    if not objs:
-        return
-    ids = Inserter(model, fields).insert([{f: getattr(o, f) for f in fields} for o in objs])
-    for obj, pk in zip(objs, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
-
-
 def _email_communication(
-    actor: User | None, parsed: ParsedMessage, match: Match, now: Any
-) -> Communication:
-    """The timeline record of an imported email (as `_record_email_communication`)."""
-    occurred_at = min(parsed.date or now, now)
+    actor_id: int | None, parsed: ParsedMessage, match: Match, now: Any
+) -> dict[str, Any]:
+    """The timeline record of an imported email (as `_record_email_communication`), as
+    the row to insert."""
     assert match.client_id is not None
-    return Communication(
-        client_id=match.client_id,
-        channel=Communication.Channel.EMAIL,
-        direction=match.direction,
-        occurred_at=occurred_at,
-        contact_id=match.contact_id,
-        person_id=match.person_id,
-        subject=parsed.subject[:300],
-        summary=parsed.text[:20000],
-        recorded_by=actor,
-        tone=_tone(parsed) if match.direction == Communication.Direction.IN else None,
-    )
+    return {
+        "client_id": match.client_id,
+        "channel": Communication.Channel.EMAIL,
+        "direction": match.direction,
+        "occurred_at": min(parsed.date or now, now),
+        "contact_id": match.contact_id,
+        "person_id": match.person_id,
+        "subject": parsed.subject[:300],
+        "summary": parsed.text[:20000],
+        "recorded_by_id": actor_id,
+        "tone": _tone(parsed) if match.direction == Communication.Direction.IN else None,
+    }
 
 
 def _tone(parsed: ParsedMessage) -> float | None:
@@ -1083,7 +1132,7 @@ def _tone(parsed: ParsedMessage) -> float | None:
     return tone.score(parsed.text)
 
 
-def _stop_first_response_clocks_bulk(comms: list[Communication]) -> None:
+def _stop_first_response_clocks_bulk(comms: list[_NewComm]) -> None:
     """`_stop_first_response_clocks` for a batch, in batch order, with one query to find
     the cases still waiting (almost always none)."""
     from amends.cases.models import Case
@@ -1114,7 +1163,7 @@ def _stop_first_response_clocks_bulk(comms: list[Communication]) -> None:
                     kind="case.first_response",
                     at=comm.occurred_at,
                     summary="First response sent: the first-response clock stopped",
-                    subject=comm,
+                    subject=Communication.objects.get(pk=comm.pk),
                 )
 
 

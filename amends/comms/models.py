@@ -102,16 +102,31 @@ class Communication(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} {self.get_direction_display().lower()}: {self.title}"
+        return self.describe(self.channel, self.direction, self.subject, self.summary)
+
+    @classmethod
+    def describe(cls, channel: str, direction: str, subject: str, summary: str) -> str:
+        """How one is named on the timeline ("Email from the client: Launch date")."""
+        channel_label = dict(cls.Channel.choices).get(channel, channel)
+        direction_label = dict(cls.Direction.choices).get(direction, direction)
+        return f"{channel_label} {str(direction_label).lower()}: {cls._title(subject, summary)}"
 
     @property
     def title(self) -> str:
-        return self.subject or (self.summary[:80] + ("…" if len(self.summary) > 80 else ""))
+        return self._title(self.subject, self.summary)
+
+    @staticmethod
+    def _title(subject: str, summary: str) -> str:
+        return subject or (summary[:80] + ("…" if len(summary) > 80 else ""))
 
     @property
     def is_reply_to_client(self) -> bool:
         """A real reply: something we said to the client, not an internal note."""
-        return self.direction == self.Direction.OUT and self.channel != self.Channel.NOTE
+        return self.is_reply(self.channel, self.direction)
+
+    @classmethod
+    def is_reply(cls, channel: str, direction: str) -> bool:
+        return direction == cls.Direction.OUT and channel != cls.Channel.NOTE
 
 
 class RawMessage(models.Model):

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import connection, transaction
 
@@ -132,7 +132,21 @@ _PG_VECTOR_OF_PARAMS = (
 )
 
 
-def index_communications(comms: list[Communication], email_bodies: dict[int, str]) -> int:
+class IndexedCommunication(Protocol):
+    """What `index_communications` reads of each communication (a model instance or
+    the importer's lighter record)."""
+
+    pk: int
+    client_id: int
+    case_id: int | None
+    occurred_at: datetime
+    subject: str
+    summary: str
+
+
+def index_communications(
+    comms: Sequence[IndexedCommunication], email_bodies: dict[int, str]
+) -> int:
     """Index just-created communications in bulk (the email importer's path): the same
     documents `index_object` writes, with a few statements for the whole batch.
     `email_bodies` maps a communication's id to its email's text. Call inside the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
@@ -50,7 +51,7 @@ class Inserter:
             if f.attname in given:
                 adapt: Callable[[Any], Any] | None = None
                 if isinstance(f, m.DateTimeField):
-                    adapt = connection.ops.adapt_datetimefield_value
+                    adapt = _datetime_adapter()
                 elif isinstance(f, m.JSONField):
                     adapt = _json_adapter(f)
                 self.slots.append((f.attname, None, adapt))
@@ -91,7 +92,31 @@ class Inserter:
 
 
 def _json_adapter(f: Any) -> Callable[[Any], Any]:
+    ops, encoder = connection.ops, f.encoder  # looked up once, not for every value
+
     def adapt(value: Any) -> Any:
-        return connection.ops.adapt_json_value(value, f.encoder)
+        return ops.adapt_json_value(value, encoder)
+
+    return adapt
+
+
+# The same instant is written several times for each message (the email, its timeline
+# record, the timeline entry, the search document): adapted once. Keyed by vendor as
+# well, since the adapted value differs (text on SQLite); an aware datetime hashes by
+# its instant, which is what is stored.
+_ADAPTED: dict[tuple[str, datetime], Any] = {}
+
+
+def _datetime_adapter() -> Callable[[datetime], Any]:
+    ops, vendor = connection.ops, connection.vendor  # looked up once, not for every value
+
+    def adapt(value: datetime) -> Any:
+        key = (vendor, value)
+        adapted = _ADAPTED.get(key)
+        if adapted is None:
+            if len(_ADAPTED) >= 20_000:
+                _ADAPTED.clear()
+            adapted = _ADAPTED[key] = ops.adapt_datetimefield_value(value)
+        return adapted
 
     return adapt
