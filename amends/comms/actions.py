@@ -766,7 +766,8 @@ def import_workers(total: int | None) -> int:
     if configured is None:
         configured = os.environ.get("AMENDS_IMPORT_WORKERS", "")
     try:
-        wanted = int(configured) if str(configured).strip() else min(os.cpu_count() or 1, 4)
+        # By default one core is left to this process, which writes: it is the slower side.
+        wanted = int(configured) if str(configured).strip() else min((os.cpu_count() or 1) - 1, 4)
     except ValueError:
         wanted = 0
     if wanted < 1 or (os.cpu_count() or 1) < 2 or total is None or total < POOL_MIN_MESSAGES:

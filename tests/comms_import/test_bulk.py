@@ -235,3 +235,12 @@ def test_headerless_reply_lookup_finds_exactly_the_adoptable_rows(world, tmp_pat
                 plan = " ".join(str(row[-1]) for row in cursor.fetchall())
                 assert "email_headerless_reply" in plan, plan
     assert found == expected
+
+
+@pytest.mark.parametrize(("cpus", "workers"), [(1, 0), (2, 1), (3, 2), (8, 4)])
+def test_by_default_one_core_is_left_to_the_writing_process(cpus, workers, monkeypatch, settings):
+    settings.AMENDS_IMPORT_WORKERS = None
+    monkeypatch.delenv("AMENDS_IMPORT_WORKERS", raising=False)
+    monkeypatch.setattr(actions.os, "cpu_count", lambda: cpus)
+    assert actions.import_workers(20_000) == workers
+    assert actions.import_workers(actions.POOL_MIN_MESSAGES - 1) == 0
