@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from amends.comms.importing import (
     is_reply_subject,
     open_source,
     parse_message,
+    read_item,
 )
 from amends.comms.models import Communication, EmailMessage, MessageReference, RawMessage
 from amends.core.errors import ValidationError
@@ -135,7 +137,7 @@ def update_communication(
 
 # --- Importing email (issue 3) ----------------------------------------------------------
 
-BATCH_SIZE = 200
+BATCH_SIZE = 500
 SUBJECT_THREAD_WINDOW = timedelta(days=30)
 
 
@@ -732,21 +734,53 @@ def import_path(
     batch: list[tuple[str, ParsedMessage]] = []
     held = 0
     workers = import_workers(source.total)
-    for item, parsed in _parsed_items(source.items, limit, matcher, workers):
-        summary.seen += 1
-        if isinstance(parsed, Rejected):
-            summary.rejected.append((item.label, parsed.reason))
-        else:
-            batch.append((item.label, parsed))
-            held += parsed.size
-        if progress is not None:
-            progress(summary)
-        if len(batch) >= batch_size or held >= BATCH_BYTES:
+    with _bulk_write_settings(source.total):
+        for item, parsed in _parsed_items(source.items, limit, matcher, workers):
+            summary.seen += 1
+            if isinstance(parsed, Rejected):
+                summary.rejected.append((item.label, parsed.reason))
+            else:
+                batch.append((item.label, parsed))
+                held += parsed.size
+            if progress is not None:
+                progress(summary)
+            if len(batch) >= batch_size or held >= BATCH_BYTES:
+                _store_batch(actor, batch, matcher, summary)
+                batch, held = [], 0
+        if batch:
             _store_batch(actor, batch, matcher, summary)
-            batch, held = [], 0
-    if batch:
-        _store_batch(actor, batch, matcher, summary)
     return summary
+
+
+# SQLite, during an import of at least POOL_MIN_MESSAGES: a page cache big enough for
+# the indexes being written (with the default 2 MB, pages are spilled to the WAL and
+# written again within one batch) and fewer, larger checkpoints (a page changed by many
+# batches is copied into the database once). Both are this connection's only, and put
+# back afterwards. With batches of 500 (not 200), measured on 20,000 messages: 39% fewer
+# page writes and 67% fewer reads (system calls the writing process makes); a cache of
+# 32 or 64 MB saved no more, and cost 17 or 49 MB of peak memory.
+IMPORT_CACHE_KIB = 16 * 1024
+IMPORT_CHECKPOINT_PAGES = 10_000
+
+
+@contextmanager
+def _bulk_write_settings(total: int | None) -> Iterator[None]:
+    if connection.vendor != "sqlite" or total is None or total < POOL_MIN_MESSAGES:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        cache = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        checkpoint = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = {-int(IMPORT_CACHE_KIB)}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {int(IMPORT_CHECKPOINT_PAGES)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {cache}")
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {checkpoint}")
 
 
 # Parsing (and scoring the tone of inbound mail) runs in worker processes for imports of
@@ -766,8 +800,7 @@ def import_workers(total: int | None) -> int:
     if configured is None:
         configured = os.environ.get("AMENDS_IMPORT_WORKERS", "")
     try:
-        # By default one core is left to this process, which writes: it is the slower side.
-        wanted = int(configured) if str(configured).strip() else min((os.cpu_count() or 1) - 1, 4)
+        wanted = int(configured) if str(configured).strip() else min(os.cpu_count() or 1, 4)
     except ValueError:
         wanted = 0
     if wanted < 1 or (os.cpu_count() or 1) < 2 or total is None or total < POOL_MIN_MESSAGES:
@@ -776,6 +809,7 @@ def import_workers(total: int | None) -> int:
 
 
 def _parse_here(item: Any, limit: int) -> ParsedMessage | Rejected:
+    item = read_item(item, limit)
     if item.data is None:
         return Rejected(item.rejected)
     return parse_message(item.data, max_bytes=limit)
@@ -808,8 +842,11 @@ def _parsed_items(
     )
     window: deque[tuple[list[Any], Future[list[ParsedMessage | Rejected]]]] = deque()
 
+    def parsed_there(item: Any) -> bool:
+        return item.data is not None or bool(item.path)
+
     def submit(chunk: list[Any]) -> None:
-        work = [(item.data, limit) for item in chunk if item.data is not None]
+        work = [(item.data, item.path, limit) for item in chunk if parsed_there(item)]
         window.append((chunk, pool.submit(parse_in_worker, work)))
 
     def finish() -> Iterator[tuple[Any, ParsedMessage | Rejected]]:
@@ -817,14 +854,14 @@ def _parsed_items(
         try:
             results = iter(future.result())
         except Exception:  # a worker died: parse this chunk here
-            results = iter([parse_message(i.data, max_bytes=limit) for i in chunk if i.data])
+            results = iter([_parse_here(i, limit) for i in chunk if parsed_there(i)])
         for item in chunk:
-            if item.data is None:
+            if not parsed_there(item):
                 yield item, Rejected(item.rejected)
                 continue
             parsed = next(results)
-            if isinstance(parsed, ParsedMessage):
-                parsed.raw = item.data
+            if isinstance(parsed, ParsedMessage) and item.data is not None:
+                parsed.raw = item.data  # else read (and sent back) by the worker
             yield item, parsed
 
     try:
@@ -832,7 +869,7 @@ def _parsed_items(
         size = 0
         for item in items:
             chunk.append(item)
-            size += len(item.data or b"")
+            size += item.size if item.path else len(item.data or b"")
             if len(chunk) >= POOL_CHUNK or size >= POOL_CHUNK_BYTES:
                 submit(chunk)
                 chunk, size = [], 0

@@ -10,6 +10,7 @@ best-effort `ParsedMessage` (with `problems` noted) or a `Rejected` with a reaso
 from __future__ import annotations
 
 import base64
+import contextlib
 import email.policy
 import email.utils
 import hashlib
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
+from functools import cached_property
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -90,11 +92,13 @@ class ParsedMessage:
     def size(self) -> int:
         return len(self.raw)
 
-    @property
+    # Cached (a parsing worker computes them, and they travel with the message): read
+    # only once the subject is final.
+    @cached_property
     def normalised_subject(self) -> str:
         return normalise_subject(self.subject)
 
-    @property
+    @cached_property
     def is_reply_by_subject(self) -> bool:
         return is_reply_subject(self.subject)
 
@@ -634,11 +638,24 @@ class SourceError(Exception):
 
 @dataclass(frozen=True)
 class SourceItem:
-    """One message's bytes from a source, or why it could not be read; `label` says where."""
+    """One message's bytes from a source, or why it could not be read; `label` says where.
+
+    A file of a Maildir or folder is not read yet: it has a `path` (and its `size` when
+    listed, to bound what is read ahead), and `read_item` reads it in whichever process
+    parses it."""
 
     label: str
     data: bytes | None = None
     rejected: str = ""
+    path: str = ""
+    size: int = 0
+
+
+def read_item(item: SourceItem, max_bytes: int) -> SourceItem:
+    """The item with its bytes, or why they could not be read."""
+    if not item.path:
+        return item
+    return _read_bounded(item.path, max_bytes, item.label)
 
 
 @dataclass
@@ -649,10 +666,11 @@ class Source:
     items: Iterator[SourceItem]
 
 
-def _read_bounded(path: Path, max_bytes: int) -> SourceItem:
-    label = clean_text(os.fsdecode(path))
+def _read_bounded(path: str | Path, max_bytes: int, label: str | None = None) -> SourceItem:
+    if label is None:
+        label = clean_text(os.fsdecode(path))
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:  # a str path: no Path object for each file
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         return SourceItem(label, rejected=f"cannot be read: {exc.strerror or exc}")
@@ -675,13 +693,25 @@ def _is_eml(path: Path) -> bool:
     return path.suffix.lower() == ".eml"
 
 
-def _maildir_files(root: Path) -> Iterator[Path]:
+def _maildir_entries(root: Path) -> Iterator[tuple[str, int]]:
+    """The message files of a Maildir (cur, then new), with their sizes."""
     for sub in ("cur", "new"):
         folder = root / sub
         if folder.is_dir() and not folder.is_symlink():
             for entry in sorted(os.scandir(folder), key=lambda e: e.name):
                 if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False):
-                    yield Path(entry.path)
+                    yield entry.path, _size_of(entry.path)
+
+
+def _size_of(path: str | Path) -> int:
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0  # read_item says why
+
+
+def _unread(path: str | Path, size: int) -> SourceItem:
+    return SourceItem(clean_text(os.fsdecode(path)), path=os.fspath(path), size=size)
 
 
 def unescape_mbox(data: bytes) -> bytes:
@@ -724,12 +754,13 @@ def open_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BY
         raise SourceError(f"{os.fsdecode(root)}: not readable.")
     if root.is_dir():
         if (root / "cur").is_dir() and (root / "new").is_dir():
-            # Names as plain strings (a Path each would weigh several times more).
-            names = [os.fspath(f) for f in _maildir_files(root)]
-            reads = (_read_bounded(Path(f), max_bytes) for f in names)
-            return Source("maildir", root, len(names), reads)
-        files = list(_files_under(root, _is_eml))
-        return Source("folder", root, len(files), (_read_bounded(f, max_bytes) for f in files))
+            # Names as plain strings (a Path each would weigh several times more); each
+            # file is read by the process that parses it.
+            entries = list(_maildir_entries(root))
+            return Source("maildir", root, len(entries), (_unread(*e) for e in entries))
+        files = [os.fspath(f) for f in _files_under(root, _is_eml)]
+        unread = (_unread(f, _size_of(f)) for f in files)
+        return Source("folder", root, len(files), unread)
     if not root.is_file():
         raise SourceError(f"{os.fsdecode(root)}: not a regular file or folder.")
     try:
@@ -748,6 +779,7 @@ def open_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BY
 
 # --- Parsing in worker processes ---------------------------------------------------------
 
+WORKER_NICENESS = 10
 _ours_users: frozenset[str] = frozenset()
 _ours_domains: frozenset[str] = frozenset()
 
@@ -757,16 +789,30 @@ def init_worker(users: frozenset[str], domains: frozenset[str]) -> None:
     are inbound, whose tone is scored)."""
     global _ours_users, _ours_domains
     _ours_users, _ours_domains = users, domains
+    # The writing process is the slower side of an import: when both want a core, it
+    # goes first, and the parsers take what is left (and leave a web server its share).
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
 
 
-def parse_in_worker(chunk: list[tuple[bytes, int]]) -> list[ParsedMessage | Rejected]:
-    """Parse (data, max_bytes) pairs in a worker process; score the tone of each message
-    not from us (a slow pure function: better here than in the writing process). The raw
-    bytes are not sent back: the caller holds them."""
+def parse_in_worker(
+    chunk: list[tuple[bytes | None, str, int]],
+) -> list[ParsedMessage | Rejected]:
+    """Parse (data, path, max_bytes) in a worker process: the bytes given, or the file at
+    `path` read here. Score the tone of each message not from us (a slow pure function:
+    better here than in the writing process). The raw bytes are sent back only when read
+    here: otherwise the caller holds them."""
     from amends.comms import tone
 
     out: list[ParsedMessage | Rejected] = []
-    for data, max_bytes in chunk:
+    for data, path, max_bytes in chunk:
+        read_here = data is None
+        if data is None:
+            item = _read_bounded(path, max_bytes, label="")
+            if item.data is None:
+                out.append(Rejected(item.rejected))
+                continue
+            data = item.data
         parsed = parse_message(data, max_bytes=max_bytes)
         if isinstance(parsed, ParsedMessage):
             sender = parsed.from_address
@@ -778,6 +824,8 @@ def parse_in_worker(chunk: list[tuple[bytes, int]]) -> list[ParsedMessage | Reje
                     parsed.tone, parsed.tone_scored = tone.score(parsed.text), True
                 except Exception:  # scored again (and reported) by the caller
                     parsed.tone_scored = False
-            parsed.raw = b""
+            parsed.normalised_subject, parsed.is_reply_by_subject  # noqa: B018 (cached here)
+            if not read_here:
+                parsed.raw = b""
         out.append(parsed)
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -107,8 +109,8 @@ class Communication(Versioned):
     @classmethod
     def describe(cls, channel: str, direction: str, subject: str, summary: str) -> str:
         """How one is named on the timeline ("Email from the client: Launch date")."""
-        channel_label = dict(cls.Channel.choices).get(channel, channel)
-        direction_label = dict(cls.Direction.choices).get(direction, direction)
+        channel_label = _CHANNEL_LABELS.get(channel, channel)
+        direction_label = _DIRECTION_LABELS.get(direction, direction)
         return f"{channel_label} {str(direction_label).lower()}: {cls._title(subject, summary)}"
 
     @property
@@ -127,6 +129,11 @@ class Communication(Versioned):
     @classmethod
     def is_reply(cls, channel: str, direction: str) -> bool:
         return direction == cls.Direction.OUT and channel != cls.Channel.NOTE
+
+
+# Built once: the choices property builds its list on every read.
+_CHANNEL_LABELS: dict[str, Any] = dict(Communication.Channel.choices)
+_DIRECTION_LABELS: dict[str, Any] = dict(Communication.Direction.choices)
 
 
 class RawMessage(models.Model):

@@ -22,7 +22,11 @@ KIND = SearchDocument.Kind
 
 
 def _clean(text: str, limit: int) -> str:
-    return _UNSAFE.sub(" ", text or "")[:limit]
+    text = (text or "")[:limit]
+    # Three substring tests are several times faster than the regex on clean text.
+    if "\x00" in text or "\ue000" in text or "\ue001" in text:
+        text = _UNSAFE.sub(" ", text)
+    return text
 
 
 def _document_fields(obj: Any) -> dict[str, Any] | None:

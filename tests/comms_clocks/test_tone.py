@@ -85,6 +85,24 @@ def test_the_windowed_analyser_scores_exactly_as_vader_does(words):
     assert tone._get_analyser().polarity_scores(text) == stock.polarity_scores(text)
 
 
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.sampled_from(list(" \n\t.,!?:;'-😀😡👍❤️🙂")), st.characters(codec="utf-8")
+        ),
+        max_size=300,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_the_analyser_scores_any_text_exactly_as_vader_does(text):
+    """Including the shortcut past VADER's emoji copy: any characters, spacing, emoji
+    anywhere (or none)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    stock = _stock_vader(SentimentIntensityAnalyzer)
+    assert tone._get_analyser().polarity_scores(text) == stock.polarity_scores(text)
+
+
 @pytest.mark.parametrize("text", [HOSTILE, NEUTRAL, WARM, QUOTED_ANGRY])
 def test_the_windowed_analyser_agrees_on_real_messages(text):
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer

@@ -4,6 +4,7 @@ timeline, search documents and first-response clocks."""
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import timedelta
 from email.utils import format_datetime
@@ -237,10 +238,50 @@ def test_headerless_reply_lookup_finds_exactly_the_adoptable_rows(world, tmp_pat
     assert found == expected
 
 
-@pytest.mark.parametrize(("cpus", "workers"), [(1, 0), (2, 1), (3, 2), (8, 4)])
-def test_by_default_one_core_is_left_to_the_writing_process(cpus, workers, monkeypatch, settings):
+@pytest.mark.parametrize(("cpus", "workers"), [(1, 0), (2, 2), (3, 3), (8, 4)])
+def test_by_default_one_parser_per_core_up_to_four(cpus, workers, monkeypatch, settings):
     settings.AMENDS_IMPORT_WORKERS = None
     monkeypatch.delenv("AMENDS_IMPORT_WORKERS", raising=False)
     monkeypatch.setattr(actions.os, "cpu_count", lambda: cpus)
     assert actions.import_workers(20_000) == workers
     assert actions.import_workers(actions.POOL_MIN_MESSAGES - 1) == 0
+
+
+def test_parsing_workers_run_at_a_lower_priority():
+    from concurrent.futures import ProcessPoolExecutor
+
+    from amends.comms.importing import WORKER_NICENESS, init_worker
+
+    with ProcessPoolExecutor(
+        1, initializer=init_worker, initargs=(frozenset(), frozenset())
+    ) as pool:
+        assert pool.submit(os.nice, 0).result() == min(19, os.nice(0) + WORKER_NICENESS)
+
+
+def test_a_large_sqlite_import_widens_the_page_cache_and_puts_it_back(
+    world, tmp_path, monkeypatch
+):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's page cache and checkpoints only")
+
+    def pragmas():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            cache = cursor.fetchone()[0]
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            return cache, cursor.fetchone()[0]
+
+    before = pragmas()
+    seen = []
+    store = actions._store_batch
+    monkeypatch.setattr(actions, "POOL_MIN_MESSAGES", 2)
+    monkeypatch.setattr(
+        actions, "_store_batch", lambda *a, **k: (seen.append(pragmas()), store(*a, **k))
+    )
+    for i in range(3):
+        (tmp_path / f"{i}.eml").write_bytes(m.simple(i))
+    assert import_path(None, tmp_path).imported == 3
+    assert seen == [(-actions.IMPORT_CACHE_KIB, actions.IMPORT_CHECKPOINT_PAGES)]
+    assert pragmas() == before
