@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from django.db import connection
@@ -64,22 +65,31 @@ class Inserter:
             self.slots.append((None, f.get_db_prep_save(value, connection), None))
         self.per_row = "(" + ", ".join(row_sql) + ")"
         width = len(self.columns) + sum(len(n) - 1 for n in self.computed_params)
-        self.max_rows = max(1, 900 // width)
+        self.max_rows = max(1, _max_params() // width)
+
+    def _column(self, chunk: list[dict[str, Any]], slot: tuple[Any, ...]) -> list[Any]:
+        name, constant, adapt = slot
+        if name is None:
+            return [constant] * len(chunk)
+        values = [row[name] for row in chunk]
+        if adapt is None:
+            return values
+        return [None if v is None else adapt(v) for v in values]
 
     def insert(self, rows: list[dict[str, Any]]) -> list[int]:
         ids: list[int] = []
         with connection.cursor() as cursor:
             for chunk in [rows[i : i + self.max_rows] for i in range(0, len(rows), self.max_rows)]:
-                params: list[Any] = []
-                for row in chunk:
-                    for name, constant, adapt in self.slots:
-                        if name is None:
-                            params.append(constant)
-                        elif name == "\0computed":
-                            params.extend(row[n] for n in self.computed_params[constant])
-                        else:
-                            value = row[name]
-                            params.append(adapt(value) if adapt and value is not None else value)
+                # Column by column (one comprehension each), then row by row.
+                columns: list[list[Any]] = []
+                for slot in self.slots:
+                    if slot[0] == "\0computed":
+                        columns.extend(
+                            [row[n] for row in chunk] for n in self.computed_params[slot[1]]
+                        )
+                    else:
+                        columns.append(self._column(chunk, slot))
+                params = list(chain.from_iterable(zip(*columns, strict=True)))
                 cursor.execute(
                     f"INSERT INTO {self.table} ({', '.join(self.columns)})"  # noqa: S608
                     f" VALUES {', '.join([self.per_row] * len(chunk))} RETURNING id",
@@ -91,10 +101,25 @@ class Inserter:
         return ids
 
 
+def _max_params() -> int:
+    """How many parameters one statement may have, with a margin: SQLite's compiled-in
+    limit (32,766 since 3.32; 999 before), PostgreSQL's 65,535."""
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        connection.ensure_connection()
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        return max(100, min(limit, 32_766) - 100)
+    return 30_000
+
+
 def _json_adapter(f: Any) -> Callable[[Any], Any]:
     ops, encoder = connection.ops, f.encoder  # looked up once, not for every value
+    empty = ops.adapt_json_value([], encoder)  # most lists written are empty
 
     def adapt(value: Any) -> Any:
+        if value == [] and isinstance(value, list):
+            return empty
         return ops.adapt_json_value(value, encoder)
 
     return adapt
