@@ -258,9 +258,7 @@ def test_parsing_workers_run_at_a_lower_priority():
         assert pool.submit(os.nice, 0).result() == min(19, os.nice(0) + WORKER_NICENESS)
 
 
-def test_a_large_sqlite_import_widens_the_page_cache_and_puts_it_back(
-    world, tmp_path, monkeypatch
-):
+def test_a_large_sqlite_import_widens_the_page_cache_and_puts_it_back(world, tmp_path, monkeypatch):
     from django.db import connection
 
     if connection.vendor != "sqlite":
