@@ -231,7 +231,7 @@ def _phrase_keys(cursor: Any, terms: list[str]) -> str:
         [phrases],
     )
     keys = sorted(str(r[0]) for r in cursor.fetchall())
-    # Keys are five hex digits (MD5): safe to write into tsquery syntax.
+    # Keys are five hex digits (a 20-bit hash, migration 0005): safe in tsquery syntax.
     return " & ".join(k for k in keys if re.fullmatch(r"[0-9a-f]{5}", k))
 
 
