@@ -349,26 +349,17 @@ class _Threads:
         refs_table = connection.ops.quote_name(MessageReference._meta.db_table)
         columns = "m.id, m.client_id, m.thread_root_id, m.occurred_at, m.subject, m.in_reply_to"
         with connection.cursor() as cursor:
-            for chunk in _chunks(sorted(ancestors)):
-                marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(
-                    f"SELECT m.message_id, {columns} FROM {table} m"  # noqa: S608
-                    f" WHERE m.message_id IN ({marks})",
-                    chunk,
-                )
-                for row in cursor.fetchall():
-                    if row[1] not in batch_pks:
-                        self.by_mid[row[0]] = node(row[1:])
-            for chunk in _chunks(sorted(mids)):
-                marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(
-                    f"SELECT r.ref, {columns} FROM {refs_table} r"  # noqa: S608
-                    f" JOIN {table} m ON m.id = r.message_id WHERE r.ref IN ({marks})",
-                    chunk,
-                )
-                for row in cursor.fetchall():
-                    if row[1] not in batch_pks:
-                        self.referring.setdefault(row[0], []).append(node(row[1:]))
+            ancestor_sql = f"SELECT m.message_id, {columns} FROM {table} m WHERE m.message_id"  # noqa: S608
+            for row in _rows_in(cursor, ancestor_sql, sorted(ancestors)):
+                if row[1] not in batch_pks:
+                    self.by_mid[row[0]] = node(row[1:])
+            referring_sql = (
+                f"SELECT r.ref, {columns} FROM {refs_table} r"  # noqa: S608
+                f" JOIN {table} m ON m.id = r.message_id WHERE r.ref"
+            )
+            for row in _rows_in(cursor, referring_sql, sorted(mids)):
+                if row[1] not in batch_pks:
+                    self.referring.setdefault(row[0], []).append(node(row[1:]))
         old = EmailMessage.objects.order_by()  # no sort needed
         # Subject fallback (rare: header-less replies) reads the messages of the same
         # client and subject up to a window before each such reply; adopting header-less
@@ -604,6 +595,15 @@ def _pairs_params(pairs: list[tuple[Any, ...]]) -> list[Any]:
         params.extend([subject] if client_id is None else [client_id, subject])
         params.extend(adapt(at) for at in bounds)
     return params
+
+
+def _rows_in(cursor: Any, sql: str, values: list[Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows of `sql` (ending in the column to match) "IN" each chunk of `values`:
+    placeholders only, never values, in the SQL."""
+    for chunk in _chunks(values):
+        marks = ", ".join(["%s"] * len(chunk))
+        cursor.execute(f"{sql} IN ({marks})", chunk)
+        yield from cursor.fetchall()
 
 
 def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
