@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,9 +35,11 @@ from amends.comms.importing import (
 from amends.comms.models import Communication, EmailMessage, MessageReference, RawMessage
 from amends.core.errors import ValidationError
 from amends.core.models import update_versioned
-from amends.search.actions import index_object
+from amends.search.actions import index_object, index_pending
 from amends.search.bulk import Inserter
 from amends.watch.models import Job
+
+logger = logging.getLogger("amends.comms")
 
 FIELDS = {
     "case",
@@ -734,7 +739,9 @@ def import_path(
     batch: list[tuple[str, ParsedMessage]] = []
     held = 0
     workers = import_workers(source.total)
-    with _bulk_write_settings(source.total):
+    index_pending()  # what an earlier import, cut short, left unindexed
+    indexer = _BackgroundIndexer.for_import(source.total)
+    with _bulk_write_settings(source.total), _finishing(indexer):
         for item, parsed in _parsed_items(source.items, limit, matcher, workers):
             summary.seen += 1
             if isinstance(parsed, Rejected):
@@ -745,11 +752,95 @@ def import_path(
             if progress is not None:
                 progress(summary)
             if len(batch) >= batch_size or held >= BATCH_BYTES:
-                _store_batch(actor, batch, matcher, summary)
+                _store_batch(actor, batch, matcher, summary, indexer)
                 batch, held = [], 0
         if batch:
-            _store_batch(actor, batch, matcher, summary)
+            _store_batch(actor, batch, matcher, summary, indexer)
     return summary
+
+
+# On PostgreSQL, an import of at least POOL_MIN_MESSAGES has each stored batch indexed
+# for search by a second connection (a thread of this process), while this one stores
+# the next batch: the server's work is split across two of its processes, so across two
+# cores. The search index takes about 60% of the server's time during an import
+# (docs/benchmarks.md). SQLite has one writer at a time, so it indexes in line.
+BACKGROUND_INDEX_MIN_MESSAGES = 500  # as POOL_MIN_MESSAGES
+# Stored batches waiting for the indexer, at most: the importer waits beyond that, so
+# memory stays bounded (a batch's texts are held until indexed).
+INDEX_QUEUE_BATCHES = 4
+
+
+class _BackgroundIndexer:
+    """Indexes the batches an import has committed, in its own thread and connection.
+
+    Each batch's communications are listed in `PendingIndex` in the batch's own
+    transaction and struck off in the indexer's, so nothing is lost if either stops
+    half-way: `finish` indexes what is left (when the indexer failed), and so do the next
+    import and the worker (when the process was killed)."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[tuple[list[_NewComm], dict[int, str]] | None] = queue.Queue(
+            INDEX_QUEUE_BATCHES
+        )
+        self.failed: Exception | None = None
+        self.thread = threading.Thread(target=self._run, name="amends-import-indexer", daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def for_import(cls, total: int | None) -> _BackgroundIndexer | None:
+        """An indexer for an import of `total` messages, or None to index in line: on
+        SQLite, for small imports, and inside a transaction (a second connection could
+        not see the batches before it commits)."""
+        if (
+            connection.vendor != "postgresql"
+            or connection.in_atomic_block
+            or total is None
+            or total < BACKGROUND_INDEX_MIN_MESSAGES
+        ):
+            return None
+        return cls()
+
+    def after_commit(self, comms: list[_NewComm], email_bodies: dict[int, str]) -> None:
+        """Queue a batch for indexing once the transaction storing it has committed
+        (not at all if it rolls back: the batch is then stored again one at a time,
+        indexed in line)."""
+        transaction.on_commit(lambda: self.queue.put((comms, email_bodies)))
+
+    def _run(self) -> None:
+        from amends.search.actions import index_deferred
+
+        try:
+            while (work := self.queue.get()) is not None:
+                if self.failed is not None:
+                    continue  # keep taking batches so the importer never blocks
+                try:
+                    index_deferred(*work)
+                except Exception as exc:
+                    self.failed = exc
+                    logger.exception("Indexing imported mail failed; it is done at the end.")
+        finally:
+            connection.close()  # this thread's own connection
+
+    def finish(self, completed: bool) -> None:
+        """Wait for the queued batches. After a complete import, index here whatever the
+        indexer could not, so the import returns with everything findable."""
+        self.queue.put(None)
+        self.thread.join()
+        if completed and self.failed is not None:
+            index_pending()
+
+
+@contextmanager
+def _finishing(indexer: _BackgroundIndexer | None) -> Iterator[None]:
+    if indexer is None:
+        yield
+        return
+    completed = False
+    try:
+        yield
+        completed = True
+    finally:
+        indexer.finish(completed)
 
 
 # SQLite, during an import of at least POOL_MIN_MESSAGES: a page cache big enough for
@@ -929,6 +1020,7 @@ def _store_batch(
     batch: list[tuple[str, ParsedMessage]],
     matcher: Matcher,
     summary: ImportSummary,
+    indexer: _BackgroundIndexer | None = None,
 ) -> None:
     """Store a batch in one transaction with bulk statements; if anything in it fails (a
     concurrent import, a message the database refuses), store it again one message at a
@@ -936,7 +1028,7 @@ def _store_batch(
     counts = ImportSummary()
     try:
         with transaction.atomic():
-            _bulk_store(actor, batch, matcher, counts)
+            _bulk_store(actor, batch, matcher, counts, indexer)
     except Exception:
         with transaction.atomic():
             for label, parsed in batch:
@@ -1014,9 +1106,10 @@ def _bulk_store(
     batch: list[tuple[str, ParsedMessage]],
     matcher: Matcher,
     counts: ImportSummary,
+    indexer: _BackgroundIndexer | None = None,
 ) -> None:
     from amends.clients.models import TimelineEntry
-    from amends.search.actions import index_communications
+    from amends.search.actions import defer_communications, index_communications
 
     fresh = _new_in_batch(batch)
     counts.duplicates = len(batch) - len(fresh)
@@ -1089,7 +1182,12 @@ def _bulk_store(
         ]
     )
     _stop_first_response_clocks_bulk(comms)
-    index_communications(comms, {comm_of[i]: fresh[i][1].text for i in matched})
+    email_bodies = {comm_of[i]: fresh[i][1].text for i in matched}
+    if indexer is None:
+        index_communications(comms, email_bodies)
+    else:
+        defer_communications(comm_ids)
+        indexer.after_commit(comms, email_bodies)
     counts.imported = len(emails)
     counts.unmatched = len(emails) - len(matched)
     counts.problems = sum(bool(p.problems) for _, p in fresh)

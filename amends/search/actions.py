@@ -12,7 +12,7 @@ from django.db import connection, transaction
 
 from amends.cases.models import Case, Concern
 from amends.comms.models import Communication, EmailMessage
-from amends.search.models import MAX_BODY_CHARS, SearchDocument
+from amends.search.models import MAX_BODY_CHARS, PendingIndex, SearchDocument
 
 # Characters never stored in the index: NUL and the private-use characters the queries
 # use as highlight markers (so indexed text can never forge a <mark>).
@@ -201,6 +201,66 @@ def index_communications(
     return len(docs)
 
 
+def defer_communications(comm_ids: Sequence[int]) -> None:
+    """List just-created communications as waiting to be indexed (see `PendingIndex`).
+    Call inside the transaction that created them; `index_deferred` or `index_pending`
+    indexes them later, in another."""
+    PendingIndex.objects.bulk_create(
+        [PendingIndex(communication_id=pk) for pk in comm_ids], batch_size=1000
+    )
+
+
+def _already_indexed(comm_ids: Sequence[int]) -> set[int]:
+    """Those of `comm_ids` that have a document already (`index_object` wrote it: the
+    communication was edited while it waited). Theirs is newer: it stays."""
+    return set(
+        SearchDocument.objects.filter(kind=KIND.COMMUNICATION, object_id__in=comm_ids).values_list(
+            "object_id", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def index_deferred(comms: Sequence[IndexedCommunication], email_bodies: dict[int, str]) -> int:
+    """Index communications listed by `defer_communications`, from the records the
+    importer already holds, and strike them off the list in the same transaction. Those
+    no longer listed (indexed meanwhile by `index_pending`, or deleted) are skipped, so
+    two indexers never write one document twice. Returns how many were indexed."""
+    ids = [comm.pk for comm in comms]
+    taken: set[int] = set()
+    for chunk in [ids[i : i + 500] for i in range(0, len(ids), 500)]:
+        pending = PendingIndex.objects.select_for_update().filter(pk__in=chunk)
+        taken.update(pending.values_list("pk", flat=True))
+        PendingIndex.objects.filter(pk__in=chunk).delete()
+    taken -= _already_indexed(list(taken))
+    return index_communications([comm for comm in comms if comm.pk in taken], email_bodies)
+
+
+def index_pending(batch_size: int = 500) -> int:
+    """Index every communication still waiting (an import cut short, an indexer that
+    failed), reading them back from the database, one transaction per `batch_size`.
+    Several processes may run it at once (on PostgreSQL each skips the rows another has
+    locked). Returns how many were indexed."""
+    total = 0
+    while True:
+        with transaction.atomic():
+            waiting = PendingIndex.objects.order_by("pk").values_list("pk", flat=True)
+            if connection.features.has_select_for_update_skip_locked:
+                waiting = waiting.select_for_update(skip_locked=True)
+            ids = list(waiting[:batch_size])
+            if not ids:
+                return total
+            PendingIndex.objects.filter(pk__in=ids).delete()
+            fresh = set(ids) - _already_indexed(ids)
+            comms = list(Communication.objects.filter(pk__in=fresh).order_by("pk"))
+            bodies = dict(
+                EmailMessage.objects.filter(communication_id__in=fresh).values_list(
+                    "communication_id", "text_body"
+                )
+            )
+            total += index_communications(comms, bodies)
+
+
 def remove_object(kind: str, object_id: int) -> None:
     """Drop what the index holds for a deleted object (the engine's own index row goes
     with it: a trigger on SQLite, the same row on PostgreSQL)."""
@@ -212,6 +272,7 @@ def _clear() -> None:
         if connection.vendor == "sqlite":
             cursor.execute("DELETE FROM search_fts")
     SearchDocument.objects.all().delete()
+    PendingIndex.objects.all().delete()  # everything is indexed again below
 
 
 def _each(objs: Iterable[Any]) -> int:

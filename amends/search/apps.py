@@ -31,6 +31,7 @@ class SearchConfig(AppConfig):
 
         from amends.cases.models import Case, Concern
         from amends.comms.models import Communication
+        from amends.search import jobs  # noqa: F401 (registers its periodic work)
 
         for model in (Communication, Case, Concern):
             post_delete.connect(

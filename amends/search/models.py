@@ -51,3 +51,19 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}: {self.title[:60]}"
+
+
+class PendingIndex(models.Model):
+    """A communication stored but not yet in the index: the large imports on PostgreSQL
+    index in a second connection, in parallel with storing the next batch. The row is
+    written in the same transaction as the communication and deleted in the one that
+    indexes it, so a communication whose indexing was cut short (the process killed, the
+    indexer failed) stays listed, and `search.actions.index_pending` (run by the next
+    import and by the worker every little while) finishes the job."""
+
+    communication = models.OneToOneField(
+        "comms.Communication", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"communication {self.communication_id} waiting to be indexed"
