@@ -46,3 +46,38 @@ def drop_field_index(
         state_operations=[migrations.AlterField(model_name, name, field)],
         database_operations=[migrations.RunPython(drop, create, elidable=False)],
     )
+
+
+def lz4_available(connection: Any) -> bool:
+    """Whether this PostgreSQL server was built with LZ4 (Debian's is)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_settings"
+            " WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+        )
+        return cursor.fetchone() is not None
+
+
+def compress_with_lz4(columns: dict[str, list[str]]) -> migrations.RunPython:
+    """Have PostgreSQL compress the large values of these columns ({table: [column]})
+    with LZ4 instead of its default, PGLZ: several times faster to write, about the same
+    size for mail. Values already stored keep their compression and read the same; a
+    server built without LZ4 keeps PGLZ; SQLite is untouched. Reverses to the default."""
+
+    def alter(method: str) -> Any:
+        def run(apps: Any, schema_editor: Any) -> None:
+            connection = schema_editor.connection
+            if connection.vendor != "postgresql":
+                return
+            if method == "lz4" and not lz4_available(connection):
+                return
+            quote = schema_editor.quote_name
+            for table, names in columns.items():
+                changes = ", ".join(
+                    f"ALTER COLUMN {quote(name)} SET COMPRESSION {method}" for name in names
+                )
+                schema_editor.execute(f"ALTER TABLE {quote(table)} {changes}")
+
+        return run
+
+    return migrations.RunPython(alter("lz4"), alter("default"))
