@@ -37,6 +37,7 @@ from amends.core.errors import ValidationError
 from amends.core.models import update_versioned
 from amends.search.actions import index_object, index_pending
 from amends.search.bulk import Inserter
+from amends.search.models import MAX_BODY_CHARS
 from amends.watch.models import Job
 
 logger = logging.getLogger("amends.comms")
@@ -189,6 +190,13 @@ class Matcher:
         for pk, value in Client.objects.order_by("pk").values_list("pk", "email_domains"):
             for domain in Client(email_domains=value).domains:
                 self.domains.setdefault(domain, pk)
+
+    def client_senders(self) -> frozenset[str] | None:
+        """The addresses and domains an inbound message must come from to be matched to
+        a client (None when the import is for one client: every message is)."""
+        if self.forced is not None:
+            return None
+        return frozenset(self.contacts) | frozenset(self.domains)
 
     def is_ours(self, address: str) -> bool:
         return address in self.users or address.rsplit("@", 1)[-1] in self.ours
@@ -766,8 +774,9 @@ def import_path(
 # (docs/benchmarks.md). SQLite has one writer at a time, so it indexes in line.
 BACKGROUND_INDEX_MIN_MESSAGES = 500  # as POOL_MIN_MESSAGES
 # Stored batches waiting for the indexer, at most: the importer waits beyond that, so
-# memory stays bounded (a batch's texts are held until indexed).
-INDEX_QUEUE_BATCHES = 4
+# memory stays bounded (a batch's texts, at most BATCH_BYTES of mail, are held until
+# indexed). More did not make the import faster.
+INDEX_QUEUE_BATCHES = 2
 
 
 class _BackgroundIndexer:
@@ -929,7 +938,7 @@ def _parsed_items(
         workers,
         mp_context=context,
         initializer=init_worker,
-        initargs=(frozenset(matcher.users), frozenset(matcher.ours)),
+        initargs=(frozenset(matcher.users), frozenset(matcher.ours), matcher.client_senders()),
     )
     window: deque[tuple[list[Any], Future[list[ParsedMessage | Rejected]]]] = deque()
 
@@ -1182,7 +1191,7 @@ def _bulk_store(
         ]
     )
     _stop_first_response_clocks_bulk(comms)
-    email_bodies = {comm_of[i]: fresh[i][1].text for i in matched}
+    email_bodies = {comm_of[i]: fresh[i][1].text[:MAX_BODY_CHARS] for i in matched}
     if indexer is None:
         index_communications(comms, email_bodies)
     else:

@@ -782,13 +782,19 @@ def open_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BY
 WORKER_NICENESS = 10
 _ours_users: frozenset[str] = frozenset()
 _ours_domains: frozenset[str] = frozenset()
+_client_senders: frozenset[str] | None = None
 
 
-def init_worker(users: frozenset[str], domains: frozenset[str]) -> None:
+def init_worker(
+    users: frozenset[str], domains: frozenset[str], client_senders: frozenset[str] | None = None
+) -> None:
     """Set up a parsing worker: the firm's addresses and domains (to know which messages
-    are inbound, whose tone is scored)."""
-    global _ours_users, _ours_domains
-    _ours_users, _ours_domains = users, domains
+    are inbound, whose tone is scored), and the contacts' addresses and clients' domains
+    an inbound message must come from to be tied to a client (None: any, the import is
+    for one client). The tone of mail that no client will own is not scored: it waits in
+    triage, and is scored if someone assigns it."""
+    global _ours_users, _ours_domains, _client_senders
+    _ours_users, _ours_domains, _client_senders = users, domains, client_senders
     # The writing process is the slower side of an import: when both want a core, it
     # goes first, and the parsers take what is left (and leave a web server its share).
     with contextlib.suppress(OSError):
@@ -799,8 +805,9 @@ def parse_in_worker(
     chunk: list[tuple[bytes | None, str, int]],
 ) -> list[ParsedMessage | Rejected]:
     """Parse (data, path, max_bytes) in a worker process: the bytes given, or the file at
-    `path` read here. Score the tone of each message not from us (a slow pure function:
-    better here than in the writing process). The raw bytes are sent back only when read
+    `path` read here. Score the tone of each message to us from a client (a slow pure
+    function: better here than in the writing process, which scores any the worker did
+    not, should the match differ). The raw bytes are sent back only when read
     here: otherwise the caller holds them."""
     from amends.comms import tone
 
@@ -816,10 +823,12 @@ def parse_in_worker(
         parsed = parse_message(data, max_bytes=max_bytes)
         if isinstance(parsed, ParsedMessage):
             sender = parsed.from_address
-            ours = bool(sender) and (
-                sender in _ours_users or sender.rsplit("@", 1)[-1] in _ours_domains
+            domain = sender.rsplit("@", 1)[-1]
+            ours = bool(sender) and (sender in _ours_users or domain in _ours_domains)
+            for_a_client = _client_senders is None or (
+                sender in _client_senders or domain in _client_senders
             )
-            if not ours:
+            if not ours and for_a_client:
                 try:
                     parsed.tone, parsed.tone_scored = tone.score(parsed.text), True
                 except Exception:  # scored again (and reported) by the caller

@@ -283,3 +283,38 @@ def test_a_large_sqlite_import_widens_the_page_cache_and_puts_it_back(world, tmp
     assert import_path(None, tmp_path).imported == 3
     assert seen == [(-actions.IMPORT_CACHE_KIB, actions.IMPORT_CHECKPOINT_PAGES)]
     assert pragmas() == before
+
+
+def test_workers_score_the_tone_only_of_mail_a_client_will_own(world, tmp_path, monkeypatch):
+    """Mail from nobody a client knows waits in triage: its tone is not scored in the
+    workers (nor later by the writer), and it is scored when someone assigns it."""
+    from amends.comms import importing, tone
+    from amends.comms.actions import assign_message
+
+    matcher = Matcher()
+    monkeypatch.setattr(importing, "_ours_users", frozenset(matcher.users))
+    monkeypatch.setattr(importing, "_ours_domains", frozenset(matcher.ours))
+    monkeypatch.setattr(importing, "_client_senders", matcher.client_senders())
+    senders = {
+        "contact.eml": "dana@acme.example",  # a contact
+        "domain.eml": "someone@acme.example",  # a client's domain
+        "stranger.eml": "news@unknown.example",  # nobody's: triage
+    }
+    for i, (name, sender) in enumerate(senders.items()):
+        (tmp_path / name).write_bytes(m.simple(i, sender=sender, body=b"Thank you, wonderful."))
+    work = [(None, str(tmp_path / name), 10**6) for name in senders]
+    parsed = dict(zip(senders, importing.parse_in_worker(work), strict=True))
+    assert [parsed[name].tone_scored for name in senders] == [True, True, False]
+    assert Matcher(world.acme).client_senders() is None  # an import for one client: all
+
+    calls: list[str] = []
+    real = tone.score
+    monkeypatch.setattr(tone, "score", lambda text: calls.append(text) or real(text))
+    summary = actions.ImportSummary()
+    actions._store_batch(None, list(parsed.items()), matcher, summary)
+    assert (summary.imported, summary.unmatched) == (3, 1)
+    assert calls == []  # the workers' scores were used; the stranger's is not needed
+    waiting = EmailMessage.objects.get(from_address="news@unknown.example")
+    assert waiting.communication_id is None
+    comm = assign_message(None, waiting, world.acme)
+    assert calls and comm.tone == real("Thank you, wonderful.") > 0
