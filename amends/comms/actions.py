@@ -813,7 +813,19 @@ class _BackgroundIndexer:
         """Queue a batch for indexing once the transaction storing it has committed
         (not at all if it rolls back: the batch is then stored again one at a time,
         indexed in line)."""
-        transaction.on_commit(lambda: self.queue.put((comms, email_bodies)))
+        transaction.on_commit(lambda: self._put((comms, email_bodies)))
+
+    def _put(self, work: tuple[list[_NewComm], dict[int, str]] | None) -> None:
+        """Hand work to the thread; never blocks for good, never raises: should the
+        thread be gone, its batches stay listed and `finish` indexes them."""
+        while self.thread.is_alive():
+            try:
+                self.queue.put(work, timeout=1)
+                return
+            except queue.Full:
+                continue
+        if self.failed is None:
+            self.failed = RuntimeError("the indexing thread stopped")
 
     def _run(self) -> None:
         from amends.search.actions import index_deferred
@@ -833,7 +845,7 @@ class _BackgroundIndexer:
     def finish(self, completed: bool) -> None:
         """Wait for the queued batches. After a complete import, index here whatever the
         indexer could not, so the import returns with everything findable."""
-        self.queue.put(None)
+        self._put(None)
         self.thread.join()
         if completed and self.failed is not None:
             index_pending()

@@ -226,3 +226,19 @@ def test_an_import_cut_short_is_indexed_by_the_next_or_by_the_worker(
     assert summary.imported == 0
     assert not PendingIndex.objects.exists()
     assert SearchDocument.objects.filter(kind="communication").count() == waiting
+
+
+@postgresql_only
+def test_if_the_indexing_thread_is_gone_the_import_neither_hangs_nor_loses_anything(
+    mailbox_clients, tmp_path, monkeypatch
+):
+    _write_mailbox(tmp_path, 200)
+    monkeypatch.setattr(actions._BackgroundIndexer, "_run", lambda self: None)  # exits at once
+    monkeypatch.setattr(actions, "BACKGROUND_INDEX_MIN_MESSAGES", 100)
+    monkeypatch.setattr(actions, "INDEX_QUEUE_BATCHES", 1)
+    summary = import_path(None, tmp_path, batch_size=20)  # more batches than the queue holds
+    assert summary.imported > 100
+    assert not PendingIndex.objects.exists()
+    assert (
+        SearchDocument.objects.filter(kind="communication").count() == Communication.objects.count()
+    )
