@@ -226,12 +226,39 @@ def connect(server: ServerSettings) -> IMAPClient:
         )
     except Exception as exc:
         raise _explain(exc, server) from None
+    _cap_literals(client, max_message_bytes() + LITERAL_SLACK)
     try:
         client.login(server.username, server.password)
     except Exception as exc:
         _close(client)
         raise _explain(exc, server) from None
     return client
+
+
+# A literal may be a message (at most max_message_bytes, which we check with RFC822.SIZE
+# before fetching it) or a small string; this much more is allowed for the latter.
+LITERAL_SLACK = 64 * 1024
+
+
+def _cap_literals(client: IMAPClient, cap: int) -> None:
+    """imaplib reads every literal the server announces ("{12345}") whole into memory,
+    whatever its size. A server that sent a bigger message than the size it announced,
+    or a huge literal anywhere, could make this process read gigabytes: refuse any
+    literal over `cap` before reading it (the poll then fails, recorded on the account,
+    with nothing imported from that batch)."""
+    imap = client._imap
+    read = imap.read
+
+    def capped_read(size: int) -> bytes:
+        if size > cap:
+            raise MailboxError(
+                "server",
+                f"The server sent an item of {size:,} bytes, more than the {cap:,} "
+                "a message may have here: it was not read.",
+            )
+        return bytes(read(size))
+
+    imap.read = capped_read
 
 
 def _close(client: IMAPClient) -> None:
