@@ -22,6 +22,7 @@ from amends.search.models import PendingIndex, SearchDocument
 from amends.search.queries import search
 from amends.watch.schedule import run_schedules
 from bench.mailgen import CLIENT_DOMAINS, Mailbox
+from tests.comms_import.test_bulk import _wipe
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -131,18 +132,6 @@ def _index_snapshot() -> dict[str, tuple]:
     }
 
 
-def _wipe_mail() -> None:
-    from amends.clients.models import TimelineEntry
-    from amends.comms.models import MessageReference
-
-    TimelineEntry.objects.filter(kind__in=["comm.email", "case.first_response"]).delete()
-    SearchDocument.objects.filter(kind="communication").delete()
-    MessageReference.objects.all().delete()
-    EmailMessage.objects.all().delete()
-    RawMessage.objects.all().delete()
-    Communication.objects.all().delete()
-
-
 @pytest.fixture
 def mailbox_clients(transactional_db, world):
     for domain in CLIENT_DOMAINS[:25]:
@@ -173,7 +162,7 @@ def test_a_large_import_indexes_in_a_second_connection_exactly_as_in_line(
     assert len(in_background) == EmailMessage.objects.filter(communication__isnull=False).count()
     assert len(in_background) > 150
 
-    _wipe_mail()
+    _wipe()
     monkeypatch.setattr(actions, "BACKGROUND_INDEX_MIN_MESSAGES", 10**9)
     import_path(None, tmp_path, batch_size=40)
     assert _index_snapshot() == in_background
