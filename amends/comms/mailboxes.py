@@ -256,7 +256,7 @@ def _cap_literals(client: IMAPClient, cap: int) -> None:
                 f"The server sent an item of {size:,} bytes, more than the {cap:,} "
                 "a message may have here: it was not read.",
             )
-        return bytes(read(size))
+        return read(size)
 
     imap.read = capped_read
 
