@@ -29,17 +29,27 @@ def _clean(text: str, limit: int) -> str:
     return text
 
 
+def communication_text(summary: str, email_body: str) -> str:
+    """What search reads of a communication: its summary and its email's text. An
+    imported email's summary is the start of its text (the first 20,000 characters), so
+    then the text alone, whole (up to MAX_BODY_CHARS); otherwise both."""
+    summary = summary or ""
+    if not email_body:
+        return summary
+    if email_body.startswith(summary):
+        return email_body
+    return f"{summary}\n{email_body}"
+
+
 def _document_fields(obj: Any) -> dict[str, Any] | None:
     """What to index for `obj`, or None when it is not something search covers."""
     if isinstance(obj, Communication):
-        body = obj.summary or ""
         email_body = (
             EmailMessage.objects.filter(communication_id=obj.pk)
             .values_list("text_body", flat=True)
             .first()
         )
-        if email_body and email_body[:200] not in body:
-            body = f"{body}\n{email_body}"
+        body = communication_text(obj.summary, email_body or "")
         return {
             "kind": KIND.COMMUNICATION,
             "client_id": obj.client_id,
@@ -159,10 +169,7 @@ def index_communications(
 
     docs: list[dict[str, Any]] = []
     for comm in comms:
-        body = comm.summary or ""
-        email_body = email_bodies.get(comm.pk, "")
-        if email_body and email_body[:200] not in body:
-            body = f"{body}\n{email_body}"
+        body = communication_text(comm.summary, email_bodies.get(comm.pk, ""))
         docs.append(
             {
                 "kind": KIND.COMMUNICATION,

@@ -293,3 +293,26 @@ def test_a_stale_fts_row_never_lends_its_text(world):
             [doc.pk],
         )
     assert search(world.alice, "secret").total == 0
+
+
+def test_a_long_email_is_findable_beyond_its_summary(world, tmp_path):
+    """An imported email's summary is its first 20,000 characters; search reads the whole
+    text (up to the index's bound), by whichever path indexed it."""
+    from amends.comms.actions import import_path
+    from amends.comms.models import Communication
+    from amends.search.actions import index_object
+    from tests.comms_import import messages as m
+
+    body = ("Status update on the launch plan. " * 1200 + "\r\nThe word zanzibarite.\r\n").encode()
+    assert body.index(b"zanzibarite") > 20_000
+    (tmp_path / "long.eml").write_bytes(m.simple(1, body=body))
+    assert import_path(None, tmp_path).imported == 1
+    assert search(world.alice, "zanzibarite").total == 1  # the importer's path
+
+    comm = Communication.objects.get(summary__startswith="Status")
+    assert len(comm.summary) == 20_000
+    SearchDocument.objects.filter(kind="communication", object_id=comm.pk).delete()
+    assert search(world.alice, "zanzibarite").total == 0
+    index_object(comm)  # one at a time (an edit, a reindex)
+    assert search(world.alice, "zanzibarite").total == 1
+    assert search(world.carol, "zanzibarite").total == 0
