@@ -255,3 +255,34 @@ def write_maildir(root: Path, count: int, seed: int = 20260701) -> Path:
 
 def client_domains() -> list[str]:
     return list(CLIENT_DOMAINS)
+
+
+def write_text_heavy_maildir(
+    root: Path, count: int, text_bytes: int = 64_000, seed: int = 20261123
+) -> Path:
+    """The worst case for the importer's memory: `count` plain-text messages from
+    clients, each with `text_bytes` of text (so a batch's text is as large as its raw
+    mail), as a Maildir at `root`; returns `root`."""
+    for sub in ("cur", "new", "tmp"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    for n in range(count):
+        lines: list[str] = []
+        size = 0
+        while size < text_bytes:
+            line = " ".join(rng.choices(WORDS, k=12)) + f" {rng.randrange(10**6)}"
+            lines.append(line)
+            size += len(line) + 2
+        domain = CLIENT_DOMAINS[n % 30]
+        head = (
+            f"From: {PEOPLE[n % len(PEOPLE)].title()} <{PEOPLE[n % len(PEOPLE)]}@{domain}>\r\n"
+            f"To: {STAFF[0]}@{FIRM}\r\n"
+            f"Subject: Weekly report {n}\r\n"
+            f"Message-ID: <report-{n}@{domain}>\r\n"
+            f"Date: {format_datetime(start + timedelta(hours=n))}\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        )
+        name = f"{1_800_000_000 + n}.T{n}.bench:2,S"
+        (root / "cur" / name).write_bytes(head.encode() + "\r\n".join(lines).encode())
+    return root
