@@ -724,7 +724,7 @@ def _check_may_import(actor: User | None, client: Client | None) -> None:
 # (6 KB a message) fills BATCH_SIZE first; mail that is all text (whose parse is as large
 # as the mail) reaches this, and with 32 MB batches such an import peaked at 350 MB on
 # SQLite and 402 MB on PostgreSQL (bench.mail's text-heavy mailbox); with 4 MB, and
-# parsing chunks of at most 512 KB, 165 and 173 MB.
+# parsing chunks of at most 512 KB, 172 and 194 MB.
 BATCH_BYTES = 4 * 1024 * 1024
 
 
