@@ -101,8 +101,12 @@ def _stop_first_response_clocks(comm: Communication) -> None:
 
 
 @transaction.atomic
-def record_communication(actor: User | None, client: Client, **fields: Any) -> Communication:
-    """Record an email, call, meeting or note with the client (R22, R23)."""
+def record_communication(
+    actor: User | None, client: Client, *, tone_text: str | None = None, **fields: Any
+) -> Communication:
+    """Record an email, call, meeting or note with the client (R22, R23). The tone of
+    one from the client is scored from `tone_text` when given (an email's whole text),
+    else from its summary or subject."""
     unknown = set(fields) - FIELDS
     if unknown:
         raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
@@ -111,7 +115,7 @@ def record_communication(actor: User | None, client: Client, **fields: Any) -> C
     comm.full_clean()
     _validate_links(client, comm)
     if comm.direction == Communication.Direction.IN:
-        comm.tone = tone.score(comm.summary or comm.subject)
+        comm.tone = tone.score(tone_text or comm.summary or comm.subject)
     comm.save()
     record_timeline(
         client=client,
@@ -647,13 +651,8 @@ def _record_email_communication(
         person=User.objects.filter(pk=person_id).first() if person_id else None,
         subject=message.subject[:300],
         summary=summary,
+        tone_text=message.text_body,
     )
-    if comm.direction == Communication.Direction.IN:
-        from amends.comms import tone
-
-        comm.tone = tone.score(message.text_body)
-        if comm.tone is not None:
-            Communication.objects.filter(pk=comm.pk).update(tone=comm.tone)
     EmailMessage.objects.filter(pk=message.pk).update(communication=comm)
     message.communication = comm
     return comm

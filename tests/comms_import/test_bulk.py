@@ -317,4 +317,5 @@ def test_workers_score_the_tone_only_of_mail_a_client_will_own(world, tmp_path, 
     waiting = EmailMessage.objects.get(from_address="news@unknown.example")
     assert waiting.communication_id is None
     comm = assign_message(None, waiting, world.acme)
-    assert calls and comm.tone == real("Thank you, wonderful.") > 0
+    assert comm.tone == real("Thank you, wonderful.") > 0
+    assert len(calls) == 1  # scored once, from the email's whole text

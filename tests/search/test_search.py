@@ -316,3 +316,43 @@ def test_a_long_email_is_findable_beyond_its_summary(world, tmp_path):
     index_object(comm)  # one at a time (an edit, a reindex)
     assert search(world.alice, "zanzibarite").total == 1
     assert search(world.carol, "zanzibarite").total == 0
+
+
+def test_migration_re_reads_long_emails_indexed_by_their_summary(world, tmp_path):
+    """search/0008: a long email indexed by an earlier release (its first 20,000
+    characters) is rewritten whole, in place, and the engine's index follows."""
+    import importlib
+
+    from django.apps import apps
+
+    from amends.comms.actions import import_path
+    from amends.comms.models import Communication
+    from amends.search.actions import _write_engine_index
+    from tests.comms_import import messages as m
+
+    body = ("Status update on the launch plan. " * 1200 + "\r\nThe word zanzibarite.\r\n").encode()
+    (tmp_path / "long.eml").write_bytes(m.simple(1, body=body))
+    (tmp_path / "short.eml").write_bytes(m.simple(2, body=b"A short note on the plan."))
+    assert import_path(None, tmp_path).imported == 2
+    comm = Communication.objects.get(summary__startswith="Status")
+    doc = SearchDocument.objects.get(kind="communication", object_id=comm.pk)
+    short = SearchDocument.objects.exclude(pk=doc.pk).get(kind="communication")
+    # As an earlier release left it: the summary only.
+    SearchDocument.objects.filter(pk=doc.pk).update(body=comm.summary)
+    doc.refresh_from_db()
+    _write_engine_index(doc)
+    assert search(world.alice, "zanzibarite").total == 0
+    before = SearchDocument.objects.get(pk=short.pk)
+
+    migration = importlib.import_module("amends.search.migrations.0008_long_emails_whole")
+
+    class Editor:
+        connection = connection
+
+    migration._rewrite(apps, Editor())
+    page = search(world.alice, "zanzibarite")
+    assert page.total == 1 and page.hits[0].object_id == comm.pk
+    assert SearchDocument.objects.get(pk=doc.pk).body.endswith("The word zanzibarite.\n")
+    assert search(world.alice, "status update").total == 1  # the start is still there
+    assert search(world.carol, "zanzibarite").total == 0
+    assert SearchDocument.objects.get(pk=short.pk).indexed_at == before.indexed_at  # untouched
