@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from copy import copy
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -47,6 +48,7 @@ from amends.clients.queries import (
     with_links,
 )
 from amends.comms.clocks import client_responsiveness
+from amends.comms.queries import coming_up
 from amends.comms.views import section_context as comms_section_context
 from amends.core.errors import NotFound, StaleEdit, ValidationError
 from amends.core.forms import add_action_error, model_changes
@@ -102,6 +104,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
 # ---- a client's page --------------------------------------------------------------------
 
 
+QUIET_AFTER = timedelta(days=14)
+
+
 @login_required
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     user = _user(request)
@@ -115,7 +120,14 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     context.update(CONTACTS.context(user, client))
     context.update(ENGAGEMENTS.context(user, client))
     context.update(comms_section_context(user, client))
-    context["clocks"] = client_responsiveness(user, client, timezone.now())
+    now = timezone.now()
+    context["clocks"] = client_responsiveness(user, client, now)
+    context["coming_up"] = coming_up(user, client, now)
+    # R22: in rough times, meet more often. Nothing planned for a fortnight while a case
+    # is open is worth a word.
+    context["quiet_while_open"] = any(not case.is_closed for case in context["cases"]) and not any(
+        item.at <= now + QUIET_AFTER for item in context["coming_up"]
+    )
     return render(request, "clients/detail.html", context)
 
 

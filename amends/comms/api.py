@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
@@ -27,6 +28,8 @@ from amends.comms.schemas import (
     ImportFilter,
     ImportOut,
     UnmatchedEmailOut,
+    UpcomingMeetingFilter,
+    UpcomingMeetingOut,
 )
 from amends.comms.uploads import store_upload, upload_folder, upload_kind
 from amends.core.api_support import (
@@ -317,3 +320,34 @@ def assign_email(request: HttpRequest, message_id: Id, payload: AssignIn) -> Com
         raise NotFound("email")
     comm = actions.assign_message(user, message, get_client_for(user, payload.client))
     return queries.get_communication_for(user, comm.pk)
+
+
+@router.get(
+    "/upcoming-meetings",
+    response={200: list[UpcomingMeetingOut], **READ_ERRORS},
+    summary="List meetings still to come",
+)
+@paginate(Page)
+def list_upcoming_meetings(
+    request: HttpRequest, filters: Query[UpcomingMeetingFilter]
+) -> QuerySet[Any]:
+    """Meetings from imported calendars that are still to come (or under way) with the
+    clients you can see, soonest first (R22). Filter by `client` (an id you cannot see
+    answers 404). Meetings that have happened are communications once the calendar is
+    imported again."""
+    user = actor(request)
+    client = get_client_for(user, filters.client) if filters.client is not None else None
+    return queries.list_upcoming_meetings(user, timezone.now(), client=client)
+
+
+@router.delete(
+    "/upcoming-meetings/{meeting_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="Remove a meeting no longer planned",
+)
+def delete_upcoming_meeting(request: HttpRequest, meeting_id: Id) -> Status:
+    """Take away a meeting that was deleted from the calendar (a cancelled one goes by
+    itself at the next import). Importing a calendar that still holds it brings it back."""
+    user = actor(request)
+    meeting_actions.remove_upcoming_meeting(user, queries.get_upcoming_for(user, meeting_id))
+    return Status(204, None)

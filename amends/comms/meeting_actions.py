@@ -8,8 +8,11 @@ event (new time, title, attendees… as after a higher SEQUENCE) updates the ent
 the SEQUENCE is kept (`external_revision`) so an older copy of the event — last month's
 export imported after this week's — never undoes a newer one (counted as `outdated`).
 
-Meetings that have not happened yet are not recorded (a communication cannot be in the
-future); they are counted as `upcoming` and recorded by a later import.
+Meetings that have not happened yet are not communications (a communication cannot be
+in the future): they are kept as `UpcomingMeeting`s — what is coming up with the client
+(R22), on the client page and in the API — and counted as `upcoming`. A later import,
+once the meeting has happened, records it and drops the upcoming one; a cancelled event
+drops it too, and anyone on the client's team can remove one that is no longer planned.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from amends.clients.models import Client, Contact, TimelineEntry
 from amends.comms import calendars, csv_import
 from amends.comms.actions import ImportSummary, Matcher, record_communication
 from amends.comms.importing import SourceError
-from amends.comms.models import Communication
+from amends.comms.models import Communication, UpcomingMeeting
 from amends.search.actions import index_object
 
 MAX_CALENDAR_FILES = 5_000
@@ -245,8 +248,30 @@ def store_meeting(
         return
     client = lookup.client(match.client_id)
     start, end = meeting.resolve(_zone(client))
+    revision = max(0, min(meeting.sequence, 2**31 - 1))
     if start > now:
         summary.upcoming += 1
+        planned = {
+            "starts_at": start,
+            "ends_at": end,
+            "subject": meeting.summary[:300],
+            "description": meeting.description[:20000],
+            "location": meeting.location[:500],
+            "attendees": match.attendees,
+            "direction": match.direction,
+            "contact": lookup.contact(match.contact_id),
+            "person": lookup.user(match.person_id),
+            "source": source[:1000],
+        }
+        try:
+            with transaction.atomic():
+                upsert_upcoming(client, meeting.external_id, revision, planned)
+        except IntegrityError:
+            pass  # a concurrent import stored it first
+        except Exception as exc:  # one bad meeting never stops the rest
+            summary.rejected.append(
+                (meeting.label, f"could not be stored: {type(exc).__name__}: {exc}")
+            )
         return
     fields = {
         "channel": Communication.Channel.MEETING,
@@ -262,12 +287,14 @@ def store_meeting(
         "location": meeting.location[:500],
         "attendees": match.attendees,
         "external_id": meeting.external_id,
-        "external_revision": max(0, min(meeting.sequence, 2**31 - 1)),
+        "external_revision": revision,
         "source": source[:1000],
     }
     try:
         with transaction.atomic():
             outcome = upsert_communication(actor, client, fields=fields, extra=extra)
+            # It has happened: no longer coming up.
+            UpcomingMeeting.objects.filter(client=client, external_id=meeting.external_id).delete()
     except IntegrityError:
         outcome = "unchanged"  # a concurrent import stored it first
     except Exception as exc:  # one bad meeting never stops the rest
@@ -278,13 +305,54 @@ def store_meeting(
     _count(summary, outcome)
 
 
+def upsert_upcoming(
+    client: Client, external_id: str, revision: int, planned: dict[str, Any]
+) -> str:
+    """Keep a meeting still to come, or bring the one kept up to date (a moved or renamed
+    event). An older copy of the event (a lower SEQUENCE) changes nothing. Answers
+    created, updated, unchanged or outdated."""
+    existing = UpcomingMeeting.objects.filter(client=client, external_id=external_id).first()
+    if existing is None:
+        UpcomingMeeting.objects.create(
+            client=client, external_id=external_id, external_revision=revision, **planned
+        )
+        return "created"
+    if revision < existing.external_revision:
+        return "outdated"
+    changes = {
+        name: value
+        for name, value in planned.items()
+        if name != "source" and getattr(existing, name) != value
+    }
+    if not changes and revision == existing.external_revision:
+        return "unchanged"
+    for name, value in {**changes, "external_revision": revision}.items():
+        setattr(existing, name, value)
+    existing.save()
+    return "updated" if changes else "unchanged"
+
+
+def remove_upcoming_meeting(actor: User, meeting: UpcomingMeeting) -> None:
+    """Take away a meeting that is no longer planned (deleted from the calendar rather
+    than cancelled, so no import will). Callers fetch it through `get_upcoming_for`, so
+    only someone who may see the client gets here. Removing twice is harmless. A later
+    import of a calendar that still holds the event brings it back."""
+    UpcomingMeeting.objects.filter(pk=meeting.pk).delete()
+
+
 CANCELLED_PREFIX = "Cancelled: "
 
 
 def mark_cancelled(external_ids: list[str], matcher: Matcher) -> int:
     """Meetings imported before and cancelled since: their subject says so (the entry
-    stays, as the record of what was planned). Answers how many were marked."""
+    stays, as the record of what was planned), and those still to come are no longer
+    coming up. Answers how many were marked or taken away."""
     marked = 0
+    for start in range(0, len(external_ids), 500):
+        planned = UpcomingMeeting.objects.filter(external_id__in=external_ids[start : start + 500])
+        if matcher.forced is not None:
+            planned = planned.filter(client=matcher.forced)
+        marked += planned.delete()[0]
     for start in range(0, len(external_ids), 500):
         found = Communication.objects.filter(
             external_id__in=external_ids[start : start + 500],

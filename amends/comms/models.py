@@ -131,6 +131,59 @@ class Communication(Versioned):
         return direction == cls.Direction.OUT and channel != cls.Channel.NOTE
 
 
+class UpcomingMeeting(models.Model):
+    """A meeting with the client still to come, read from an imported calendar (R22: a
+    regular cadence of meetings). It is not a communication yet: once it has happened, the
+    next import of the calendar records it on the timeline and this row goes. A later
+    copy of the event moves or renames it; a cancelled one takes it away."""
+
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    description = models.TextField(max_length=20000, blank=True)
+    location = models.CharField(max_length=500, blank=True)
+    attendees = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Who is invited: [{"name": ..., "email": ..., "contact": id or null}].',
+    )
+    direction = models.CharField(max_length=10, choices=Communication.Direction.choices)
+    contact = models.ForeignKey(
+        "clients.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who from the firm organises it (or, failing that, takes part).",
+    )
+    external_id = models.CharField(max_length=500, help_text="The iCalendar UID and occurrence.")
+    external_revision = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=1000, blank=True, help_text="Where it was imported from.")
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["client", "starts_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "external_id"], name="one_upcoming_meeting_per_external_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Meeting {self.starts_at:%Y-%m-%d %H:%M}: {self.title}"
+
+    @property
+    def title(self) -> str:
+        return self.subject or "(no title)"
+
+
 # Built once: the choices property builds its list on every read.
 _CHANNEL_LABELS: dict[str, Any] = dict(Communication.Channel.choices)
 _DIRECTION_LABELS: dict[str, Any] = dict(Communication.Direction.choices)

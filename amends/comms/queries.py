@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from amends.accounts.models import User
 from amends.accounts.queries import scope_to_user
 from amends.clients.models import Client
-from amends.comms.models import Communication, EmailMessage
+from amends.comms.models import Communication, EmailMessage, UpcomingMeeting
 from amends.core.errors import NotFound
 from amends.core.timeclock import add_business_time, business_time_between
 
@@ -36,6 +36,62 @@ def get_communication_for(user: User, comm_id: object) -> Communication:
         return list_communications(user).get(pk=int(str(comm_id)))
     except (Communication.DoesNotExist, ValueError, TypeError):
         raise NotFound("communication") from None
+
+
+def list_upcoming_meetings(
+    user: User, now: datetime, *, client: Client | None = None
+) -> QuerySet[UpcomingMeeting]:
+    """Meetings from imported calendars still to come (or under way) with the clients
+    `user` may see, soonest first (R22)."""
+    qs = scope_to_user(UpcomingMeeting.objects.select_related("client", "contact", "person"), user)
+    if client is not None:
+        qs = qs.filter(client=client)
+    return qs.filter(Q(starts_at__gte=now) | Q(ends_at__gt=now)).order_by("starts_at", "id")
+
+
+def get_upcoming_for(user: User, meeting_id: object) -> UpcomingMeeting:
+    """One upcoming meeting of a client `user` may see (whether or not its time is past)."""
+    try:
+        return scope_to_user(UpcomingMeeting.objects.select_related("client"), user).get(
+            pk=int(str(meeting_id))
+        )
+    except (UpcomingMeeting.DoesNotExist, ValueError, TypeError):
+        raise NotFound("upcoming meeting") from None
+
+
+@dataclass
+class ComingUp:
+    """One thing planned with a client: a meeting from a calendar or a case's check-in."""
+
+    at: datetime
+    ends_at: datetime | None
+    title: str
+    meeting: UpcomingMeeting | None = None
+    checkin: object = None  # a cases.CheckIn
+
+
+def coming_up(user: User, client: Client, now: datetime, *, limit: int = 6) -> list[ComingUp]:
+    """What is planned with `client` next, soonest first: the meetings in imported
+    calendars and the open cases' check-ins not yet held (R22)."""
+    from amends.cases.models import Case
+    from amends.cases.queries import list_parts
+
+    items = [
+        ComingUp(m.starts_at, m.ends_at, m.title, meeting=m)
+        for m in list_upcoming_meetings(user, now, client=client)[:limit]
+    ]
+    checkins = (
+        list_parts(user, "checkin")
+        .filter(case__client=client, held_at__isnull=True, scheduled_at__gte=now)
+        .exclude(case__status__in=Case.CLOSED)
+        .select_related("case")
+        .order_by("scheduled_at")[:limit]
+    )
+    items += [
+        ComingUp(c.scheduled_at, None, f"Check-in: {c.case.title}", checkin=c) for c in checkins
+    ]
+    items.sort(key=lambda item: item.at)
+    return items[:limit]
 
 
 @dataclass

@@ -38,6 +38,37 @@ class CommunicationOut(OutSchema):
     recorded_at: datetime
 
 
+class Attendee(Schema):
+    name: str
+    email: str
+    contact: int | None = Field(description="The client's contact with this address, if any.")
+
+
+class UpcomingMeetingOut(OutSchema):
+    """A meeting with a client still to come, from an imported calendar (R22). Once it
+    has happened, the next import of the calendar records it as a communication."""
+
+    id: int
+    client: int = Field(validation_alias="client_id")
+    starts_at: datetime
+    ends_at: datetime | None
+    subject: str
+    title: str = Field(description="The subject, or “(no title)”.")
+    description: str
+    location: str
+    attendees: list[Attendee]
+    direction: Direction = Field(description="out: we organise it; in: the client does.")
+    contact: int | None = Field(validation_alias="contact_id")
+    person: int | None = Field(validation_alias="person_id", description="Who at the firm.")
+    external_id: str = Field(description="The iCalendar UID and occurrence.")
+    source: str
+    imported_at: datetime
+
+
+class UpcomingMeetingFilter(Schema):
+    client: Id | None = Field(None, description="Only this client's meetings.")
+
+
 class CommunicationIn(InSchema):
     client: Id
     case: Id | None = Field(None, description="The case it belongs to, if any.")

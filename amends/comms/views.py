@@ -32,6 +32,7 @@ from amends.comms.queries import (
     calls_missing_recap,
     get_communication_for,
     get_email_for,
+    get_upcoming_for,
     list_communications,
     list_unmatched,
 )
@@ -402,3 +403,18 @@ def triage_assign(request: HttpRequest, email_id: int) -> HttpResponse:
     else:
         messages.success(request, f"“{comm.title}” assigned to {client.name}.")
     return redirect(request, reverse("comms:triage"))
+
+
+@login_required
+@require_POST
+def upcoming_remove(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """Take a meeting that is no longer planned off the client's "Coming up" list."""
+    user = _user(request)
+    meeting = found(get_upcoming_for, user, meeting_id)
+    meeting_actions.remove_upcoming_meeting(user, meeting)
+    messages.success(
+        request,
+        f"“{meeting.title}” is no longer listed as coming up. Importing a calendar that"
+        " still holds it brings it back.",
+    )
+    return redirect(request, reverse("clients:detail", args=[meeting.client_id]) + "#coming-up")

@@ -135,7 +135,7 @@ def _messages(day: Callable[[int, int, int], datetime]) -> list[bytes]:
 
 def _calendar(day: Callable[[int, int, int], datetime]) -> str:
     """A weekly check-in as Google Calendar exports it, started about three weeks ago
-    (the occurrences still to come are not recorded until they have happened)."""
+    (the occurrences still to come are listed as coming up, not recorded yet)."""
     start = day(12, 14, 0).astimezone(UTC)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 

@@ -23,7 +23,7 @@ from amends.cases.models import CaseChild, Concession
 from amends.clients.actions import add_contact, add_engagement
 from amends.clients.models import Contact, Engagement
 from amends.comms.actions import record_communication
-from amends.comms.models import Communication
+from amends.comms.models import Communication, UpcomingMeeting
 
 BASE = "/api/v1"
 
@@ -141,6 +141,7 @@ class Acme:
     globex_contact: Contact
     globex_engagement: Engagement
     globex_message: Communication
+    upcoming: UpcomingMeeting | None = None  # a meeting still to come, from a calendar
 
 
 @pytest.fixture
@@ -219,6 +220,17 @@ def acme(world) -> Acme:
         globex_contact,
         globex_engagement,
         globex_message,
+        upcoming=UpcomingMeeting.objects.create(
+            client=world.acme,
+            starts_at=now + timedelta(days=2),
+            ends_at=now + timedelta(days=2, hours=1),
+            subject="Launch review with Dana",
+            location="Acme HQ",
+            attendees=[{"name": "Dana", "email": "dana@acme.example", "contact": world.contact.pk}],
+            direction="out",
+            contact=world.contact,
+            external_id="launch-review@acme.example",
+        ),
     )
 
 

@@ -112,6 +112,8 @@ ROUTES: list[Route] = [
     Route("POST", "/imports", lambda w, a: {"client": w.acme.pk}, 202, upload=True),
     Route("GET", "/imports"),
     Route("GET", "/imports/{job_id}"),
+    Route("GET", "/upcoming-meetings"),
+    Route("DELETE", "/upcoming-meetings/{meeting_id}", member_status=204),
     Route("GET", "/clients/{client_id}/responsiveness"),
     Route("GET", "/cases/{case_id}/responsiveness"),
     # The resolution document shared with the client (tests/sharing).
@@ -324,6 +326,7 @@ def fill(route: Route, world: Any, acme: Any) -> str:
         "code": "excuse",
         "call_id": _acme_call(world).pk if "{call_id}" in route.path else 0,
         "agenda_id": _acme_agenda(world).pk if "{agenda_id}" in route.path else 0,
+        "meeting_id": acme.upcoming.pk if acme.upcoming is not None else 0,
     }
     return route.path.format(**ids)
 

@@ -60,6 +60,8 @@ EXPECTED_PATHS = (
         "/mailboxes",
         "/mailboxes/{mailbox_id}",
         "/mailboxes/{mailbox_id}/poll",
+        "/upcoming-meetings",
+        "/upcoming-meetings/{meeting_id}",
         "/clients/{client_id}/responsiveness",
         "/cases/{case_id}/responsiveness",
         "/responsiveness",

@@ -39,6 +39,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, acme_urls):
         reverse("accounts:remove_membership"),
         reverse("accounts:create_user"),
         reverse("accounts:set_admin", args=[1]),
+        reverse("comms:upcoming_remove", args=[1]),
     ]
     for url in urls:
         for method in (client.get, client.post):

@@ -148,7 +148,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  {summary.seen:,} meetings in the window")
         self._meeting_counts(summary)
         self.stdout.write(f"  {summary.cancelled:,} cancelled (skipped)")
-        self.stdout.write(f"  {summary.upcoming:,} still to come (recorded once they happen)")
+        self.stdout.write(
+            f"  {summary.upcoming:,} still to come (listed as coming up on the client page)"
+        )
         self._rejections(summary, "rejected")
 
     def _csv(
