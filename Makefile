@@ -54,8 +54,10 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.mail $(BENCH_MAIL_ARGS)
 	$(BIN)/python -m bench.coach
+	$(BIN)/python -m bench.thread
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m bench.mail $(BENCH_MAIL_ARGS)
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m bench.thread
 
 # ---------------------------------------------------------------- checks
 

@@ -218,7 +218,15 @@ if SECURE:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_SSL_REDIRECT = _env_bool("AMENDS_SSL_REDIRECT", False)
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rendered emails (comms/rendering.py): at most 500, each under 32,000 characters.
+    "rendered": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "rendered-emails",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -23,7 +23,13 @@ from amends.cases.queries import list_cases, list_parts
 from amends.comms import message_actions
 from amends.comms.models import EmailMessage
 from amends.comms.queries import get_email_for, list_thread
-from amends.comms.rendering import Rendered, attachment_file, render_email, safe_filename
+from amends.comms.rendering import (
+    Rendered,
+    attachment_file,
+    render_email,
+    render_emails,
+    safe_filename,
+)
 from amends.core.errors import ValidationError
 from amends.core.forms import add_action_error
 from amends.core.htmx import redirect
@@ -114,9 +120,11 @@ def thread(request: HttpRequest, email_id: int) -> HttpResponse:
     """Every message of an email's thread the user may see, oldest first."""
     user = _user(request)
     message = found(get_email_for, user, email_id)
-    qs = list_thread(user, message).select_related("raw", "communication")
+    # The raw bytes are read only for the messages not rendered lately (see render_email).
+    qs = list_thread(user, message).select_related("raw", "communication").defer("raw__data")
     total = qs.count()
-    items = [(m, render_email(m)) for m in qs[:MAX_THREAD_SHOWN]]
+    shown = list(qs[:MAX_THREAD_SHOWN])
+    items = list(zip(shown, render_emails(shown), strict=True))
     context = {
         "email": message,
         "client": message.client,

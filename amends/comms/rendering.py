@@ -21,7 +21,9 @@ instead) and nothing here raises on hostile bytes.
 from __future__ import annotations
 
 import email.policy
+import hashlib
 import html
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -609,8 +611,86 @@ def attachment_url(email_id: int, index: int) -> str:
     return f"/comms/email/{email_id}/attachment/{index}/"
 
 
+# Rendering parses the raw message and sanitises its HTML: about a millisecond an email,
+# most of a long thread page. What it gives depends only on the stored email, which is
+# written once, so renders are kept in a small in-process cache (`CACHES["rendered"]`).
+# The key names the content itself — the raw bytes' digest, a digest of the text and
+# attachment list, the email's id (in its attachment links) and this version, raised
+# whenever rendering changes — so an id reused after a deletion can never be served
+# another message's render. Large renders are not kept, so the cache stays small.
+RENDER_VERSION = 1
+MAX_CACHED_CHARS = 32_000
+
+
+def _cache_key(message: Any) -> str | None:
+    """None for what cannot be named safely (unsaved, no raw message, broken storage)."""
+    try:
+        sha, pk = message.raw.sha256, message.pk
+        if pk is None or not sha:
+            return None
+        stored = json.dumps(message.attachments, sort_keys=True, default=str)
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update((message.text_body or "").encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00" + stored.encode("utf-8", "surrogatepass"))
+    except Exception:
+        return None
+    return f"email:{RENDER_VERSION}:{pk}:{sha}:{digest.hexdigest()}"
+
+
+def _deferred_raw(message: Any) -> int | None:
+    """The id of the raw message whose bytes were left out of the query, if so."""
+    try:
+        return message.raw_id if "data" in message.raw.get_deferred_fields() else None
+    except Exception:
+        return None
+
+
+def _size(rendered: Rendered) -> int:
+    text, page = rendered.text, rendered.html
+    size = len(text.new) + len(text.quoted) + len(text.signature)
+    if page is not None:
+        size += len(page.new) + len(page.quoted) + len(page.signature)
+    return size
+
+
 def render_email(message: Any) -> Rendered:
-    """What to show of an `EmailMessage`: never raises, whatever its bytes."""
+    """What to show of an `EmailMessage` (from the cache when it was shown lately):
+    never raises, whatever its bytes."""
+    return render_emails([message])[0]
+
+
+def render_emails(messages: list[Any]) -> list[Rendered]:
+    """`render_email` for many (a thread page): one cache round trip, and the raw bytes
+    of those not kept read in one query (the list may come with `raw__data` deferred)."""
+    from django.core.cache import caches
+
+    from amends.comms.models import RawMessage
+
+    cache = caches["rendered"]
+    keys = [_cache_key(m) for m in messages]
+    kept = cache.get_many([k for k in keys if k is not None])
+    missing = [m for m, k in zip(messages, keys, strict=True) if kept.get(k) is None]
+    deferred = {_deferred_raw(m) for m in missing} - {None}
+    if deferred:
+        data = dict(RawMessage.objects.filter(pk__in=deferred).values_list("pk", "data"))
+        for m in missing:
+            if _deferred_raw(m) in data:
+                m.raw.data = data[m.raw_id]
+    fresh: dict[str, Rendered] = {}
+    out = []
+    for message, key in zip(messages, keys, strict=True):
+        rendered = kept.get(key) if key is not None else None
+        if not isinstance(rendered, Rendered):
+            rendered = _render_email(message)
+            if key is not None and _size(rendered) <= MAX_CACHED_CHARS:
+                fresh[key] = rendered
+        out.append(rendered)
+    if fresh:
+        cache.set_many(fresh, timeout=None)
+    return out
+
+
+def _render_email(message: Any) -> Rendered:
     stored = message.attachments if isinstance(message.attachments, list) else []
     attachments = [_attachment_info(i, a) for i, a in enumerate(stored)]
     problems: list[str] = []
