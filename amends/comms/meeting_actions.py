@@ -265,6 +265,12 @@ def store_meeting(
         }
         try:
             with transaction.atomic():
+                if matcher.forced is None:
+                    # The attendees now point to another client: it is no longer the
+                    # first one's meeting.
+                    UpcomingMeeting.objects.filter(external_id=meeting.external_id).exclude(
+                        client=client
+                    ).delete()
                 upsert_upcoming(client, meeting.external_id, revision, planned)
         except IntegrityError:
             pass  # a concurrent import stored it first

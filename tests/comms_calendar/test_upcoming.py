@@ -102,6 +102,25 @@ def test_a_moved_meeting_moves_and_an_older_copy_changes_nothing(world, tmp_path
     assert UpcomingMeeting.objects.get().starts_at == moved.starts_at
 
 
+def test_a_meeting_now_with_another_client_moves_to_that_client(world, tmp_path):
+    from amends.clients.actions import add_contact
+
+    add_contact(world.carol, world.globex, name="Gus Globex", email="gus@globex.example")
+    _import(tmp_path, _ics(_review()))
+    assert UpcomingMeeting.objects.get().client == world.acme
+    with_gus = _review(sequence=1).replace(
+        "ATTENDEE;CN=Dana Client:mailto:dana@acme.example",
+        "ATTENDEE;CN=Gus Globex:mailto:gus@globex.example",
+    )
+    _import(tmp_path, _ics(with_gus))
+    assert [m.client for m in UpcomingMeeting.objects.all()] == [world.globex]
+    # An import for one client (--client) never takes another client's meeting away.
+    path = tmp_path / "forced.ics"
+    path.write_bytes(_ics(_review(sequence=2)))
+    import_calendar_path(None, path, client=world.acme)
+    assert {m.client for m in UpcomingMeeting.objects.all()} == {world.acme, world.globex}
+
+
 def test_once_it_has_happened_the_next_import_records_it(world, tmp_path):
     _import(tmp_path, _ics(_review(), WEEKLY))
     with time_machine.travel(datetime(2026, 6, 4, 11, 0, tzinfo=UTC), tick=False):
