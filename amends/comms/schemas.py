@@ -39,9 +39,9 @@ class CommunicationOut(OutSchema):
 
 
 class Attendee(Schema):
-    name: str
-    email: str
-    contact: int | None = Field(description="The client's contact with this address, if any.")
+    name: str = ""
+    email: str = ""
+    contact: int | None = Field(None, description="The client's contact with this address, if any.")
 
 
 class UpcomingMeetingOut(OutSchema):
