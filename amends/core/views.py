@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,7 @@ from amends.core.htmx import is_htmx
 T = TypeVar("T")
 
 HOME_ITEMS = 25  # per list on "Needs attention"; ?all=1 shows every item
+MEETINGS_AHEAD = timedelta(days=2)  # meetings from calendars shown on the home page
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -43,12 +45,14 @@ def render_invalid(
 def home(request: HttpRequest) -> HttpResponse:
     from amends.cases.queries import Attention, list_cases, needs_attention
     from amends.comms.clocks import overview
+    from amends.comms.queries import list_upcoming_meetings
 
     user: User = request.user  # type: ignore[assignment]
     now = timezone.now()
     attention = needs_attention(user, now)
     my_cases = list_cases(user, open_only=True).filter(point_of_contact=user).order_by("opened_at")
     clocks = overview(user, now, awaiting=attention.awaiting_reply, active_only=True)
+    meetings = list_upcoming_meetings(user, now).filter(starts_at__lte=now + MEETINGS_AHEAD)
     # Each list is in order of urgency; the page shows the most urgent of each, with the
     # full count and a link to everything, so a busy firm's page stays short and quick.
     totals = {name: len(items) for name, items in vars(attention).items()}
@@ -65,5 +69,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "my_cases": my_cases,
             "now": now,
             "responsiveness": clocks,
+            "meetings": meetings[:HOME_ITEMS],
+            "meetings_total": meetings.count(),
         },
     )

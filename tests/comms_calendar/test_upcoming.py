@@ -184,6 +184,18 @@ def test_nothing_planned_while_a_case_is_open_is_flagged(world, as_alice):
     assert f"Nothing planned with {world.acme.name} in the next two weeks while a case" in page
 
 
+def test_the_home_page_lists_the_next_two_days_meetings(world, tmp_path, client):
+    _import(tmp_path, _ics(_review(), WEEKLY))  # Monday 14:00, Thursday 09:00, next Monday
+    client.force_login(world.alice)
+    page = client.get("/").content.decode()
+    assert "Meetings with clients, next two days" in page
+    assert "Acme weekly check-in" in page and "Mon 1 Jun 15:00" in page  # London time
+    assert "Launch review with Acme" not in page  # three days ahead
+    client.force_login(world.carol)
+    page = client.get("/").content.decode()
+    assert "Meetings with clients" not in page and "Acme" not in page
+
+
 def test_an_outsider_sees_no_meeting_and_cannot_remove_one(world, tmp_path, as_carol):
     _import(tmp_path, _ics(_review()))
     meeting = UpcomingMeeting.objects.get()
