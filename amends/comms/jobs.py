@@ -22,7 +22,12 @@ from django.db.models import Q
 from amends.accounts.models import User
 from amends.clients.models import Client
 from amends.comms.actions import ImportSummary, import_path
-from amends.comms.meeting_actions import MeetingImportSummary, import_calendar_path, import_csv
+from amends.comms.meeting_actions import (
+    MeetingImportSummary,
+    import_calendar_path,
+    import_csv,
+    record_past_meetings,
+)
 from amends.comms.uploads import (
     resolve_upload,
     stale_upload_folders,
@@ -143,6 +148,17 @@ def _run(payload: dict[str, Any], actor: User, path: Any, client: Any, progress:
             progress=progress,
         )
     return import_path(actor, path, client=client, progress=progress)
+
+
+@periodic("comms.past_meetings")
+def record_meetings_held(now: datetime) -> int:
+    """Move the meetings kept from calendars whose time is over onto the timeline
+    (`meeting_actions.record_past_meetings`). Almost always one empty query. Enqueues
+    nothing; returns 0."""
+    recorded = record_past_meetings(now)
+    if recorded:
+        logger.info("Recorded %d meeting(s) from imported calendars now over.", recorded)
+    return 0
 
 
 # At most once an hour per process: uploads are few, and a day's delay is harmless.

@@ -10,14 +10,16 @@ export imported after this week's — never undoes a newer one (counted as `outd
 
 Meetings that have not happened yet are not communications (a communication cannot be
 in the future): they are kept as `UpcomingMeeting`s — what is coming up with the client
-(R22), on the client page and in the API — and counted as `upcoming`. A later import,
-once the meeting has happened, records it and drops the upcoming one; a cancelled event
-drops it too, and anyone on the client's team can remove one that is no longer planned.
+(R22), on the client page and in the API — and counted as `upcoming`. Once the meeting
+is over, the worker records it (`record_past_meetings`) as a later import would, and
+drops the upcoming one; a cancelled event drops it too, and anyone on the client's team
+can remove one that is no longer planned.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from amends.accounts.models import TeamMembership, User
@@ -37,6 +40,8 @@ from amends.comms.actions import ImportSummary, Matcher, record_communication
 from amends.comms.importing import SourceError
 from amends.comms.models import Communication, UpcomingMeeting
 from amends.search.actions import index_object
+
+logger = logging.getLogger("amends.comms")
 
 MAX_CALENDAR_FILES = 5_000
 MAX_ROWS_REPORTED = 1_000
@@ -336,6 +341,69 @@ def upsert_upcoming(
         setattr(existing, name, value)
     existing.save()
     return "updated" if changes else "unchanged"
+
+
+def record_past_meetings(now: datetime, *, limit: int = 500) -> int:
+    """Record on the timeline the kept meetings whose time is over (their end has
+    passed; one without an end, once it has started), as the next import of their
+    calendar would: the same communication, with the same external id, so that import
+    then finds it unchanged. Run by the worker every little while, so a meeting held
+    leaves "Coming up" for the timeline without anyone importing again. A meeting taken
+    off the calendar without being cancelled should be removed before its time.
+
+    Safe with several workers: each meeting is claimed by deleting its row, as it was
+    read (a meeting moved meanwhile by an import is left for the next run), in the
+    transaction that records it. Answers how many were recorded."""
+    due = (
+        UpcomingMeeting.objects.filter(starts_at__lte=now)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__lte=now))
+        .select_related("client", "contact", "person")
+        .order_by("starts_at", "id")[:limit]
+    )
+    recorded = 0
+    for meeting in due:
+        try:
+            recorded += record_meeting_held(meeting)
+        except Exception:  # one bad meeting never stops the rest; it stays listed
+            logger.exception("Could not record the meeting %s as held.", meeting.pk)
+    return recorded
+
+
+def record_meeting_held(meeting: UpcomingMeeting) -> bool:
+    """Record one kept meeting as held, claiming it by deleting its row as it was read:
+    False when another worker already did, or an import has moved or changed it since
+    (the next run sees it as it is now)."""
+    fields = {
+        "channel": Communication.Channel.MEETING,
+        "direction": meeting.direction,
+        "occurred_at": meeting.starts_at,
+        "contact": meeting.contact,
+        "person": meeting.person,
+        "subject": meeting.subject[:300] or "(no title)",
+        "summary": meeting.description[:20000],
+    }
+    extra = {
+        "ends_at": meeting.ends_at,
+        "location": meeting.location,
+        "attendees": meeting.attendees,
+        "external_id": meeting.external_id,
+        "external_revision": meeting.external_revision,
+        "source": meeting.source,
+    }
+    try:
+        with transaction.atomic():
+            claimed = UpcomingMeeting.objects.filter(
+                pk=meeting.pk,
+                starts_at=meeting.starts_at,
+                ends_at=meeting.ends_at,
+                external_revision=meeting.external_revision,
+            ).delete()[0]
+            if not claimed:
+                return False
+            outcome = upsert_communication(None, meeting.client, fields=fields, extra=extra)
+    except IntegrityError:
+        return False  # an import recorded it at the same moment
+    return outcome in ("created", "updated")
 
 
 def remove_upcoming_meeting(actor: User, meeting: UpcomingMeeting) -> None:

@@ -133,6 +133,68 @@ def test_once_it_has_happened_the_next_import_records_it(world, tmp_path):
     ]
 
 
+def test_once_it_is_over_the_worker_records_it_without_a_new_import(world, tmp_path):
+    from amends.comms.meeting_actions import record_past_meetings
+    from amends.search.queries import search
+    from amends.watch.schedule import run_schedules
+
+    _import(tmp_path, _ics(_review(), WEEKLY))
+    # Monday's check-in is under way (14:00-14:30): still coming up, not yet recorded.
+    assert record_past_meetings(datetime(2026, 6, 1, 14, 15, tzinfo=UTC)) == 0
+    assert UpcomingMeeting.objects.count() == 3
+    with time_machine.travel(datetime(2026, 6, 4, 11, 0, tzinfo=UTC), tick=False):
+        run_schedules(force=True)  # the worker's periodic work
+    assert list(UpcomingMeeting.objects.values_list("starts_at", flat=True)) == [
+        datetime(2026, 6, 8, 14, 0, tzinfo=UTC)
+    ]
+    review = Communication.objects.get(external_id=REVIEW)
+    assert (review.client, review.channel, review.direction) == (world.acme, "meeting", "out")
+    assert review.subject == "Launch review with Acme" and review.location == "Acme HQ, Bristol"
+    assert review.occurred_at == datetime(2026, 6, 4, 9, 0, tzinfo=UTC)
+    assert review.ends_at == datetime(2026, 6, 4, 10, 0, tzinfo=UTC)
+    assert (review.contact, review.person) == (world.contact, world.alice)
+    assert TimelineEntry.objects.filter(subject_id=review.pk, client=world.acme).exists()
+    assert [hit.object_id for hit in search(world.alice, "launch review").hits] == [review.pk]
+    assert search(world.carol, "launch review").hits == []
+    # Running again records nothing more; the next import of the calendar finds it
+    # already there (unchanged), as the import itself would have recorded it.
+    assert record_past_meetings(datetime(2026, 6, 4, 11, 0, tzinfo=UTC)) == 0
+    with time_machine.travel(datetime(2026, 6, 4, 11, 0, tzinfo=UTC), tick=False):
+        summary = _import(tmp_path, _ics(_review(), WEEKLY))
+    assert summary.imported == 0 and summary.upcoming == 1
+    assert Communication.objects.filter(channel="meeting").count() == 3
+
+
+def test_a_meeting_is_recorded_once_and_not_when_moved_since_it_was_read(world, tmp_path):
+    from amends.comms.meeting_actions import record_meeting_held
+
+    _import(tmp_path, _ics(_review(), WEEKLY))
+    review = UpcomingMeeting.objects.select_related("client").get(external_id=REVIEW)
+    # An import moves it to next week after the worker read it: left for the next run.
+    UpcomingMeeting.objects.filter(pk=review.pk).update(
+        starts_at=datetime(2026, 6, 11, 9, 0, tzinfo=UTC), external_revision=1
+    )
+    assert record_meeting_held(review) is False
+    assert not Communication.objects.filter(external_id=REVIEW).exists()
+    # Two workers read the same meeting: only the first records it.
+    check_in = UpcomingMeeting.objects.select_related("client").order_by("starts_at").first()
+    with time_machine.travel(datetime(2026, 6, 4, 11, 0, tzinfo=UTC), tick=False):
+        assert record_meeting_held(check_in) is True
+        assert record_meeting_held(check_in) is False
+    assert Communication.objects.filter(external_id=check_in.external_id).count() == 1
+
+
+def test_a_meeting_that_cannot_be_recorded_stays_listed_and_stops_nothing(world, tmp_path):
+    from amends.comms.meeting_actions import record_past_meetings
+
+    _import(tmp_path, _ics(_review(), WEEKLY))
+    # Asked about a date the clock has not reached, every meeting would be in the
+    # future: none can be recorded, each is logged and stays coming up.
+    assert record_past_meetings(datetime(2026, 7, 1, tzinfo=UTC)) == 0
+    assert UpcomingMeeting.objects.count() == 3
+    assert Communication.objects.filter(channel="meeting").count() == 1
+
+
 def test_a_cancelled_meeting_is_no_longer_coming_up(world, tmp_path):
     _import(tmp_path, _ics(_review(), WEEKLY))
     summary = _import(tmp_path, _ics(_review(sequence=1, status="CANCELLED"), WEEKLY))
