@@ -201,8 +201,9 @@ def create_import(
     day_first: Form[bool] = False,
 ) -> Status:
     """Upload a file (multipart form field `file`) to be imported in the background:
-    mail (a `.eml`, an `.mbox`, or a `.zip` of .eml files or of a Maildir), a calendar
-    (`.ics`: meetings become timeline entries) or a call log (`.csv`). Unless you are an
+    mail (a `.eml` or Apple Mail `.emlx`, an `.mbox`, or a `.zip` of an export: a Google
+    Takeout, .eml files, mbox files, a Maildir), a calendar (`.ics`: meetings become
+    timeline entries) or a call log (`.csv`). Unless you are an
     admin, name one of your clients in the form field `client` (what matches no contact
     goes to it; for a CSV you may instead map a column naming each row's client).
 

@@ -118,7 +118,10 @@ class ImportForm(forms.Form):
 
     file = forms.FileField(
         label="Mail export",
-        help_text="A .eml file, an .mbox file, or a .zip of .eml files or of a Maildir.",
+        help_text=(
+            "A .eml or .emlx file, an .mbox file, or a .zip of a mail export: a Google"
+            " Takeout, .eml files, mbox files or a Maildir."
+        ),
     )
     client = forms.ModelChoiceField(
         queryset=Client.objects.none(),

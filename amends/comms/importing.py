@@ -1,7 +1,8 @@
 """Reading email from files: parse bytes into a `ParsedMessage`, and walk the sources
-(.eml, a folder of them, mbox, Maildir). fast_mail_parser reads well-formed messages;
-the standard library's `email` reads the rest (see `parse_message`), and `mailbox` the
-mbox files; no database here (the writes are in `comms.actions`).
+(.eml, mbox, Maildir, and folders of any of them as exports leave them).
+fast_mail_parser reads well-formed messages; the standard library's `email` reads the
+rest (see `parse_message`), and `mailbox` the mbox files; no database here (the writes
+are in `comms.actions`).
 
 Nothing in this module raises on hostile bytes: `parse_message` returns either a
 best-effort `ParsedMessage` (with `problems` noted) or a `Rejected` with a reason.
@@ -25,6 +26,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
 from functools import cached_property
 from html.parser import HTMLParser
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -660,7 +662,7 @@ def read_item(item: SourceItem, max_bytes: int) -> SourceItem:
 
 @dataclass
 class Source:
-    kind: str  # "eml", "folder", "mbox", "maildir"
+    kind: str  # "eml", "folder", "mbox", "maildir" (a folder may hold all of them)
     path: Path
     total: int | None
     items: Iterator[SourceItem]
@@ -669,38 +671,78 @@ class Source:
 def _read_bounded(path: str | Path, max_bytes: int, label: str | None = None) -> SourceItem:
     if label is None:
         label = clean_text(os.fsdecode(path))
+    emlx = os.fspath(path).lower().endswith(".emlx")
+    limit = max_bytes + (_EMLX_SLACK if emlx else 0)
     try:
         with open(path, "rb") as fh:  # a str path: no Path object for each file
-            data = fh.read(max_bytes + 1)
+            data = fh.read(limit + 1)
     except OSError as exc:
         return SourceItem(label, rejected=f"cannot be read: {exc.strerror or exc}")
+    if emlx and len(data) <= limit:
+        message, problem = unwrap_emlx(data)
+        if message is None:
+            return SourceItem(label, rejected=problem)
+        data = message
     if len(data) > max_bytes:
         return SourceItem(label, rejected=f"larger than {max_bytes / 1024 / 1024:g} MB")
     return SourceItem(label, data=data)
 
 
-def _files_under(root: Path, accept: Any) -> Iterator[Path]:
-    """Regular files under root, sorted, never following symlinks (no path tricks)."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if not name.startswith(".") and not path.is_symlink() and accept(path):
-                yield path
+# Room for an .emlx file's length line and Apple Mail's property list after the message.
+_EMLX_SLACK = 256 * 1024
+_EMLX_LENGTH = re.compile(rb"\A[ \t]*(\d{1,12})[ \t]*\r?\n")
+
+
+def unwrap_emlx(data: bytes) -> tuple[bytes | None, str]:
+    """The message inside Apple Mail's .emlx file: a line with the message's length in
+    bytes, the message, then a property list of Apple Mail's own (flags, dates), which is
+    not part of the message and is dropped. (None, the reason) when it is not one."""
+    found = _EMLX_LENGTH.match(data)
+    if found is None:
+        return None, "not an Apple Mail .emlx file: it does not start with the message's length"
+    start, length = found.end(), int(found.group(1))
+    if length == 0 or start + length > len(data):
+        return None, "a damaged .emlx file: shorter than the length it gives"
+    return data[start : start + length], ""
 
 
 def _is_eml(path: Path) -> bool:
-    return path.suffix.lower() == ".eml"
+    return path.suffix.lower() in (".eml", ".emlx")
+
+
+def _is_maildir(folder: Path) -> bool:
+    """A Maildir: `cur` or `new` inside (a zip drops whichever was empty)."""
+    return not folder.is_symlink() and any(
+        (folder / sub).is_dir() and not (folder / sub).is_symlink() for sub in ("cur", "new")
+    )
+
+
+def _maildir_folders(root: Path) -> list[Path]:
+    """A Maildir and its Maildir++ subfolders (`.Sent`, `.Archive.2025`…, as Dovecot and
+    Courier keep them), the root first."""
+    subfolders = []
+    with contextlib.suppress(OSError):
+        subfolders = sorted(
+            Path(entry.path)
+            for entry in os.scandir(root)
+            if entry.name.startswith(".")
+            and entry.name not in (".", "..")
+            and entry.is_dir(follow_symlinks=False)
+            and _is_maildir(Path(entry.path))
+        )
+    return [root, *subfolders]
 
 
 def _maildir_entries(root: Path) -> Iterator[tuple[str, int]]:
-    """The message files of a Maildir (cur, then new), with their sizes."""
-    for sub in ("cur", "new"):
-        folder = root / sub
-        if folder.is_dir() and not folder.is_symlink():
-            for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-                if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False):
-                    yield entry.path, _size_of(entry.path)
+    """The message files of a Maildir and its Maildir++ subfolders (cur, then new of
+    each), with their sizes."""
+    for folder in _maildir_folders(root):
+        for sub in ("cur", "new"):
+            where = folder / sub
+            if where.is_dir() and not where.is_symlink():
+                for entry in sorted(os.scandir(where), key=lambda e: e.name):
+                    if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False):
+                        yield entry.path, _size_of(entry.path)
 
 
 def _size_of(path: str | Path) -> int:
@@ -744,6 +786,70 @@ def _mbox_items(path: Path, max_bytes: int) -> tuple[int, Iterator[SourceItem]]:
     return len(keys), items()
 
 
+MAX_MBOX_FILES = 500
+
+
+def _looks_like_mbox(path: Path) -> bool:
+    """A file that starts with an mbox "From " line, whatever its name: Google Takeout's
+    `All mail….mbox`, the `mbox` inside an Apple Mail `Inbox.mbox` export, Thunderbird's
+    folder files (`Inbox`, `Sent`, `Clients.2025`: no extension of their own)."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(5) == b"From "
+    except OSError:
+        return False
+
+
+def _folder_source(root: Path, max_bytes: int) -> Source:
+    """A folder of mail as exports leave it, at any depth, in name order: `.eml` files
+    (and Apple Mail's `.emlx`), mbox files (see `_looks_like_mbox`) and Maildirs (with
+    their Maildir++ subfolders). Anything else — Thunderbird's `.msf` indexes, an Apple
+    export's `Info.plist` and `table_of_contents`, notes — is not mail and is left out;
+    symbolic links are never followed."""
+    parts: list[tuple[int, Iterator[SourceItem]]] = []
+    files: list[str] = []  # single-message files not yet added to `parts`
+
+    def flush_files() -> None:
+        if files:
+            listed = list(files)
+            parts.append((len(listed), (_unread(f, _size_of(f)) for f in listed)))
+            files.clear()
+
+    boxes = 0
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        if here != root and _is_maildir(here):
+            flush_files()
+            entries = list(_maildir_entries(here))
+            parts.append((len(entries), (_unread(*e) for e in entries)))
+            dirnames[:] = []  # its cur/new/tmp and subfolders are read with it
+            continue
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = here / name
+            if name.startswith(".") or path.is_symlink():
+                continue
+            if _is_eml(path):
+                files.append(os.fspath(path))
+            elif _looks_like_mbox(path):
+                boxes += 1
+                if boxes > MAX_MBOX_FILES:
+                    raise SourceError(
+                        f"{os.fsdecode(root)}: more than {MAX_MBOX_FILES} mbox files;"
+                        " import its folders one at a time."
+                    )
+                flush_files()
+                try:
+                    parts.append(_mbox_items(path, max_bytes))
+                except Exception as exc:
+                    label = clean_text(os.fsdecode(path))
+                    rejected = SourceItem(label, rejected=f"not a readable mbox ({exc})")
+                    parts.append((1, iter([rejected])))
+    flush_files()
+    total = sum(count for count, _ in parts)
+    return Source("folder", root, total, chain.from_iterable(items for _, items in parts))
+
+
 def open_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
     """Recognise what `path` is (Maildir, folder of .eml, mbox, single .eml) and return its
     messages as a stream. Raises `SourceError` if the path cannot be read at all."""
@@ -753,14 +859,12 @@ def open_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BY
     if not os.access(root, os.R_OK):
         raise SourceError(f"{os.fsdecode(root)}: not readable.")
     if root.is_dir():
-        if (root / "cur").is_dir() and (root / "new").is_dir():
+        if _is_maildir(root):
             # Names as plain strings (a Path each would weigh several times more); each
             # file is read by the process that parses it.
             entries = list(_maildir_entries(root))
             return Source("maildir", root, len(entries), (_unread(*e) for e in entries))
-        files = [os.fspath(f) for f in _files_under(root, _is_eml)]
-        unread = (_unread(f, _size_of(f)) for f in files)
-        return Source("folder", root, len(files), unread)
+        return _folder_source(root, max_bytes)
     if not root.is_file():
         raise SourceError(f"{os.fsdecode(root)}: not a regular file or folder.")
     try:

@@ -23,6 +23,7 @@ CHUNK = 1024 * 1024
 _SAFE_PART = re.compile(r"[^A-Za-z0-9._,:+=@-]")
 _SUFFIXES = {
     ".eml": "eml",
+    ".emlx": "emlx",
     ".mbox": "mbox",
     ".mbx": "mbox",
     ".zip": "zip",
@@ -61,12 +62,17 @@ def uploads_root() -> Path:
 
 
 def upload_kind(name: str) -> str:
-    """eml, mbox, zip, ics or csv, from the uploaded file's name; ValidationError
-    otherwise."""
+    """eml, emlx (Apple Mail), mbox, zip, ics or csv, from the uploaded file's name;
+    ValidationError otherwise."""
     kind = _SUFFIXES.get(PurePosixPath(name.replace("\\", "/")).suffix.lower())
     if kind is None:
         raise ValidationError(
-            {"file": "Upload a .eml, .mbox or .zip of mail, an .ics calendar or a .csv call log."}
+            {
+                "file": (
+                    "Upload a .eml, .emlx, .mbox or .zip of mail,"
+                    " an .ics calendar or a .csv call log."
+                )
+            }
         )
     return kind
 

@@ -226,7 +226,7 @@ def test_oversize_and_wrong_kind_uploads_are_refused(as_alice, world, settings, 
     assert b"larger than" in response.content
     response = _upload(as_alice, "x.exe", b"MZ", client=world.acme.pk)
     assert response.status_code == 422
-    assert b".eml, .mbox or .zip" in response.content
+    assert b".eml, .emlx, .mbox or .zip" in response.content
     assert not Job.objects.exists()
     assert not _uploads(data_dir)
 

@@ -1,0 +1,224 @@
+"""Mail exports as the mail programs leave them on disk, not only the files inside:
+Google Takeout's folders, Apple Mail's `.mbox` bundles and its `.emlx` files,
+Thunderbird's Local Folders, a Maildir with its Maildir++ subfolders (Dovecot, Courier),
+and folders that mix them — each message found once, kept byte for byte, and anything
+that is not mail left out."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from amends.comms.actions import import_path
+from amends.comms.importing import open_source, unwrap_emlx
+from amends.comms.models import EmailMessage, RawMessage
+from tests.comms_import import messages as m
+
+pytestmark = pytest.mark.django_db
+
+SEPARATOR = b"From MAILER-DAEMON Mon Jul 13 09:00:00 2026\n"
+
+
+def mbox(*numbers: int) -> bytes:
+    return b"".join(SEPARATOR + m.simple(n) + b"\n" for n in numbers)
+
+
+def write(root: Path, files: dict[str, bytes]) -> Path:
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+def emlx(message: bytes) -> bytes:
+    """An .emlx as Apple Mail writes it: the length padded to ten places, the message,
+    then its property list."""
+    plist = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN"'
+        b' "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n'
+        b'<plist version="1.0">\n<dict>\n\t<key>date-received</key>\n'
+        b"\t<integer>1783933200</integer>\n\t<key>flags</key>\n\t<integer>8590195713</integer>\n"
+        b"</dict>\n</plist>\n"
+    )
+    return str(len(message)).ljust(10).encode() + b"\n" + message + plist
+
+
+def ids() -> set[str]:
+    return set(EmailMessage.objects.values_list("message_id", flat=True))
+
+
+def expected(*numbers: int) -> set[str]:
+    return {f"m{n}@acme.example" for n in numbers}
+
+
+def test_an_unpacked_google_takeout_archive(world, tmp_path):
+    root = write(
+        tmp_path / "Takeout",
+        {
+            "archive_browser.html": b"<html>Takeout</html>",
+            "Mail/All mail Including Spam and Trash.mbox": mbox(1, 2, 3),
+            "Mail/User Settings/Filters.xml": b"<feed/>",
+        },
+    )
+    summary = import_path(None, root)
+    assert (summary.kind, summary.total, summary.imported, summary.rejected) == (
+        "folder",
+        3,
+        3,
+        [],
+    )
+    assert ids() == expected(1, 2, 3)
+    assert import_path(None, root).duplicates == 3
+
+
+def test_an_apple_mail_mailbox_export_bundle(world, tmp_path):
+    bundle = write(
+        tmp_path / "Acme.mbox",
+        {
+            "mbox": mbox(1, 2),
+            "Info.plist": b'<?xml version="1.0"?><plist version="1.0"><dict/></plist>',
+            "table_of_contents": b"\x00\x00\x00\x02\x00\x00\x00\x10binary",
+        },
+    )
+    summary = import_path(None, bundle)  # the bundle itself, as the Finder shows it
+    assert (summary.total, summary.imported, summary.rejected) == (2, 2, [])
+    assert ids() == expected(1, 2)
+
+
+def test_thunderbird_local_folders(world, tmp_path):
+    root = write(
+        tmp_path / "Local Folders",
+        {
+            "Inbox": mbox(1, 2),
+            "Inbox.msf": b'// <!-- <mdb:mork:z v="1.4"/> -->\n< <(a=c)> >',
+            "Sent": mbox(3),
+            "Sent.msf": b"// mork",
+            "Trash": b"",  # an empty folder's file
+            "Clients.sbd/Acme.2026": mbox(4),
+            "Clients.sbd/Acme.2026.msf": b"// mork",
+            "msgFilterRules.dat": b'version="9"\n',
+        },
+    )
+    summary = import_path(None, root)
+    assert (summary.total, summary.imported, summary.rejected) == (4, 4, [])
+    assert ids() == expected(1, 2, 3, 4)
+
+
+SENT = m.simple(3, sender="alice@firm.example", to="dana@acme.example")
+
+
+def test_a_maildir_with_its_maildir_plus_plus_subfolders(world, tmp_path):
+    root = write(
+        tmp_path / "Maildir",
+        {
+            "cur/1720000000.1.host:2,S": m.simple(1),
+            "new/1720000001.2.host": m.simple(2),
+            ".Sent/cur/1720000002.3.host:2,S": m.simple(
+                3, sender="alice@firm.example", to="dana@acme.example"
+            ),
+            ".Sent/new/.keep": b"",
+            ".Archive.2025/cur/1720000003.4.host:2,S": m.simple(4),
+            ".Archive.2025/new/1720000004.5.host": m.simple(5),
+            ".Archive.2025/tmp/1720000005.6.host": m.simple(6),  # being delivered
+            ".not-a-folder/cur.txt": m.simple(7),
+            "dovecot-uidlist": b"3 V1720000000 N4\n",
+        },
+    )
+    (root / "tmp").mkdir()
+    os.symlink(tmp_path / "Maildir" / ".Sent", root / ".Linked")
+    summary = import_path(None, root)
+    assert (summary.kind, summary.total, summary.imported) == ("maildir", 5, 5)
+    assert ids() == expected(1, 2, 3, 4, 5)
+    sent = EmailMessage.objects.get(message_id="m3@acme.example")
+    assert sent.communication.direction == "out"
+
+
+def test_a_folder_that_mixes_them(world, tmp_path):
+    root = write(
+        tmp_path / "export",
+        {
+            "a.eml": m.simple(1),
+            "Apple/Message 2.emlx": emlx(m.simple(2)),
+            "Archive/Old.mbox": mbox(3, 4),
+            # A zipped Maildir loses its empty folders: only `cur` is left.
+            "server/Maildir/cur/1720000000.5.host:2,S": m.simple(5),
+            "notes.txt": b"From the desk of Alice: not an email.\n",
+            "picture.png": b"\x89PNG\r\n\x1a\n",
+        },
+    )
+    source = open_source(root)
+    assert (source.kind, source.total) == ("folder", 6)
+    summary = import_path(None, root)
+    assert summary.imported == 5
+    # The text file that starts like an mbox is read as one: its "From " line is the
+    # separator, and nothing follows it.
+    assert [(label.rsplit("/", 1)[-1], reason) for label, reason in summary.rejected] == [
+        ("notes.txt#1", "empty")
+    ]
+    assert ids() == expected(1, 2, 3, 4, 5)
+
+
+def test_an_emlx_keeps_the_message_byte_for_byte_without_apple_s_framing(world, tmp_path):
+    message = m.OUTLOOK_QP
+    path = write(tmp_path, {"12345.emlx": emlx(message)}) / "12345.emlx"
+    summary = import_path(None, path)
+    assert summary.imported == 1
+    raw = RawMessage.objects.get()
+    assert bytes(raw.data) == message
+    assert raw.sha256 == hashlib.sha256(message).hexdigest()
+    assert import_path(None, path).duplicates == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"Subject: no length line\n\nHello.\n", "does not start with the message's length"),
+        (b"5000      \nSubject: short\n\nHello.\n", "shorter than the length it gives"),
+        (b"0\n", "shorter than the length it gives"),
+        (b"", "does not start with the message's length"),
+    ],
+)
+def test_a_damaged_emlx_is_rejected_with_a_reason(world, tmp_path, data, reason):
+    assert unwrap_emlx(data)[0] is None
+    write(tmp_path, {"1.emlx": data, "2.emlx": emlx(m.simple(2))})
+    summary = import_path(None, tmp_path)
+    assert summary.imported == 1
+    assert len(summary.rejected) == 1 and reason in summary.rejected[0][1]
+
+
+def test_a_zipped_google_takeout_uploads_and_imports(as_alice, world, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from amends.watch.models import Job
+    from amends.watch.worker import run_one_step
+
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("Takeout/archive_browser.html", b"<html/>")
+        archive.writestr("Takeout/Mail/All mail Including Spam and Trash.mbox", mbox(1, 2))
+    upload = SimpleUploadedFile("takeout-20261123T120000Z-001.zip", buffer.getvalue())
+    response = as_alice.post(reverse("comms:import"), {"file": upload, "client": world.acme.pk})
+    assert response.status_code == 303
+    while run_one_step() is not None:
+        pass
+    job = Job.objects.get(kind="comms.import")
+    assert job.status == "done", job.last_error
+    assert job.payload["summary"]["imported"] == 2
+    assert ids() == expected(1, 2)
+    # A single Apple Mail message uploads as it is.
+    upload = SimpleUploadedFile("Message 3.emlx", emlx(m.simple(3)))
+    response = as_alice.post(reverse("comms:import"), {"file": upload, "client": world.acme.pk})
+    assert response.status_code == 303
+    while run_one_step() is not None:
+        pass
+    assert ids() == expected(1, 2, 3)
