@@ -3,8 +3,10 @@
 Generates one thread of `--messages` messages (`bench/mailgen.py`: multipart with HTML
 alternatives, quoted replies, attachments, several charsets), imports it, then times the
 page a user opens to read it (`comms:thread`, through Django's test client: query,
-rendering every message, template), cold (nothing rendered yet) and warm (renders kept
-by `comms.rendering`'s cache). The baseline, measured in the same run on the same
+rendering the open messages — the one asked for and the newest three; the others are
+listed folded — and the template), cold (nothing rendered yet) and warm (renders kept by
+`comms.rendering`'s cache), and unfolding one earlier message (`comms:thread_message`,
+the fragment the page fetches), cold. The baseline, measured in the same run on the same
 messages, is the standard library's parse of each raw message and its body
 (`message_from_bytes(policy=default)` + `get_body()`): the floor any renderer starts
 from. Results go to stdout; copy them into docs/benchmarks.md.
@@ -88,14 +90,28 @@ def main(argv: list[str] | None = None) -> int:
             assert response.status_code == 200, response.status_code
             return elapsed
 
+        middle = EmailMessage.objects.order_by("occurred_at", "pk")[imported // 2]
+        fragment_url = reverse("comms:thread_message", args=[middle.pk])
+
+        def unfold() -> float:
+            caches["rendered"].clear()
+            t = time.perf_counter()
+            response = browser.get(fragment_url)
+            elapsed = (time.perf_counter() - t) * 1000
+            assert response.status_code == 200, response.status_code
+            return elapsed
+
         page(cold=True)  # warm up templates and connections
+        unfold()
         floors = [floor() for _ in range(args.repeat)]
         colds = [page(cold=True) for _ in range(args.repeat)]
         warms = [page(cold=False) for _ in range(args.repeat)]
+        unfolds = [unfold() for _ in range(args.repeat)]
         size = len(browser.get(url).content)
 
     base = statistics.median(floors)
     cold, warm = statistics.median(colds), statistics.median(warms)
+    one = statistics.median(unfolds)
     print(
         f"thread page, {imported} messages ({connection.vendor}, {size // 1024} KB of HTML;"
         f" median of {args.repeat}):"
@@ -103,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  stdlib parse of every message (baseline)  {base:7.1f} ms")
     print(f"  page, nothing rendered yet               {cold:7.1f} ms  ({cold / base:.2f}x)")
     print(f"  page, renders kept                       {warm:7.1f} ms  ({warm / base:.2f}x)")
+    print(f"  unfolding one earlier message            {one:7.1f} ms  ({one / base:.2f}x)")
     return 0
 
 

@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern] = [
         name="attachment",
     ),
     path("email/<int:email_id>/original/", message_views.raw, name="raw"),
+    path("email/<int:email_id>/in-thread/", message_views.thread_message, name="thread_message"),
     path("email/<int:email_id>/link/", message_views.link, name="link"),
     path("email/<int:email_id>/concern/", message_views.concern, name="concern"),
 ]

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models.functions import Substr
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -30,12 +31,33 @@ from amends.comms.rendering import (
     render_emails,
     safe_filename,
 )
+from amends.comms.tone import new_text
 from amends.core.errors import ValidationError
 from amends.core.forms import add_action_error
 from amends.core.htmx import redirect
 from amends.core.views import found, render_invalid
 
-MAX_THREAD_SHOWN = 200
+# A thread lists at most its newest MAX_THREAD_LISTED messages (a line each), opens the
+# newest OPEN_LATEST (every one of a thread of SMALL_THREAD or fewer) and the one asked
+# for; the rest are folded.
+MAX_THREAD_LISTED = 1000
+OPEN_LATEST = 3
+SMALL_THREAD = 5
+SNIPPET_CHARS = 400  # read from the database for a folded message's line
+SNIPPET_SHOWN = 160
+_LISTED_FIELDS = (
+    "id",
+    "client",
+    "communication",
+    "thread_root",
+    "from_name",
+    "from_address",
+    "subject",
+    "sent_at",
+    "occurred_at",
+    "direction",
+    "attachments",
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -117,22 +139,79 @@ def message_context(
 
 @login_required
 def thread(request: HttpRequest, email_id: int) -> HttpResponse:
-    """Every message of an email's thread the user may see, oldest first."""
+    """An email's thread, oldest first: every message the user may see listed, and the
+    ones that matter now open — the one asked for, the newest few (all of a short
+    thread) and any named in `?open=` — the rest one click away (fetched when unfolded,
+    or opened by the link inside without JavaScript). A long thread stays quick however
+    many messages it has, since only the open ones are rendered (`render_emails`)."""
     user = _user(request)
     message = found(get_email_for, user, email_id)
-    # The raw bytes are read only for the messages not rendered lately (see render_email).
-    qs = list_thread(user, message).select_related("raw", "communication").defer("raw__data")
+    qs = list_thread(user, message)
     total = qs.count()
-    shown = list(qs[:MAX_THREAD_SHOWN])
-    items = list(zip(shown, render_emails(shown), strict=True))
+    skipped = max(0, total - MAX_THREAD_LISTED)
+    listed = list(
+        qs.only(*_LISTED_FIELDS).annotate(snippet=Substr("text_body", 1, SNIPPET_CHARS))[skipped:]
+    )
+    if len(listed) <= SMALL_THREAD:
+        wanted = {m.pk for m in listed}
+    else:
+        wanted = {message.pk, *(m.pk for m in listed[-OPEN_LATEST:])}
+        wanted |= _requested(request.GET.getlist("open"))
+    # The raw bytes are read only for the messages not rendered lately (see render_email).
+    opened = list(
+        qs.filter(pk__in=[m.pk for m in listed if m.pk in wanted])
+        .select_related("raw", "communication")
+        .defer("raw__data")
+    )
+    rendered = {m.pk: (m, r) for m, r in zip(opened, render_emails(opened), strict=True)}
+    items = [
+        {
+            "number": skipped + number,
+            "email": rendered[m.pk][0] if m.pk in rendered else m,
+            "rendered": rendered[m.pk][1] if m.pk in rendered else None,
+            "snippet": _snippet(m.snippet),  # type: ignore[attr-defined]
+        }
+        for number, m in enumerate(listed, start=1)
+    ]
     context = {
         "email": message,
         "client": message.client,
         "items": items,
         "total": total,
-        "shown": len(items),
+        "skipped": skipped,
+        "folded": len(listed) - len(rendered),
     }
     return render(request, "comms/thread.html", context)
+
+
+def _snippet(start: str | None) -> str:
+    """A folded message's first line: the start of what its sender wrote now (quoted
+    history and signature left out), whitespace tidied."""
+    text = start or ""
+    return " ".join((new_text(text) or text).split())[:SNIPPET_SHOWN]
+
+
+def _requested(values: list[str]) -> set[int]:
+    """The message ids in `?open=` (at most 50; anything else is ignored)."""
+    ids: set[int] = set()
+    for value in values[:50]:
+        for part in value.split(",")[:50]:
+            if part.strip().isdigit() and len(part.strip()) < 19:
+                ids.add(int(part))
+    return ids
+
+
+@login_required
+def thread_message(request: HttpRequest, email_id: int) -> HttpResponse:
+    """One message of a thread, rendered as the thread page shows it (what a folded
+    message loads when unfolded)."""
+    message = found(get_email_for, _user(request), email_id)
+    context = {
+        "email": message,
+        "rendered": render_email(message),
+        "tz": message.client.timezone if message.client is not None else "UTC",
+    }
+    return render(request, "comms/_message.html", context)
 
 
 @login_required
