@@ -130,7 +130,80 @@ def _messages(day: Callable[[int, int, int], datetime]) -> list[bytes]:
                 b"order,placed,amount\nHV-10231,Sat 11:02,86.40\nHV-10244,Sun 15:37,129.00\n",
             ),
         ),
+        *_follow_ups(day),
     ]
+
+
+def _follow_ups(day: Callable[[int, int, int], datetime]) -> list[bytes]:
+    """The rest of the checkout thread: long enough that the thread page folds its
+    earlier messages, and ending with a question from the client still to answer."""
+    ids = [
+        "hv-checkout-1@harbourandvine.example",
+        "hv-checkout-2@northlight.example",
+        "hv-checkout-3@harbourandvine.example",
+    ]
+    steps = [
+        (
+            TOM,
+            OWEN,
+            day(2, 12, 30),
+            "hv-checkout-4@northlight.example",
+            "Owen,\n\nYou are right, and I am sorry you found these before we did. Both "
+            "orders in your log hit the same payment script, on the two hours it was "
+            "still live on the second server. Priya has removed it there too and is "
+            "adding a check that alerts her within five minutes of a failed payment. I "
+            "will send you a written summary by Thursday.\n\nTom\n",
+        ),
+        (
+            OWEN,
+            TOM,
+            day(1, 9, 15),
+            "hv-checkout-5@harbourandvine.example",
+            "Tom,\n\nThursday works. Please put in the summary how you will catch this "
+            "kind of problem before we do next time.\n\nOwen\n",
+        ),
+        (
+            TOM,
+            OWEN,
+            day(1, 11, 50),
+            "hv-checkout-6@northlight.example",
+            "Owen,\n\nWill do. The payment check went live this morning: Priya tested "
+            "it with a declined card and the alert reached her in two minutes.\n\nTom\n",
+        ),
+        (
+            RACHEL,
+            TOM,
+            day(1, 16, 20),
+            "hv-checkout-7@harbourandvine.example",
+            "Tom,\n\nOwen tells me the check is in, thank you. Before Thursday: will the "
+            "customers whose orders failed over the weekend be refunded, or do we need "
+            "to contact them ourselves?\n\nRachel\n",
+        ),
+    ]
+    messages = []
+    previous = (
+        OWEN,
+        day(2, 10, 5),
+        "Tom,\n\nThe rollback helped, thanks, but we still lost orders.",
+    )
+    for sender, to, at, msgid, text in steps:
+        who, when, said = previous
+        quoted = "".join(f"> {line}\n" for line in said.strip().splitlines()[:3])
+        earlier = f"On {when.strftime('%a %d %b %Y at %H:%M')}, {who[0]} wrote:\n{quoted}"
+        previous = (sender, at, text)
+        messages.append(
+            _message(
+                sender=sender,
+                to=to,
+                subject="Re: Checkout still failing on mobile",
+                at=at,
+                msgid=msgid,
+                reply_to=list(ids),
+                text=text + "\n" + earlier,
+            )
+        )
+        ids.append(msgid)
+    return messages
 
 
 def _calendar(day: Callable[[int, int, int], datetime]) -> str:
