@@ -31,8 +31,10 @@ MAX_PASSWORD_CHARS = 1000
 MAX_POLL_SECONDS = 24 * 60 * 60
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# Changing any of these points the account at another folder: its UIDs start over.
+# Changing any of these points the account at another folder: its UIDs start over
+# (the sent folder's too, except for `folder`).
 _WHERE_FIELDS = {"host", "port", "username", "folder"}
+_SENT_WHERE_FIELDS = {"host", "port", "username", "sent_folder"}
 EDITABLE = {
     "label",
     "host",
@@ -40,6 +42,8 @@ EDITABLE = {
     "username",
     "password",
     "folder",
+    "read_sent",
+    "sent_folder",
     "client",
     "verify_tls",
     "enabled",
@@ -61,7 +65,7 @@ def clean_fields(fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     """Check and normalise the fields given; ValidationError naming each bad one."""
     errors: dict[str, str] = {}
     out = dict(fields)
-    for name in ("label", "host", "username", "folder"):
+    for name in ("label", "host", "username", "folder", "sent_folder"):
         if name in out:
             value = str(out[name] or "").strip()
             if _CONTROL.search(value):
@@ -93,6 +97,10 @@ def clean_fields(fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
             out["folder"] = "INBOX"
         if len(out["folder"]) > 200:
             errors["folder"] = "At most 200 characters."
+    if "sent_folder" in out and len(out["sent_folder"]) > 200:
+        errors["sent_folder"] = "At most 200 characters."
+    if "read_sent" in out:
+        out["read_sent"] = bool(out["read_sent"])
     if "password" in out:
         password = str(out["password"] or "")
         if "\x00" in password or len(password) > MAX_PASSWORD_CHARS:
@@ -149,6 +157,8 @@ def connect_mailbox(
     password: str,
     port: int = 993,
     folder: str = "INBOX",
+    read_sent: bool = True,
+    sent_folder: str = "",
     client: Client | None = None,
     label: str = "",
     poll_interval: int = MailboxAccount.DEFAULT_POLL_SECONDS,
@@ -164,6 +174,8 @@ def connect_mailbox(
             "username": username,
             "password": password,
             "folder": folder,
+            "read_sent": read_sent,
+            "sent_folder": sent_folder,
             "label": label,
             "poll_interval": poll_interval,
         },
@@ -191,7 +203,8 @@ def update_mailbox(
     actor: User, account: MailboxAccount, *, version: int | None, **fields: Any
 ) -> MailboxAccount:
     """Change a mailbox. An empty or absent password keeps the saved one. Pointing it at
-    another server, user or folder starts reading that folder from the beginning."""
+    another server, user or folder (or sent folder) starts reading that folder from the
+    beginning. An empty sent folder is looked for again at the next poll."""
     unknown = set(fields) - EDITABLE
     if unknown:
         raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
@@ -206,6 +219,8 @@ def update_mailbox(
         changes["secret"] = encrypt_secret(password)
     if changes.keys() & _WHERE_FIELDS:
         changes.update(uidvalidity=None, last_uid=0)
+    if changes.keys() & _SENT_WHERE_FIELDS:
+        changes.update(sent_uidvalidity=None, sent_last_uid=0)
     if changes.keys() - {"label", "enabled"} or (changes.get("enabled") and not account.enabled):
         # New settings (or switched back on): try them at once, and forget old failures.
         changes.update(next_poll_at=timezone.now(), consecutive_failures=0, last_error="")

@@ -45,6 +45,17 @@ class MailboxIn(InSchema):
         max_length=1000, description="Write-only: stored encrypted, never returned."
     )
     folder: Str = Field("INBOX", max_length=200)
+    read_sent: bool = Field(
+        True,
+        description="Also read the sent folder; only the messages to a client's contacts or "
+        "domains are kept.",
+    )
+    sent_folder: Str = Field(
+        "",
+        max_length=200,
+        description="The sent folder; empty: the one the server marks as Sent (found at the "
+        "first poll).",
+    )
     client: Id | None = Field(
         None,
         description="Every message goes to this client. Only admins may leave it empty "
@@ -67,6 +78,8 @@ class MailboxPatch(InSchema):
         max_length=1000, description="Write-only; leave out (or empty) to keep the saved one."
     )
     folder: Str = optional(max_length=200)
+    read_sent: bool = optional()
+    sent_folder: Str = optional(max_length=200, description="Empty: found again at the next poll.")
     client: Id | None = Field(None, description="null: match by address (admins only).")
     label: Str = optional(max_length=100)
     poll_interval: Interval = optional()
@@ -77,6 +90,7 @@ class MailboxPatch(InSchema):
 class RejectedOut(OutSchema):
     uid: int
     reason: str
+    folder: str = Field("", description="The sent folder, for a sent message; empty: the folder.")
 
 
 class MailboxOut(OutSchema):
@@ -89,10 +103,13 @@ class MailboxOut(OutSchema):
     port: int
     username: str
     folder: str
+    read_sent: bool
+    sent_folder: str = Field(description="The sent folder read (found or named); empty: none yet.")
     verify_tls: bool
     enabled: bool
     poll_interval: int
     last_uid: int = Field(description="The highest UID read from the folder so far.")
+    sent_last_uid: int = Field(description="The highest UID read from the sent folder so far.")
     imported_count: int = Field(description="Messages imported from this mailbox so far.")
     rejected: list[RejectedOut] = Field(description="The latest messages that were not kept.")
     last_polled_at: datetime | None

@@ -34,6 +34,21 @@ class MailboxForm(VersionedForm):
         help_text="Stored encrypted; never shown again. Many providers want an app password.",
     )
     folder = forms.CharField(max_length=200, initial="INBOX")
+    read_sent = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Also read my sent mail",
+        help_text="Your replies to the client, so the clocks know what you answered. Only "
+        "messages to the client's contacts or domains are kept; the rest is not read into "
+        "Amends.",
+    )
+    sent_folder = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Sent folder",
+        help_text="Leave empty to use the folder your server marks as Sent (found at the "
+        "first check), or name it, e.g. “Sent Items” or “[Gmail]/Sent Mail”.",
+    )
     client = forms.ModelChoiceField(
         queryset=Client.objects.none(),
         required=False,
@@ -63,7 +78,8 @@ class MailboxForm(VersionedForm):
             kwargs["initial"] = {
                 name: getattr(instance, name)
                 for name in (
-                    "label", "host", "port", "username", "folder", "poll_interval", "verify_tls"
+                    "label", "host", "port", "username", "folder", "read_sent", "sent_folder",
+                    "poll_interval", "verify_tls",
                 )
             } | {"client": instance.client_id}  # fmt: skip
         super().__init__(*args, **kwargs)

@@ -55,7 +55,11 @@ def _try_connection(form: MailboxForm, account: MailboxAccount | None) -> str | 
             folder=data["folder"],
             verify_tls=data.get("verify_tls", account.verify_tls if account else True),
         )
-        return check_connection(server)
+        return check_connection(
+            server,
+            read_sent=bool(data.get("read_sent")),
+            sent_folder=str(data.get("sent_folder") or ""),
+        )
     except ValidationError as exc:
         add_action_error(form, exc)
         return None

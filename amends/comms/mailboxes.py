@@ -41,9 +41,10 @@ from django.db.models import F
 from django.utils import timezone
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import LoginError
+from imapclient.imapclient import SENT
 
 from amends.comms.actions import Matcher, max_message_bytes, store_parsed_message
-from amends.comms.importing import Rejected, parse_message
+from amends.comms.importing import ParsedMessage, Rejected, parse_message
 from amends.comms.models import MailboxAccount
 
 logger = logging.getLogger("amends.comms")
@@ -271,27 +272,58 @@ def _close(client: IMAPClient) -> None:
             logger.debug("Could not close the IMAP connection cleanly.")
 
 
-def _select(client: IMAPClient, server: ServerSettings) -> tuple[int, int]:
+def _select(client: IMAPClient, folder: str) -> tuple[int, int]:
     """Select the folder read-only: (UIDVALIDITY, message count)."""
     try:
-        info = client.select_folder(server.folder, readonly=True)
+        info = client.select_folder(folder, readonly=True)
     except imaplib.IMAP4.error as exc:
         raise MailboxError(
-            "server", f"The folder “{server.folder}” cannot be opened: {_text(exc)}"
+            "server", f"The folder “{folder}” cannot be opened: {_text(exc)}"
         ) from None
     return int(info.get(b"UIDVALIDITY", 0)), int(info.get(b"EXISTS", 0))
 
 
-def check_connection(server: ServerSettings) -> str:
-    """Really log in and open the folder; says what was found, or raises MailboxError."""
+def find_sent_folder(client: IMAPClient) -> str:
+    """The folder the server marks as holding sent mail (RFC 6154 `\\Sent`), else one of
+    the usual names ("Sent", "Sent Items", "[Gmail]/Sent Mail"…); empty if none."""
+    try:
+        found = client.find_special_folder(SENT)
+    except imaplib.IMAP4.error:
+        return ""
+    if isinstance(found, bytes):
+        found = found.decode("utf-8", "replace")
+    return str(found or "")
+
+
+def _messages(count: int) -> str:
+    return f"{count:,} message{'s' if count != 1 else ''}"
+
+
+def check_connection(
+    server: ServerSettings, *, read_sent: bool = False, sent_folder: str = ""
+) -> str:
+    """Really log in and open the folder (and the sent folder, when it is to be read);
+    says what was found, or raises MailboxError."""
     client = connect(server)
     try:
-        _uidvalidity, count = _select(client, server)
+        _uidvalidity, count = _select(client, server.folder)
+        said = f"Connected: {_messages(count)} in {server.folder}."
+        if read_sent:
+            sent = sent_folder or find_sent_folder(client)
+            if not sent:
+                said += " No sent folder found: name yours to read your replies."
+            elif sent == server.folder:
+                said += " The sent folder is the same folder: it is read once."
+            else:
+                _uidvalidity, count = _select(client, sent)
+                said += (
+                    f" Sent mail: {_messages(count)} in {sent} (only those to a client are kept)."
+                )
     except Exception as exc:
         raise _explain(exc, server) from None
     finally:
         _close(client)
-    return f"Connected: {count:,} message{'s' if count != 1 else ''} in {server.folder}."
+    return said
 
 
 # --- Polling -----------------------------------------------------------------------------
@@ -305,6 +337,7 @@ class PollResult:
     imported: int = 0
     duplicates: int = 0
     unmatched: int = 0
+    not_for_a_client: int = 0  # sent mail to nobody a client knows: not kept
     rejected: list[dict[str, Any]] = field(default_factory=list)
     error: str = ""
 
@@ -312,9 +345,27 @@ class PollResult:
     def message(self) -> str:
         text = (
             f"Read {self.seen}: {self.imported} imported, {self.duplicates} already there, "
-            f"{self.unmatched} to triage, {len(self.rejected)} rejected."
+            f"{self.unmatched} to triage, {len(self.rejected)} rejected"
         )
+        if self.not_for_a_client:
+            text += f", {self.not_for_a_client} sent to nobody a client knows (not kept)"
+        text += "."
         return f"{text} Stopped: {self.error}" if self.error else text
+
+
+@dataclass(frozen=True)
+class _Folder:
+    """One folder an account reads, and the account's fields that say how far: the
+    folder itself (`folder`), or its sent mail (`sent_folder`)."""
+
+    name_field: str
+    validity_field: str
+    last_field: str
+    sent: bool = False
+
+
+_MAIN = _Folder("folder", "uidvalidity", "last_uid")
+_SENT = _Folder("sent_folder", "sent_uidvalidity", "sent_last_uid", sent=True)
 
 
 def _batches(items: list[int], size: int) -> Iterator[list[int]]:
@@ -322,25 +373,42 @@ def _batches(items: list[int], size: int) -> Iterator[list[int]]:
         yield items[start : start + size]
 
 
-def _source(account: MailboxAccount, uid: int) -> str:
+def _source(account: MailboxAccount, folder: _Folder, uid: int) -> str:
     """Where a message came from, as an IMAP URL (RFC 5092)."""
     user = quote(account.username, safe="")
     port = "" if account.port == 993 else f":{account.port}"
-    folder = quote(account.folder, safe="/")
-    return (
-        f"imap://{user}@{account.host}{port}/{folder};UIDVALIDITY={account.uidvalidity}/;UID={uid}"
-    )
+    name = quote(getattr(account, folder.name_field), safe="/")
+    validity = getattr(account, folder.validity_field)
+    return f"imap://{user}@{account.host}{port}/{name};UIDVALIDITY={validity}/;UID={uid}"
 
 
-def _store(account: MailboxAccount, data: bytes, matcher: Matcher, uid: int) -> str:
-    """Import one message: 'imported', 'unmatched', 'duplicate' or a rejection reason."""
+def _to_a_client(parsed: ParsedMessage, matcher: Matcher, account: MailboxAccount) -> bool:
+    """Is a sent message to someone a client knows: one of its contacts, or an address
+    at one of its domains (of the account's client, when it has one)? The rest of the
+    owner's sent mail — to friends, suppliers, other firms — is none of Amends' business."""
+    others = [
+        a for a in [*parsed.to, *parsed.cc, parsed.from_address] if a and not matcher.is_ours(a)
+    ]
+    if account.client is not None:
+        domains = set(account.client.domains)
+        return any(a in matcher.contacts or a.rsplit("@", 1)[-1] in domains for a in others)
+    return any(a in matcher.contacts or a.rsplit("@", 1)[-1] in matcher.domains for a in others)
+
+
+def _store(
+    account: MailboxAccount, folder: _Folder, data: bytes, matcher: Matcher, uid: int
+) -> str:
+    """Import one message: 'imported', 'unmatched', 'duplicate', 'not_for_a_client' (sent
+    mail to nobody a client knows) or a rejection reason."""
     parsed = parse_message(data, max_bytes=max_message_bytes())
     if isinstance(parsed, Rejected):
         return parsed.reason
+    if folder.sent and not _to_a_client(parsed, matcher, account):
+        return "not_for_a_client"
     try:
         with transaction.atomic():
             message = store_parsed_message(
-                account.owner, parsed, matcher=matcher, source=_source(account, uid)
+                account.owner, parsed, matcher=matcher, source=_source(account, folder, uid)
             )
     except IntegrityError:
         return "duplicate"  # stored meanwhile by another import
@@ -392,11 +460,14 @@ def _plan(
 def _fetch_new(
     client: IMAPClient,
     account: MailboxAccount,
+    folder: _Folder,
     result: PollResult,
     progress: Callable[[PollResult, int], None] | None,
     batch_size: int,
-) -> None:
-    last = account.last_uid
+) -> bool:
+    """Import what is new in the selected folder, batch by batch. False when the account
+    was changed meanwhile (the poll stops: the new settings stand)."""
+    last = getattr(account, folder.last_field)
     # "n:*" always answers the highest UID, even when it is below n.
     uids = sorted(int(u) for u in client.search(["UID", f"{last + 1}:*"]) if int(u) > last)
     limit = max_message_bytes()
@@ -404,7 +475,7 @@ def _fetch_new(
     for batch in _plan(client, uids, batch_size, limit):
         wanted = [uid for uid, size in batch if size is not None and size <= limit]
         bodies = client.fetch(wanted, ["BODY.PEEK[]"]) if wanted else {}
-        counts = {"imported": 0, "unmatched": 0}
+        counts = {"imported": 0, "unmatched": 0, "not_for_a_client": 0}
         rejected: list[dict[str, Any]] = []
         with transaction.atomic():
             for uid, size in batch:
@@ -415,39 +486,89 @@ def _fetch_new(
                 elif size > limit:
                     reason = f"larger than {limit / 1024 / 1024:g} MB ({size:,} bytes)"
                 else:
-                    reason = _store(account, bytes(data), matcher, uid)
+                    reason = _store(account, folder, bytes(data), matcher, uid)
                 if reason == "duplicate":
                     result.duplicates += 1
                 elif reason in counts:
                     counts[reason] += 1
                 else:
-                    rejected.append({"uid": uid, "reason": reason[:300]})
+                    entry = {"uid": uid, "reason": reason[:300]}
+                    if folder.sent:
+                        entry["folder"] = getattr(account, folder.name_field)
+                    rejected.append(entry)
             imported = counts["imported"] + counts["unmatched"]
             kept = (list(account.rejected) + rejected)[-MAX_REJECTED_KEPT:]
             # Only while the account still points at this folder: if someone changed its
             # settings meanwhile, their reset of `last_uid` must stand.
             moved = MailboxAccount.objects.filter(
                 pk=account.pk,
-                uidvalidity=account.uidvalidity,
                 host=account.host,
                 port=account.port,
                 username=account.username,
-                folder=account.folder,
+                **{
+                    folder.validity_field: getattr(account, folder.validity_field),
+                    folder.name_field: getattr(account, folder.name_field),
+                },
             ).update(
-                last_uid=batch[-1][0],
+                **{folder.last_field: batch[-1][0]},
                 imported_count=F("imported_count") + imported,
                 rejected=kept,
             )
-            account.last_uid, account.rejected = batch[-1][0], kept
+            setattr(account, folder.last_field, batch[-1][0])
+            account.rejected = kept
         result.imported += imported
         result.unmatched += counts["unmatched"]
+        result.not_for_a_client += counts["not_for_a_client"]
         result.rejected += rejected
-        logger.info("Mailbox %s: read up to UID %s.", account.pk, account.last_uid)
+        logger.info(
+            "Mailbox %s: read %s up to UID %s.",
+            account.pk,
+            getattr(account, folder.name_field),
+            batch[-1][0],
+        )
         if progress is not None:
             progress(result, len(uids))
         if not moved:
             logger.info("Mailbox %s changed during its poll; stopping.", account.pk)
-            return
+            return False
+    return True
+
+
+def _read_folder(
+    client: IMAPClient,
+    account: MailboxAccount,
+    folder: _Folder,
+    result: PollResult,
+    progress: Callable[[PollResult, int], None] | None,
+    batch_size: int,
+) -> bool:
+    """Select the folder and import what is new in it (all of it again when the server
+    rebuilt it: what is already here is recognised and skipped)."""
+    uidvalidity, _count = _select(client, getattr(account, folder.name_field))
+    if getattr(account, folder.validity_field) != uidvalidity:
+        # The folder was rebuilt: its UIDs mean something else now.
+        MailboxAccount.objects.filter(pk=account.pk).update(
+            **{folder.validity_field: uidvalidity, folder.last_field: 0}
+        )
+        setattr(account, folder.validity_field, uidvalidity)
+        setattr(account, folder.last_field, 0)
+    return _fetch_new(client, account, folder, result, progress, batch_size)
+
+
+def _sent_folder(client: IMAPClient, account: MailboxAccount) -> str:
+    """The sent folder to read: the one named, or the one the server marks as Sent
+    (then remembered on the account, so the list shows it and a rename is noticed). Empty
+    when there is none, or when it is the main folder (read once)."""
+    if account.sent_folder:
+        return "" if account.sent_folder == account.folder else account.sent_folder
+    found = find_sent_folder(client)
+    if not found or found == account.folder:
+        return ""
+    MailboxAccount.objects.filter(pk=account.pk, sent_folder="").update(
+        sent_folder=found[:200], sent_uidvalidity=None, sent_last_uid=0
+    )
+    account.sent_folder, account.sent_uidvalidity, account.sent_last_uid = found[:200], None, 0
+    return account.sent_folder
 
 
 def poll_mailbox(
@@ -456,8 +577,9 @@ def poll_mailbox(
     progress: Callable[[PollResult, int], None] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> PollResult:
-    """Import what is new in the account's folder, and record how the poll went on the
-    account. Raises only for errors of Amends itself (after recording them)."""
+    """Import what is new in the account's folder, then in its sent folder (`read_sent`:
+    only the messages to a client), and record how the poll went on the account. Raises
+    only for errors of Amends itself (after recording them)."""
     result = PollResult()
     started = timezone.now()
     try:
@@ -465,15 +587,9 @@ def poll_mailbox(
         server = ServerSettings.of(account)
         client = connect(server)
         try:
-            uidvalidity, _count = _select(client, server)
-            if account.uidvalidity != uidvalidity:
-                # The folder was rebuilt: its UIDs mean something else now. Read it all
-                # again; what is already here is recognised and skipped.
-                MailboxAccount.objects.filter(pk=account.pk).update(
-                    uidvalidity=uidvalidity, last_uid=0
-                )
-                account.uidvalidity, account.last_uid = uidvalidity, 0
-            _fetch_new(client, account, result, progress, batch_size)
+            carry_on = _read_folder(client, account, _MAIN, result, progress, batch_size)
+            if carry_on and account.read_sent and _sent_folder(client, account):
+                _read_folder(client, account, _SENT, result, progress, batch_size)
         finally:
             _close(client)
     except Exception as exc:

@@ -311,7 +311,8 @@ class MailboxAccount(Versioned):
     `secret` is the password encrypted with a key derived from the server's secret (see
     `comms.mailboxes`); it is never shown back. `uidvalidity` and `last_uid` say how far
     the folder has been read, so a poll fetches only what is new and an interrupted poll
-    resumes where it stopped.
+    resumes where it stopped; `sent_uidvalidity` and `sent_last_uid` say the same of the
+    sent folder (`read_sent`), whose messages are kept only when they are to a client.
     """
 
     MIN_POLL_SECONDS = 60
@@ -343,6 +344,18 @@ class MailboxAccount(Versioned):
     )
     uidvalidity = models.BigIntegerField(null=True, blank=True)
     last_uid = models.BigIntegerField(default=0)
+    read_sent = models.BooleanField(
+        default=True,
+        help_text="Also read the owner's sent mail (the messages to a client), so the "
+        "clocks know what was answered.",
+    )
+    sent_folder = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Where the sent mail is; empty: the folder the server marks as Sent.",
+    )
+    sent_uidvalidity = models.BigIntegerField(null=True, blank=True)
+    sent_last_uid = models.BigIntegerField(default=0)
     imported_count = models.PositiveIntegerField(default=0)
     rejected = models.JSONField(
         default=list, blank=True, help_text='The latest rejected messages: [{"uid", "reason"}].'

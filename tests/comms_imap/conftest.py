@@ -141,6 +141,14 @@ disable_plaintext_auth = yes
 auth_mechanisms = plain login
 {users}
 mail_location = maildir:{root}/mail/%u
+namespace inbox {{
+  inbox = yes
+  # A sent folder by another name than the usual ones, marked as such (RFC 6154), as
+  # many servers do in the user's language: Amends must find it by its mark.
+  mailbox Gesendet {{
+    special_use = \\Sent
+  }}
+}}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN {root}/passwd
