@@ -53,6 +53,8 @@ def test_unfold_an_earlier_message_of_a_long_thread(
             el => [...el.attributes].map(a => a.name).filter(n => n.startsWith('on')))"""
     )
     assert handlers == []
+    assert not [u for u in requests if "/accounts/logout/" in u]  # no htmx bait taken
+    assert page.locator(".message [hx-post], .message [data-hx-get]").count() == 0
 
     # Closing and opening again does not fetch it twice.
     fetched = [u for u in requests if "/in-thread/" in u]

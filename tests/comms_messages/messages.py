@@ -247,6 +247,9 @@ HOSTILE_BODY = (
     '<a href="data:text/html,<script>alert(1)</script>">data link</a> '
     '<a href="https://example.org/safe">a safe link</a> '
     '<a href="/accounts/logout/">relative</a>'
+    # htmx would act on these if they reached the page (the page loads htmx).
+    '<div hx-post="/accounts/logout/" hx-trigger="load" data-hx-get="/accounts/logout/"'
+    ' data-hx-trigger="load">htmx bait</div>'
     '<iframe src="http://evil.example/frame"></iframe>'
     '<object data="http://evil.example/object.swf"></object>'
     '<embed src="http://evil.example/embed.swf">'
