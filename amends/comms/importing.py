@@ -851,7 +851,7 @@ def _folder_source(root: Path, max_bytes: int) -> Source:
 
 
 def open_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
-    """Recognise what `path` is (Maildir, folder of .eml, mbox, single .eml) and return its
+    """Recognise what `path` is (Maildir, a folder of mail, mbox, one .eml) and return its
     messages as a stream. Raises `SourceError` if the path cannot be read at all."""
     root = Path(path)
     if not root.exists():

@@ -192,13 +192,10 @@ def _snippet(start: str | None) -> str:
 
 
 def _requested(values: list[str]) -> set[int]:
-    """The message ids in `?open=` (at most 50; anything else is ignored)."""
-    ids: set[int] = set()
-    for value in values[:50]:
-        for part in value.split(",")[:50]:
-            if part.strip().isdigit() and len(part.strip()) < 19:
-                ids.add(int(part))
-    return ids
+    """The message ids in `?open=` (comma-separated or repeated; anything that is not an
+    id is ignored, and only the thread's own messages are opened)."""
+    parts = [part.strip() for value in values[:50] for part in value.split(",")[:50]]
+    return {int(part) for part in parts if part.isascii() and part.isdigit() and len(part) < 19}
 
 
 @login_required
