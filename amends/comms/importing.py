@@ -850,6 +850,37 @@ def _folder_source(root: Path, max_bytes: int) -> Source:
     return Source("folder", root, total, chain.from_iterable(items for _, items in parts))
 
 
+_CONTENTS_SCAN_LIMIT = 200_000  # files looked at before answering with what was seen
+
+
+def folder_contents(root: str | os.PathLike[str]) -> tuple[bool, bool]:
+    """(holds mail, holds calendars) for a folder, as an export leaves it: a Google
+    Takeout has both (`Mail/….mbox`, `Calendar/….ics`), a Google Calendar export only
+    calendars. Mail is what `open_source` reads (.eml, .emlx, mbox files, Maildirs);
+    calendars are .ics files. Symbolic links are not followed."""
+    mail = calendars = False
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        if _is_maildir(here):
+            mail = True
+            dirnames[:] = []
+            continue
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            seen += 1
+            path = here / name
+            if name.startswith(".") or path.is_symlink():
+                continue
+            if path.suffix.lower() == ".ics":  # what `meeting_actions.calendar_files` reads
+                calendars = True
+            elif not mail and (_is_eml(path) or _looks_like_mbox(path)):
+                mail = True
+            if (mail and calendars) or seen >= _CONTENTS_SCAN_LIMIT:
+                return mail, calendars
+    return mail, calendars
+
+
 def open_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
     """Recognise what `path` is (Maildir, a folder of mail, mbox, one .eml) and return its
     messages as a stream. Raises `SourceError` if the path cannot be read at all."""

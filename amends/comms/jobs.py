@@ -22,6 +22,7 @@ from django.db.models import Q
 from amends.accounts.models import User
 from amends.clients.models import Client
 from amends.comms.actions import ImportSummary, import_path
+from amends.comms.importing import folder_contents
 from amends.comms.meeting_actions import (
     MeetingImportSummary,
     import_calendar_path,
@@ -125,14 +126,35 @@ def run_import(job: Job) -> None:
             last = now
             report_progress(job, summary.seen, summary.total or 0, summary_message(summary))
 
-    summary = _run(payload, actor, path, client, progress)
+    summary, more = _run(payload, actor, path, client, progress)
     report_progress(job, summary.seen, summary.total or summary.seen, summary_message(summary))
-    Job.objects.filter(pk=job.pk).update(payload={**payload, "summary": summary_payload(summary)})
-    job.payload = {**payload, "summary": summary_payload(summary)}
+    done = {**payload, **more, "summary": summary_payload(summary)}
+    Job.objects.filter(pk=job.pk).update(payload=done)
+    job.payload = done
     shutil.rmtree(upload_folder(relative), ignore_errors=True)
 
 
-def _run(payload: dict[str, Any], actor: User, path: Any, client: Any, progress: Any) -> Any:
+def _run(
+    payload: dict[str, Any], actor: User, path: Any, client: Any, progress: Any
+) -> tuple[Any, dict[str, Any]]:
+    """Run the import the payload asks for: (its summary, more for the payload). An
+    unpacked zip may hold calendars as well as mail (a Google Takeout), or calendars only
+    (a Google Calendar export): the calendars are imported too, their summary kept as
+    `calendars` (or, with no mail, as the summary, the upload then counting as .ics)."""
+    if payload.get("format") is None and path.is_dir():
+        holds_mail, holds_calendars = folder_contents(path)
+        if holds_calendars and not holds_mail:
+            meetings = import_calendar_path(actor, path, client=client, progress=progress)
+            return meetings, {"format": "ics"}
+        summary = import_path(actor, path, client=client, progress=progress)
+        if not holds_calendars:
+            return summary, {}
+        meetings = import_calendar_path(actor, path, client=client)
+        return summary, {"calendars": summary_payload(meetings)}
+    return _run_one(payload, actor, path, client, progress), {}
+
+
+def _run_one(payload: dict[str, Any], actor: User, path: Any, client: Any, progress: Any) -> Any:
     kind = payload.get("format")
     if kind == "ics":
         return import_calendar_path(actor, path, client=client, progress=progress)

@@ -222,3 +222,89 @@ def test_a_zipped_google_takeout_uploads_and_imports(as_alice, world, settings, 
     while run_one_step() is not None:
         pass
     assert ids() == expected(1, 2, 3)
+
+
+def _upload_zip(as_alice, world, settings, tmp_path, members: dict[str, bytes]):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from amends.watch.models import Job
+    from amends.watch.worker import run_one_step
+
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir(exist_ok=True)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    upload = SimpleUploadedFile("export.zip", buffer.getvalue())
+    response = as_alice.post(reverse("comms:import"), {"file": upload, "client": world.acme.pk})
+    assert response.status_code == 303
+    while run_one_step() is not None:
+        pass
+    job = Job.objects.filter(kind="comms.import").latest("pk")
+    assert job.status == "done", job.last_error
+    return job
+
+
+def test_a_zipped_google_calendar_export_imports_its_meetings(as_alice, world, settings, tmp_path):
+    from amends.comms.models import Communication
+    from tests.comms_calendar.calendars import GOOGLE
+
+    job = _upload_zip(as_alice, world, settings, tmp_path, {"alice@firm.example.ics": GOOGLE})
+    summary = job.payload["summary"]
+    assert job.payload["format"] == "ics" and "calendars" not in job.payload
+    assert summary["imported"] >= 6 and summary["rejected_count"] == 0
+    assert Communication.objects.filter(channel="meeting").count() == summary["imported"]
+    assert EmailMessage.objects.count() == 0
+    page = as_alice.get("/comms/import/").content.decode()
+    assert "still to come" in page
+
+
+def test_a_whole_google_takeout_imports_the_mail_and_the_calendars(
+    as_alice, world, settings, tmp_path
+):
+    from amends.comms.models import Communication
+    from tests.comms_calendar.calendars import GOOGLE
+
+    job = _upload_zip(
+        as_alice,
+        world,
+        settings,
+        tmp_path,
+        {
+            "Takeout/archive_browser.html": b"<html/>",
+            "Takeout/Mail/All mail Including Spam and Trash.mbox": mbox(1, 2),
+            "Takeout/Calendar/Alice Owner.ics": GOOGLE,
+        },
+    )
+    assert job.payload["summary"]["imported"] == 2 and ids() == expected(1, 2)
+    calendars = job.payload["calendars"]
+    assert calendars["imported"] >= 6 and calendars["rejected_count"] == 0
+    assert Communication.objects.filter(channel="meeting").count() == calendars["imported"]
+    page = as_alice.get("/comms/import/").content.decode()
+    assert f"Calendars in the same upload: {calendars['imported']} meetings imported" in page
+
+
+def test_the_command_line_imports_a_takeout_folder_whole(world, tmp_path):
+    from django.core.management import call_command
+
+    from amends.comms.models import Communication
+    from tests.comms_calendar.calendars import GOOGLE
+
+    root = write(
+        tmp_path / "Takeout",
+        {"Mail/All mail.mbox": mbox(1, 2, 3), "Calendar/Alice Owner.ics": GOOGLE},
+    )
+    out = io.StringIO()
+    call_command("import", str(root), stdout=out)
+    text = out.getvalue()
+    assert "Imported from" in text and "3 imported" in text
+    assert "Imported meetings from" in text
+    assert ids() == expected(1, 2, 3)
+    assert Communication.objects.filter(channel="meeting").exists()
+    # A folder of calendars alone is read as calendars, and a folder of mail alone as mail.
+    only = write(tmp_path / "cal", {"a.ics": GOOGLE})
+    out = io.StringIO()
+    call_command("import", str(only), stdout=out)
+    assert "Imported meetings from" in out.getvalue() and "messages seen" not in out.getvalue()

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from amends.clients.models import Client
 from amends.comms.actions import ImportSummary, import_path
 from amends.comms.csv_import import FIELDS, CsvError, MappingError
-from amends.comms.importing import SourceError
+from amends.comms.importing import SourceError, folder_contents
 from amends.comms.meeting_actions import (
     MeetingImportSummary,
     import_calendar_path,
@@ -114,8 +114,13 @@ class Command(BaseCommand):
         if kind == "ics":
             self._ics(path, client, options, progress, tty)
             return
+        self._mail(options["path"], client, progress, tty)
+        if kind == "both":  # the calendars beside the mail (a Google Takeout)
+            self._ics(path, client, options, progress, tty)
+
+    def _mail(self, path: str, client: Client | None, progress: Any, tty: bool) -> None:
         try:
-            summary = import_path(None, options["path"], client=client, progress=progress)
+            summary = import_path(None, path, client=client, progress=progress)
         except SourceError as exc:
             raise CommandError(str(exc)) from None
         if tty:
@@ -207,16 +212,17 @@ class Command(BaseCommand):
 
 
 def _kind(path: Path) -> str:
-    """csv, ics (a file or a folder holding .ics files and no mail), or mail."""
+    """csv, ics (a file, or a folder holding .ics files and no mail), both (a folder
+    holding mail and calendars, as a Google Takeout does), or mail."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return "csv"
     if suffix in (".ics", ".ical", ".ifb"):
         return "ics"
-    if path.is_dir() and not (path / "cur").is_dir() and not (path / "new").is_dir():
-        names = [p.suffix.lower() for p in path.rglob("*") if p.is_file()][:10_000]
-        if ".ics" in names and ".eml" not in names:
-            return "ics"
+    if path.is_dir() and not path.is_symlink():
+        holds_mail, holds_calendars = folder_contents(path)
+        if holds_calendars:
+            return "both" if holds_mail else "ics"
     return "mail"
 
 
