@@ -579,7 +579,8 @@ class AttentionOut(OutSchema):
         description="Check-ins due within two days or not yet held (R19, R26)."
     )
     missing_recaps: list[MissingRecapItem] = Field(
-        description="Calls and meetings with no written recap after one working day (R22)."
+        description="Calls and meetings of the last two weeks with no written recap after one "
+        "working day (R22)."
     )
     agreed_without_checkin: list[CaseRef] = Field(
         description="Agreed or rebuilding cases with no upcoming check-in (R19)."

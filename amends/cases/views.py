@@ -275,7 +275,7 @@ def _items(user: User, case: Case, kind: str, now: datetime) -> list[tuple[str, 
         comms = list(
             list_communications(user, case=case).select_related("recap_of")[:COMMS_ON_PAGE]
         )
-        flagged = {m.call.pk for m in calls_missing_recap(user, now, case=case)}
+        flagged = {m.call.pk for m in calls_missing_recap(user, now, case=case, within=None)}
         for comm in comms:
             comm.ui = Flags(missing_recap=comm.pk in flagged)  # type: ignore[attr-defined]
         return [("", comms)]

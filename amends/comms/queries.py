@@ -130,13 +130,27 @@ class MissingRecap:
     due_at: datetime
 
 
+# Calls and meetings older than this no longer ask for a recap on the lists of what needs
+# attention: a recap weeks late is not something to do now, and a calendar imported with a
+# year of history would otherwise bury this week's misses under hundreds of old ones.
+RECAP_WINDOW = timedelta(days=14)
+
+
 def calls_missing_recap(
-    user: User, now: datetime, *, client: Client | None = None, case: object = None
+    user: User,
+    now: datetime,
+    *,
+    client: Client | None = None,
+    case: object = None,
+    within: timedelta | None = RECAP_WINDOW,
 ) -> list[MissingRecap]:
-    """Calls and meetings with the client with no written recap within one working day (R22)."""
+    """Calls and meetings with the client with no written recap within one working day
+    (R22), held in the last `within` (None: whenever they were held)."""
+    qs = list_communications(user, client=client, case=case)
+    if within is not None:
+        qs = qs.filter(occurred_at__gte=now - within)
     qs = (
-        list_communications(user, client=client, case=case)
-        .filter(channel__in=[CHANNEL.CALL, CHANNEL.MEETING])
+        qs.filter(channel__in=[CHANNEL.CALL, CHANNEL.MEETING])
         .exclude(direction=DIRECTION.INTERNAL)
         .annotate(
             has_recap=Exists(

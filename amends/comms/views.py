@@ -117,7 +117,9 @@ def comm_detail(request: HttpRequest, comm_id: int) -> HttpResponse:
     comm = found(get_communication_for, user, comm_id)
     now = timezone.now()
     missing = [
-        m for m in calls_missing_recap(user, now, client=comm.client) if m.call.pk == comm.pk
+        m
+        for m in calls_missing_recap(user, now, client=comm.client, within=None)
+        if m.call.pk == comm.pk
     ]
     waiting = [a for a in awaiting_reply(user, now, client=comm.client) if a.message.pk == comm.pk]
     context = {

@@ -95,6 +95,31 @@ def test_a_call_without_a_recap_is_flagged_after_one_working_day(world):
     assert calls_missing_recap(world.alice, NOW()) == []
 
 
+def test_calls_older_than_two_weeks_no_longer_ask_for_a_recap(world):
+    """A calendar imported with a year of history must not bury this week's misses."""
+    old = record_communication(
+        world.alice,
+        world.acme,
+        channel="meeting",
+        direction="out",
+        summary="Weekly status",
+        occurred_at=NOW() - timedelta(days=20),
+    )
+    recent = record_communication(
+        world.alice,
+        world.acme,
+        channel="meeting",
+        direction="out",
+        summary="Weekly status",
+        occurred_at=NOW() - timedelta(days=6),
+    )
+    assert [m.call for m in calls_missing_recap(world.alice, NOW())] == [recent]
+    assert needs_attention(world.alice, NOW()).missing_recaps[0].call == recent
+    # Asked about that one call (its own page, the case's list), the fact stays.
+    everything = calls_missing_recap(world.alice, NOW(), within=None)
+    assert [m.call for m in everything] == [old, recent]
+
+
 def test_an_agreed_case_with_no_check_in_ahead_is_listed(world):
     case = world.case
     record_communication(
