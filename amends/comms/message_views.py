@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.db.models.functions import Substr
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -149,9 +150,19 @@ def thread(request: HttpRequest, email_id: int) -> HttpResponse:
     qs = list_thread(user, message)
     total = qs.count()
     skipped = max(0, total - MAX_THREAD_LISTED)
-    listed = list(
-        qs.only(*_LISTED_FIELDS).annotate(snippet=Substr("text_body", 1, SNIPPET_CHARS))[skipped:]
-    )
+    lines = qs.only(*_LISTED_FIELDS).annotate(snippet=Substr("text_body", 1, SNIPPET_CHARS))
+    listed = list(lines[skipped:])
+    numbers = {m.pk: skipped + n for n, m in enumerate(listed, start=1)}
+    outside = message.pk not in numbers
+    if outside:
+        # Asked for a message older than the latest listed: it comes first, numbered
+        # where it stands in the thread.
+        asked = lines.get(pk=message.pk)
+        earlier = Q(occurred_at__lt=asked.occurred_at) | Q(
+            occurred_at=asked.occurred_at, pk__lt=asked.pk
+        )
+        numbers[asked.pk] = qs.filter(earlier).count() + 1
+        listed.insert(0, asked)
     if len(listed) <= SMALL_THREAD:
         wanted = {m.pk for m in listed}
     else:
@@ -166,12 +177,12 @@ def thread(request: HttpRequest, email_id: int) -> HttpResponse:
     rendered = {m.pk: (m, r) for m, r in zip(opened, render_emails(opened), strict=True)}
     items = [
         {
-            "number": skipped + number,
+            "number": numbers[m.pk],
             "email": rendered[m.pk][0] if m.pk in rendered else m,
             "rendered": rendered[m.pk][1] if m.pk in rendered else None,
             "snippet": _snippet(m.snippet),  # type: ignore[attr-defined]
         }
-        for number, m in enumerate(listed, start=1)
+        for m in listed
     ]
     context = {
         "email": message,
@@ -179,6 +190,8 @@ def thread(request: HttpRequest, email_id: int) -> HttpResponse:
         "items": items,
         "total": total,
         "skipped": skipped,
+        "latest": len(listed) - outside,
+        "outside": outside,
         "folded": len(listed) - len(rendered),
     }
     return render(request, "comms/thread.html", context)

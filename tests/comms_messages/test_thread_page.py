@@ -80,6 +80,11 @@ def test_a_very_long_thread_lists_the_latest(as_alice, thread, monkeypatch):
     html = as_alice.get(reverse("comms:thread", args=[thread[8].pk])).content.decode()
     assert "9 messages, oldest first (the latest 6 listed)" in html
     assert opened(html) == [7, 8, 9] and folded(html) == [4, 5, 6]
+    # Asked for an older message: it is shown first, open, numbered where it stands.
+    html = as_alice.get(reverse("comms:thread", args=[thread[1].pk])).content.decode()
+    assert opened(html) == [2, 7, 8, 9] and folded(html) == [4, 5, 6]
+    assert "(the latest 6 listed, after the one you opened)" in html
+    assert html.index("Body of message number 2") < html.index("Body of message number 4")
 
 
 def test_an_unfolded_message_is_rendered_alone(as_alice, thread):
