@@ -22,7 +22,7 @@ from django.db.models import Q
 from amends.accounts.models import User
 from amends.clients.models import Client
 from amends.comms.actions import ImportSummary, import_path
-from amends.comms.importing import folder_contents
+from amends.comms.importing import SourceError, folder_contents
 from amends.comms.meeting_actions import (
     MeetingImportSummary,
     import_calendar_path,
@@ -149,7 +149,10 @@ def _run(
         summary = import_path(actor, path, client=client, progress=progress)
         if not holds_calendars:
             return summary, {}
-        meetings = import_calendar_path(actor, path, client=client)
+        try:
+            meetings = import_calendar_path(actor, path, client=client)
+        except SourceError as exc:  # the mail is in; say why the calendars are not
+            return summary, {"calendars_error": _bounded(_UPLOAD_PREFIX.sub("", str(exc)))}
         return summary, {"calendars": summary_payload(meetings)}
     return _run_one(payload, actor, path, client, progress), {}
 

@@ -308,3 +308,24 @@ def test_the_command_line_imports_a_takeout_folder_whole(world, tmp_path):
     out = io.StringIO()
     call_command("import", str(only), stdout=out)
     assert "Imported meetings from" in out.getvalue() and "messages seen" not in out.getvalue()
+
+
+def test_calendars_that_cannot_be_read_leave_the_mail_imported_and_say_why(
+    as_alice, world, settings, tmp_path, monkeypatch
+):
+    from amends.comms import meeting_actions
+    from tests.comms_calendar.calendars import GOOGLE
+
+    monkeypatch.setattr(meeting_actions, "MAX_CALENDAR_FILES", 0)
+    job = _upload_zip(
+        as_alice,
+        world,
+        settings,
+        tmp_path,
+        {"Takeout/Mail/All mail.mbox": mbox(1), "Takeout/Calendar/a.ics": GOOGLE},
+    )
+    assert job.payload["summary"]["imported"] == 1 and "calendars" not in job.payload
+    assert "more than 0 calendars" in job.payload["calendars_error"]
+    assert str(settings.DATA_DIR) not in job.payload["calendars_error"]
+    page = as_alice.get("/comms/import/").content.decode()
+    assert "The calendars in this upload were not imported" in page
