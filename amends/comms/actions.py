@@ -242,6 +242,7 @@ class ImportSummary:
     unmatched: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)
     problems: int = 0
+    meetings: int = 0  # meetings still to come, kept from invitations in the mail
 
     @property
     def rejected_count(self) -> int:
@@ -708,6 +709,7 @@ def store_parsed_message(
     _thread(message, parsed.is_reply_by_subject)
     if message.client_id is not None:
         _record_email_communication(actor, message, match.contact_id, match.person_id)
+    _invitations(actor, [(source or "an email", parsed)], matcher)
     return message
 
 
@@ -1062,6 +1064,20 @@ def _store_batch(
     summary.duplicates += counts.duplicates
     summary.unmatched += counts.unmatched
     summary.problems += counts.problems
+    summary.meetings += _invitations(actor, batch, matcher)
+
+
+def _invitations(
+    actor: User | None, batch: list[tuple[str, ParsedMessage]], matcher: Matcher
+) -> int:
+    """Keep the meetings still to come from the batch's meeting invitations (rare: most
+    batches have none, and cost nothing here)."""
+    found = [(parsed.invitation, label) for label, parsed in batch if parsed.invitation]
+    if not found:
+        return 0
+    from amends.comms.meeting_actions import meetings_from_invitations
+
+    return meetings_from_invitations(actor, found, matcher)
 
 
 def _new_in_batch(batch: list[tuple[str, ParsedMessage]]) -> list[tuple[str, ParsedMessage]]:

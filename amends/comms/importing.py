@@ -86,6 +86,9 @@ class ParsedMessage:
     text: str = ""
     attachments: list[Attachment] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # The first meeting invitation in the message (a text/calendar part), as text; it is
+    # still listed with the attachments (see `meeting_actions.meetings_from_invitations`).
+    invitation: str = ""
     # Filled by a parsing worker (see `parse_in_worker`) for a message not from us.
     tone: float | None = None
     tone_scored: bool = False
@@ -471,9 +474,14 @@ def _walk_body(root: _Part, parsed: ParsedMessage) -> None:
             parsed.attachments.append(
                 Attachment(filename or "attached-message.eml", ctype[:100], size)
             )
+            if ctype in INVITATION_TYPES and not parsed.invitation:  # Apple's invite.ics
+                parsed.invitation = _invitation(part.payload(), part.charset())
             continue
         if ctype not in ("text/plain", "text/html"):
-            parsed.attachments.append(Attachment(filename, ctype[:100], len(part.payload())))
+            payload = part.payload()
+            parsed.attachments.append(Attachment(filename, ctype[:100], len(payload)))
+            if ctype in INVITATION_TYPES and not parsed.invitation:
+                parsed.invitation = _invitation(payload, part.charset())
             continue
         text = decode_bytes(part.payload(), part.charset(), parsed.problems, ctype)
         (plain if ctype == "text/plain" else html).append(text)
@@ -488,6 +496,17 @@ def _walk_body(root: _Part, parsed: ParsedMessage) -> None:
         parsed.problems.append("The text is very long; only the start is shown (raw kept).")
         body = body[:MAX_TEXT_CHARS]
     parsed.text = body
+
+
+INVITATION_TYPES = ("text/calendar", "application/ics")
+MAX_INVITATION_BYTES = 1024 * 1024
+
+
+def _invitation(payload: bytes, charset: str | None) -> str:
+    """A text/calendar part's text, if it is an iCalendar object of a reasonable size."""
+    if len(payload) > MAX_INVITATION_BYTES or b"BEGIN:VCALENDAR" not in payload[:4096].upper():
+        return ""
+    return decode_bytes(payload, charset or "utf-8", [], "text/calendar")
 
 
 def _looks_like_headers(data: bytes) -> bool:

@@ -62,16 +62,22 @@ def summary_message(summary: ImportSummary) -> str:
             f"{summary.duplicates} already there, {summary.unmatched} matching no client, "
             f"{summary.upcoming} still to come, {summary.rejected_count} rejected."
         )
+    meetings = (
+        f" {summary.meetings} meeting{'s' if summary.meetings != 1 else ''} still to come,"
+        " from invitations."
+        if summary.meetings
+        else ""
+    )
     return (
         f"Read {summary.seen}{f' of {summary.total}' if summary.total is not None else ''}: "
         f"{summary.imported} imported, {summary.duplicates} already there, "
-        f"{summary.unmatched} to triage, {summary.rejected_count} rejected."
+        f"{summary.unmatched} to triage, {summary.rejected_count} rejected.{meetings}"
     )
 
 
 def summary_payload(summary: ImportSummary) -> dict[str, Any]:
     """The summary as JSON, with at most MAX_REJECTED_LISTED reasons (each bounded)."""
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"meetings": summary.meetings}
     if isinstance(summary, MeetingImportSummary):
         extra = {
             "updated": summary.updated,

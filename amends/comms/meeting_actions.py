@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -245,8 +246,10 @@ def store_meeting(
     summary: MeetingImportSummary,
     source: str,
     now: datetime,
+    only_upcoming: bool = False,
 ) -> None:
-    """Record one calendar occurrence, counting what happened in `summary`."""
+    """Record one calendar occurrence, counting what happened in `summary` (with
+    `only_upcoming`, one that is not still to come is left alone)."""
     match = match_meeting(meeting, matcher)
     if match.client_id is None:
         summary.unmatched += 1
@@ -254,6 +257,8 @@ def store_meeting(
     client = lookup.client(match.client_id)
     start, end = meeting.resolve(_zone(client))
     revision = max(0, min(meeting.sequence, 2**31 - 1))
+    if only_upcoming and start <= now:
+        return
     if start > now:
         summary.upcoming += 1
         planned = {
@@ -341,6 +346,65 @@ def upsert_upcoming(
         setattr(existing, name, value)
     existing.save()
     return "updated" if changes else "unchanged"
+
+
+# --- Invitations in email ------------------------------------------------------------
+
+_METHOD = re.compile(r"^METHOD:[ \t]*([A-Za-z-]+)", re.MULTILINE)
+
+
+def meetings_from_invitations(
+    actor: User | None, invitations: list[tuple[str, str]], matcher: Matcher
+) -> int:
+    """Keep the meetings still to come from meeting invitations found in email — (the
+    text/calendar part, where it came from) — as a calendar import would: an invitation
+    (iTIP `METHOD:REQUEST`) adds or moves the upcoming meeting (an older copy, by its
+    SEQUENCE, changes nothing), a cancellation (`METHOD:CANCEL`) takes it away. Replies,
+    counter-proposals and calendar files sent without a method are not invitations and
+    are left alone; so are occurrences already past (a calendar export records those).
+    Never raises for what the invitation holds; answers how many meetings were kept."""
+    now = timezone.now()
+    until = calendars.default_window(now)[1]
+    lookup = _Lookup()
+    kept = MeetingImportSummary()
+    for text, label in invitations:
+        try:
+            _from_invitation(actor, text, label, matcher, lookup, kept, now, until)
+        except Exception:  # the mail is kept whatever its invitation holds
+            logger.exception("Could not read the meeting invitation in %s.", label[:200])
+    return kept.upcoming
+
+
+def _from_invitation(
+    actor: User | None,
+    text: str,
+    label: str,
+    matcher: Matcher,
+    lookup: _Lookup,
+    kept: MeetingImportSummary,
+    now: datetime,
+    until: datetime,
+) -> None:
+    found = _METHOD.search(text[:20_000])
+    method = found.group(1).upper() if found else ""
+    if method not in ("REQUEST", "CANCEL"):
+        return
+    read = calendars.read_calendar(text, since=now, until=until, label=label[:200])
+    if method == "CANCEL":
+        mark_cancelled([*read.cancelled_ids, *(m.external_id for m in read.meetings)], matcher)
+        return
+    mark_cancelled(read.cancelled_ids, matcher)
+    for meeting in read.meetings:
+        store_meeting(
+            actor,
+            meeting,
+            matcher=matcher,
+            lookup=lookup,
+            summary=kept,
+            source=f"invitation in {label} {meeting.external_id}"[:1000],
+            now=now,
+            only_upcoming=True,
+        )
 
 
 def record_past_meetings(now: datetime, *, limit: int = 500) -> int:

@@ -136,6 +136,11 @@ class Command(BaseCommand):
             self.stdout.write(f"    {label}: {reason}")
         if summary.rejected_count > MAX_REASONS_SHOWN:
             self.stdout.write(f"    … and {summary.rejected_count - MAX_REASONS_SHOWN:,} more")
+        if summary.meetings:
+            self.stdout.write(
+                f"  {summary.meetings:,} meetings still to come, from invitations in the mail"
+                " (listed as coming up on the client page)"
+            )
 
     def _ics(
         self, path: Path, client: Client | None, options: dict[str, Any], progress: Any, tty: bool
