@@ -457,6 +457,51 @@ def read_calendar(
     return result
 
 
+@dataclass
+class Decline:
+    """Who declined one event (or one occurrence of it) in an iTIP reply."""
+
+    uid: str
+    recurrence: datetime | date | None
+    declined: set[str]
+
+
+def read_declines(data: bytes | str) -> list[Decline]:
+    """The attendees who decline, event by event, in a reply (iTIP `METHOD:REPLY`, as
+    sent when someone answers an invitation). Never raises: unreadable is none."""
+    try:
+        text = _decode(data)
+        if len(text) > DEFAULT_MAX_CALENDAR_BYTES:
+            return []
+        events = _parse(text).walk("VEVENT")[:MAX_EVENTS]
+    except Exception:
+        return []
+    out = []
+    for event in events:
+        decline = _decline(event)
+        if decline is not None:
+            out.append(decline)
+    return out
+
+
+def _decline(event: Any) -> Decline | None:
+    try:
+        uid = str(event.get("UID", "") or "").strip()
+        values = event.get("ATTENDEE")
+        values = values if isinstance(values, list) else [] if values is None else [values]
+        declined = set()
+        for value in values[:MAX_ATTENDEES]:
+            person = _person(value)
+            status = str((getattr(value, "params", None) or {}).get("PARTSTAT", "")).upper()
+            if person and person.email and status == "DECLINED":
+                declined.add(person.email)
+    except Exception:  # an unreadable reply declines nothing
+        return None
+    if not uid or not declined:
+        return None
+    return Decline(uid, _when(event, "RECURRENCE-ID"), declined)
+
+
 def _reason(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".replace("\x00", "")
     return text if len(text) <= 200 else text[:199] + "…"

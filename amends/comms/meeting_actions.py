@@ -387,6 +387,9 @@ def _from_invitation(
 ) -> None:
     found = _METHOD.search(text[:20_000])
     method = found.group(1).upper() if found else ""
+    if method == "REPLY":
+        _declined_by_us(text, matcher)
+        return
     if method not in ("REQUEST", "CANCEL"):
         return
     read = calendars.read_calendar(text, since=now, until=until, label=label[:200])
@@ -405,6 +408,31 @@ def _from_invitation(
             now=now,
             only_upcoming=True,
         )
+
+
+def _declined_by_us(text: str, matcher: Matcher) -> None:
+    """A reply in which one of ours declines: the meeting (that occurrence, or every one
+    of the series) is no longer coming up — unless someone else of ours is invited, who
+    may still go. Other replies change nothing."""
+    for reply in calendars.read_declines(text):
+        declined = {a for a in reply.declined if matcher.is_ours(a)}
+        if not declined:
+            continue
+        if reply.recurrence is not None:
+            planned = UpcomingMeeting.objects.filter(
+                external_id=calendars.external_id(reply.uid, reply.recurrence)
+            )
+        else:
+            planned = UpcomingMeeting.objects.filter(
+                Q(external_id=calendars.external_id(reply.uid, None))
+                | Q(external_id__startswith=f"{reply.uid}@")
+            )
+        for meeting in planned:
+            invited = {
+                str(a.get("email") or "").lower() for a in meeting.attendees if isinstance(a, dict)
+            }
+            if not {a for a in invited - declined if a and matcher.is_ours(a)}:
+                UpcomingMeeting.objects.filter(pk=meeting.pk).delete()
 
 
 def record_past_meetings(now: datetime, *, limit: int = 500) -> int:

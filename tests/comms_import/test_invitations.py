@@ -173,3 +173,61 @@ def test_an_outsider_sees_no_meeting_from_an_invitation(world, tmp_path):
     _import(tmp_path, outlook(1, "REQUEST", soon()))
     assert list(list_upcoming_meetings(world.carol, timezone.now())) == []
     assert len(list(list_upcoming_meetings(world.alice, timezone.now()))) == 1
+
+
+def reply(n: int, start: datetime, *, who: str, partstat: str = "DECLINED") -> bytes:
+    """An Outlook reply (iTIP REPLY) from `who`, e.g. "Declined: Launch review"."""
+    ics = (
+        _ics("REPLY", start)
+        .replace("ATTENDEE;CN=Alice Owner;PARTSTAT=NEEDS-ACTION:mailto:alice@firm.example\r\n", "")
+        .replace(
+            "ATTENDEE;CN=Dana Client;PARTSTAT=ACCEPTED:mailto:dana@acme.example",
+            f"ATTENDEE;PARTSTAT={partstat}:mailto:{who}",
+        )
+    )
+    return (
+        f"From: {who}\r\nTo: Dana Client <dana@acme.example>\r\n"
+        "Subject: Declined: Launch review\r\n"
+        f"Date: {timezone.now().strftime('%a, %d %b %Y %H:%M:%S +0000')}\r\n"
+        f"Message-ID: <reply-{n}@firm.example>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/calendar; charset=utf-8; method=REPLY\r\n\r\n"
+        f"{ics}\r\n"
+    ).encode()
+
+
+def test_when_we_decline_the_meeting_is_no_longer_coming_up(world, tmp_path):
+    _import(tmp_path, outlook(1, "REQUEST", soon()))
+    _import(tmp_path, reply(1, soon(), who="alice@firm.example", partstat="ACCEPTED"))
+    assert UpcomingMeeting.objects.count() == 1
+    _import(tmp_path, reply(2, soon(), who="dana@acme.example"))  # the client's own reply
+    assert UpcomingMeeting.objects.count() == 1
+    _import(tmp_path, reply(3, soon(), who="alice@firm.example"))  # in Alice's Sent folder
+    assert not UpcomingMeeting.objects.exists()
+
+
+def test_one_of_us_declining_leaves_it_for_the_others_invited(world, tmp_path):
+    both = outlook(1, "REQUEST", soon()).replace(
+        b"ATTENDEE;CN=Dana Client",
+        b"ATTENDEE;CN=Bob Member:mailto:bob@firm.example\r\nATTENDEE;CN=Dana Client",
+    )
+    _import(tmp_path, both)
+    assert {a["email"] for a in UpcomingMeeting.objects.get().attendees} >= {
+        "alice@firm.example",
+        "bob@firm.example",
+    }
+    _import(tmp_path, reply(1, soon(), who="alice@firm.example"))
+    assert UpcomingMeeting.objects.count() == 1
+
+
+def test_reading_declines_never_raises():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from amends.comms.calendars import read_declines
+
+    @given(st.text(max_size=400))
+    def check(text):
+        assert isinstance(read_declines("BEGIN:VCALENDAR\r\n" + text), list)
+
+    check()
+    assert read_declines(b"\xff\xfe not a calendar") == []
