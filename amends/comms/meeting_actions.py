@@ -369,7 +369,8 @@ def meetings_from_invitations(
     kept = MeetingImportSummary()
     for text, label in invitations:
         try:
-            _from_invitation(actor, text, label, matcher, lookup, kept, now, until)
+            with transaction.atomic():  # a savepoint: a failure undoes this invitation only
+                _from_invitation(actor, text, label, matcher, lookup, kept, now, until)
         except Exception:  # the mail is kept whatever its invitation holds
             logger.exception("Could not read the meeting invitation in %s.", label[:200])
     return kept.upcoming
