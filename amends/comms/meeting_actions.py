@@ -359,10 +359,11 @@ def meetings_from_invitations(
     """Keep the meetings still to come from meeting invitations found in email — (the
     text/calendar part, where it came from) — as a calendar import would: an invitation
     (iTIP `METHOD:REQUEST`) adds or moves the upcoming meeting (an older copy, by its
-    SEQUENCE, changes nothing), a cancellation (`METHOD:CANCEL`) takes it away. Replies,
-    counter-proposals and calendar files sent without a method are not invitations and
-    are left alone; so are occurrences already past (a calendar export records those).
-    Never raises for what the invitation holds; answers how many meetings were kept."""
+    SEQUENCE, changes nothing), a cancellation (`METHOD:CANCEL`) takes it away, and so
+    does a reply in which one of ours declines (`_declined_by_us`). Other replies,
+    counter-proposals and calendar files sent without a method are left alone; so are
+    occurrences already past (a calendar export records those). Never raises for what
+    the invitation holds; answers how many meetings were kept."""
     now = timezone.now()
     until = calendars.default_window(now)[1]
     lookup = _Lookup()
