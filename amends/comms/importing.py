@@ -819,6 +819,23 @@ def _looks_like_mbox(path: Path) -> bool:
         return False
 
 
+def _export_entries(root: str | os.PathLike[str]) -> Iterator[tuple[str, Path]]:
+    """What an export folder holds, in name order: ("maildir", folder) for each Maildir
+    (read whole, with its subfolders) and ("file", path) for every other file. Hidden
+    files and folders are skipped and symbolic links never followed."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        if _is_maildir(here):
+            dirnames[:] = []  # its cur/new/tmp and subfolders are read with it
+            yield "maildir", here
+            continue
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = here / name
+            if not name.startswith(".") and not path.is_symlink():
+                yield "file", path
+
+
 def _folder_source(root: Path, max_bytes: int) -> Source:
     """A folder of mail as exports leave it, at any depth, in name order: `.eml` files
     (and Apple Mail's `.emlx`), mbox files (see `_looks_like_mbox`) and Maildirs (with
@@ -835,35 +852,27 @@ def _folder_source(root: Path, max_bytes: int) -> Source:
             files.clear()
 
     boxes = 0
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        here = Path(dirpath)
-        if here != root and _is_maildir(here):
+    for kind, path in _export_entries(root):
+        if kind == "maildir":
             flush_files()
-            entries = list(_maildir_entries(here))
+            entries = list(_maildir_entries(path))
             parts.append((len(entries), (_unread(*e) for e in entries)))
-            dirnames[:] = []  # its cur/new/tmp and subfolders are read with it
-            continue
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            path = here / name
-            if name.startswith(".") or path.is_symlink():
-                continue
-            if _is_eml(path):
-                files.append(os.fspath(path))
-            elif _looks_like_mbox(path):
-                boxes += 1
-                if boxes > MAX_MBOX_FILES:
-                    raise SourceError(
-                        f"{os.fsdecode(root)}: more than {MAX_MBOX_FILES} mbox files;"
-                        " import its folders one at a time."
-                    )
-                flush_files()
-                try:
-                    parts.append(_mbox_items(path, max_bytes))
-                except Exception as exc:
-                    label = clean_text(os.fsdecode(path))
-                    rejected = SourceItem(label, rejected=f"not a readable mbox ({exc})")
-                    parts.append((1, iter([rejected])))
+        elif _is_eml(path):
+            files.append(os.fspath(path))
+        elif _looks_like_mbox(path):
+            boxes += 1
+            if boxes > MAX_MBOX_FILES:
+                raise SourceError(
+                    f"{os.fsdecode(root)}: more than {MAX_MBOX_FILES} mbox files;"
+                    " import its folders one at a time."
+                )
+            flush_files()
+            try:
+                parts.append(_mbox_items(path, max_bytes))
+            except Exception as exc:
+                label = clean_text(os.fsdecode(path))
+                rejected = SourceItem(label, rejected=f"not a readable mbox ({exc})")
+                parts.append((1, iter([rejected])))
     flush_files()
     total = sum(count for count, _ in parts)
     return Source("folder", root, total, chain.from_iterable(items for _, items in parts))
@@ -878,25 +887,15 @@ def folder_contents(root: str | os.PathLike[str]) -> tuple[bool, bool]:
     calendars. Mail is what `open_source` reads (.eml, .emlx, mbox files, Maildirs);
     calendars are .ics files. Symbolic links are not followed."""
     mail = calendars = False
-    seen = 0
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        here = Path(dirpath)
-        if _is_maildir(here):
+    for seen, (kind, path) in enumerate(_export_entries(root), start=1):
+        if kind == "maildir":
             mail = True
-            dirnames[:] = []
-            continue
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            seen += 1
-            path = here / name
-            if name.startswith(".") or path.is_symlink():
-                continue
-            if path.suffix.lower() == ".ics":  # what `meeting_actions.calendar_files` reads
-                calendars = True
-            elif not mail and (_is_eml(path) or _looks_like_mbox(path)):
-                mail = True
-            if (mail and calendars) or seen >= _CONTENTS_SCAN_LIMIT:
-                return mail, calendars
+        elif path.suffix.lower() == ".ics":  # what `meeting_actions.calendar_files` reads
+            calendars = True
+        elif not mail and (_is_eml(path) or _looks_like_mbox(path)):
+            mail = True
+        if (mail and calendars) or seen >= _CONTENTS_SCAN_LIMIT:
+            break
     return mail, calendars
 
 

@@ -194,37 +194,20 @@ def test_a_damaged_emlx_is_rejected_with_a_reason(world, tmp_path, data, reason)
 
 
 def test_a_zipped_google_takeout_uploads_and_imports(as_alice, world, settings, tmp_path):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.urls import reverse
-
-    from amends.watch.models import Job
-    from amends.watch.worker import run_one_step
-
-    settings.DATA_DIR = tmp_path / "data"
-    settings.DATA_DIR.mkdir()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("Takeout/archive_browser.html", b"<html/>")
-        archive.writestr("Takeout/Mail/All mail Including Spam and Trash.mbox", mbox(1, 2))
-    upload = SimpleUploadedFile("takeout-20261123T120000Z-001.zip", buffer.getvalue())
-    response = as_alice.post(reverse("comms:import"), {"file": upload, "client": world.acme.pk})
-    assert response.status_code == 303
-    while run_one_step() is not None:
-        pass
-    job = Job.objects.get(kind="comms.import")
-    assert job.status == "done", job.last_error
+    members = {
+        "Takeout/archive_browser.html": b"<html/>",
+        "Takeout/Mail/All mail Including Spam and Trash.mbox": mbox(1, 2),
+    }
+    job = _upload_zip(as_alice, world, settings, tmp_path, members)
     assert job.payload["summary"]["imported"] == 2
     assert ids() == expected(1, 2)
     # A single Apple Mail message uploads as it is.
-    upload = SimpleUploadedFile("Message 3.emlx", emlx(m.simple(3)))
-    response = as_alice.post(reverse("comms:import"), {"file": upload, "client": world.acme.pk})
-    assert response.status_code == 303
-    while run_one_step() is not None:
-        pass
+    _upload(as_alice, world, settings, tmp_path, "Message 3.emlx", emlx(m.simple(3)))
     assert ids() == expected(1, 2, 3)
 
 
-def _upload_zip(as_alice, world, settings, tmp_path, members: dict[str, bytes]):
+def _upload(as_alice, world, settings, tmp_path, name: str, data: bytes):
+    """Upload a file on the import page as Alice, for Acme; run the worker; the job."""
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
@@ -233,11 +216,7 @@ def _upload_zip(as_alice, world, settings, tmp_path, members: dict[str, bytes]):
 
     settings.DATA_DIR = tmp_path / "data"
     settings.DATA_DIR.mkdir(exist_ok=True)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    upload = SimpleUploadedFile("export.zip", buffer.getvalue())
+    upload = SimpleUploadedFile(name, data)
     response = as_alice.post(reverse("comms:import"), {"file": upload, "client": world.acme.pk})
     assert response.status_code == 303
     while run_one_step() is not None:
@@ -245,6 +224,14 @@ def _upload_zip(as_alice, world, settings, tmp_path, members: dict[str, bytes]):
     job = Job.objects.filter(kind="comms.import").latest("pk")
     assert job.status == "done", job.last_error
     return job
+
+
+def _upload_zip(as_alice, world, settings, tmp_path, members: dict[str, bytes]):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return _upload(as_alice, world, settings, tmp_path, "export.zip", buffer.getvalue())
 
 
 def test_a_zipped_google_calendar_export_imports_its_meetings(as_alice, world, settings, tmp_path):
