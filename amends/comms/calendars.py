@@ -104,7 +104,7 @@ class CalendarRead:
     meetings: list[Meeting] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     cancelled: int = 0
-    cancelled_ids: list[str] = field(default_factory=list)
+    cancelled_meetings: list[Meeting] = field(default_factory=list)  # with their SEQUENCE
     events: int = 0
 
 
@@ -447,7 +447,7 @@ def read_calendar(
             for meeting in _expand(timezones, components, uid, since, until, where, budget):
                 if meeting.cancelled:
                     result.cancelled += 1
-                    result.cancelled_ids.append(meeting.external_id)
+                    result.cancelled_meetings.append(meeting)
                 else:
                     result.meetings.append(meeting)
         except OverflowError as exc:

@@ -39,7 +39,7 @@ from amends.clients.models import Client, Contact, TimelineEntry
 from amends.comms import calendars, csv_import
 from amends.comms.actions import ImportSummary, Matcher, record_communication
 from amends.comms.importing import SourceError
-from amends.comms.models import Communication, UpcomingMeeting
+from amends.comms.models import CancelledMeeting, Communication, UpcomingMeeting
 from amends.search.actions import index_object
 
 logger = logging.getLogger("amends.comms")
@@ -256,8 +256,11 @@ def store_meeting(
         return
     client = lookup.client(match.client_id)
     start, end = meeting.resolve(_zone(client))
-    revision = max(0, min(meeting.sequence, 2**31 - 1))
+    revision = _revision(meeting)
     if only_upcoming and start <= now:
+        return
+    if is_cancelled(meeting.external_id, client, revision):
+        summary.cancelled += 1
         return
     if start > now:
         summary.upcoming += 1
@@ -396,9 +399,9 @@ def _from_invitation(
         return
     read = calendars.read_calendar(text, since=now, until=until, label=label[:200])
     if method == "CANCEL":
-        mark_cancelled([*read.cancelled_ids, *(m.external_id for m in read.meetings)], matcher)
+        mark_cancelled([*read.cancelled_meetings, *read.meetings], matcher)
         return
-    mark_cancelled(read.cancelled_ids, matcher)
+    mark_cancelled(read.cancelled_meetings, matcher)
     for meeting in read.meetings:
         store_meeting(
             actor,
@@ -511,16 +514,31 @@ def remove_upcoming_meeting(actor: User, meeting: UpcomingMeeting) -> None:
 CANCELLED_PREFIX = "Cancelled: "
 
 
-def mark_cancelled(external_ids: list[str], matcher: Matcher) -> int:
-    """Meetings imported before and cancelled since: their subject says so (the entry
-    stays, as the record of what was planned), and those still to come are no longer
-    coming up. Answers how many were marked or taken away."""
+def mark_cancelled(cancelled: list[calendars.Meeting], matcher: Matcher) -> int:
+    """Meetings cancelled (each occurrence at the SEQUENCE of its cancellation): those
+    still to come are no longer coming up, unless what is kept is a newer copy than the
+    cancellation; those imported before as held say so in their subject (the entry stays,
+    as the record of what was planned). Each is remembered (`CancelledMeeting`), so an
+    older copy of the event read later does not bring it back. Answers how many were
+    marked or taken away."""
+    revisions: dict[str, int] = {}
+    for meeting in cancelled:
+        revision = _revision(meeting)
+        revisions[meeting.external_id] = max(revision, revisions.get(meeting.external_id, 0))
+    _remember_cancelled(revisions, matcher.forced)
+    by_revision: dict[int, list[str]] = {}
+    for external_id, revision in revisions.items():
+        by_revision.setdefault(revision, []).append(external_id)
     marked = 0
-    for start in range(0, len(external_ids), 500):
-        planned = UpcomingMeeting.objects.filter(external_id__in=external_ids[start : start + 500])
-        if matcher.forced is not None:
-            planned = planned.filter(client=matcher.forced)
-        marked += planned.delete()[0]
+    for revision, ids in by_revision.items():
+        for start in range(0, len(ids), 500):
+            planned = UpcomingMeeting.objects.filter(
+                external_id__in=ids[start : start + 500], external_revision__lte=revision
+            )
+            if matcher.forced is not None:
+                planned = planned.filter(client=matcher.forced)
+            marked += planned.delete()[0]
+    external_ids = list(revisions)
     for start in range(0, len(external_ids), 500):
         found = Communication.objects.filter(
             external_id__in=external_ids[start : start + 500],
@@ -539,6 +557,46 @@ def mark_cancelled(external_ids: list[str], matcher: Matcher) -> int:
                 index_object(comm)
             marked += 1
     return marked
+
+
+def _revision(meeting: calendars.Meeting) -> int:
+    return max(0, min(meeting.sequence, 2**31 - 1))
+
+
+def _remember_cancelled(revisions: dict[str, int], client: Client | None) -> None:
+    """Keep each cancellation (`CancelledMeeting`) at the highest SEQUENCE seen."""
+    external_ids = list(revisions)
+    for start in range(0, len(external_ids), 500):
+        chunk = external_ids[start : start + 500]
+        known = CancelledMeeting.objects.filter(external_id__in=chunk, client=client)
+        seen: set[str] = set()
+        for row in known:
+            seen.add(row.external_id)
+            if row.revision < revisions[row.external_id]:
+                CancelledMeeting.objects.filter(pk=row.pk).update(
+                    revision=revisions[row.external_id], cancelled_at=timezone.now()
+                )
+        CancelledMeeting.objects.bulk_create(
+            CancelledMeeting(external_id=eid, client=client, revision=revisions[eid])
+            for eid in chunk
+            if eid not in seen
+        )
+
+
+def is_cancelled(external_id: str, client: Client, revision: int) -> bool:
+    """Whether this copy of a meeting (at `revision`, its SEQUENCE) is no newer than a
+    cancellation of it we know of. A newer copy means the organiser has reinstated the
+    meeting: the cancellation is forgotten."""
+    known = CancelledMeeting.objects.filter(external_id=external_id).filter(
+        Q(client__isnull=True) | Q(client=client)
+    )
+    revisions = list(known.values_list("revision", flat=True)[:20])
+    if not revisions:
+        return False
+    if max(revisions) >= revision:
+        return True
+    known.delete()
+    return False
 
 
 def calendar_files(path: str | os.PathLike[str]) -> list[Path]:
@@ -598,7 +656,7 @@ def import_calendar_path(
         summary.total = (summary.total or 0) + len(read.meetings)
         summary.cancelled += read.cancelled
         summary.rejected.extend(read.rejected)
-        summary.updated += mark_cancelled(read.cancelled_ids, matcher)
+        summary.updated += mark_cancelled(read.cancelled_meetings, matcher)
         for start in range(0, len(read.meetings), BATCH_SIZE):
             with transaction.atomic():
                 for meeting in read.meetings[start : start + BATCH_SIZE]:

@@ -184,6 +184,29 @@ class UpcomingMeeting(models.Model):
         return self.subject or "(no title)"
 
 
+class CancelledMeeting(models.Model):
+    """A meeting occurrence we know to be cancelled, at the SEQUENCE of its cancellation
+    (an iTIP `CANCEL` in email, or `STATUS:CANCELLED` in a calendar). A copy of the event
+    that is not newer — an invitation read after its cancellation because the archive
+    holds them in another order, or last month's calendar export imported again — does
+    not bring it back; a newer one (the organiser reinstating it) does, and this row
+    goes. Scoped to the client the cancellation was imported for, or to every client
+    when it was matched by its attendees (`client` empty)."""
+
+    external_id = models.CharField(max_length=500, help_text="The iCalendar UID and occurrence.")
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    revision = models.PositiveIntegerField(default=0)
+    cancelled_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["external_id"])]
+
+    def __str__(self) -> str:
+        return f"Cancelled meeting {self.external_id} (sequence {self.revision})"
+
+
 # Built once: the choices property builds its list on every read.
 _CHANNEL_LABELS: dict[str, Any] = dict(Communication.Channel.choices)
 _DIRECTION_LABELS: dict[str, Any] = dict(Communication.Direction.choices)

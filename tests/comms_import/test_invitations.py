@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from amends.comms.actions import import_path
 from amends.comms.importing import ParsedMessage, parse_message
-from amends.comms.models import Communication, EmailMessage, UpcomingMeeting
+from amends.comms.meeting_actions import import_calendar_path
+from amends.comms.models import (
+    CancelledMeeting,
+    Communication,
+    EmailMessage,
+    UpcomingMeeting,
+)
 from tests.comms_import.test_parsing import _both, _fields
 from tests.comms_messages.conftest import store_bytes
 
@@ -136,6 +142,56 @@ def test_an_update_moves_it_an_older_copy_does_not_and_a_cancellation_takes_it_a
     assert UpcomingMeeting.objects.get().starts_at == soon(5)
     summary = _import(tmp_path, outlook(4, "CANCEL", soon(5), sequence=3, status="CANCELLED"))
     assert summary.imported == 1 and not UpcomingMeeting.objects.exists()
+
+
+def test_an_invitation_read_after_its_cancellation_does_not_bring_it_back(world, tmp_path):
+    # An archive holds the cancellation before the invitation (file order, not date
+    # order): the invitation is no newer than the cancellation, so it stays cancelled.
+    summary = _import(
+        tmp_path,
+        outlook(1, "CANCEL", soon(5), sequence=1, status="CANCELLED"),
+        outlook(2, "REQUEST", soon(5), sequence=1),
+        outlook(3, "REQUEST", soon(3), sequence=0),
+    )
+    assert summary.imported == 3 and summary.meetings == 0
+    assert not UpcomingMeeting.objects.exists()
+    # Imported again, later, on its own: still cancelled.
+    _import(tmp_path, outlook(2, "REQUEST", soon(5), sequence=1))
+    assert not UpcomingMeeting.objects.exists()
+    # The organiser reinstates it (a newer SEQUENCE): coming up again, and the
+    # cancellation is forgotten, so the new time stands.
+    summary = _import(tmp_path, outlook(4, "REQUEST", soon(6), sequence=2))
+    assert summary.meetings == 1 and UpcomingMeeting.objects.get().starts_at == soon(6)
+    assert not CancelledMeeting.objects.exists()
+
+
+def test_an_older_cancellation_read_late_leaves_the_newer_meeting(world, tmp_path):
+    _import(tmp_path, outlook(1, "REQUEST", soon(5), sequence=3))
+    _import(tmp_path, outlook(2, "CANCEL", soon(5), sequence=1, status="CANCELLED"))
+    assert UpcomingMeeting.objects.get().external_revision == 3
+
+
+def test_a_cancellation_for_one_client_does_not_hide_another_clients_meeting(world, tmp_path):
+    folder = tmp_path / "cancel"
+    folder.mkdir()
+    (folder / "c.eml").write_bytes(outlook(1, "CANCEL", soon(5), sequence=1))
+    import_path(None, folder, client=world.globex)
+    assert CancelledMeeting.objects.get().client == world.globex
+    # The same event, for the client its attendees belong to, is not Globex's.
+    summary = _import(tmp_path, outlook(2, "REQUEST", soon(5), sequence=1))
+    assert summary.meetings == 1 and UpcomingMeeting.objects.get().client == world.acme
+
+
+def test_a_calendar_export_older_than_the_cancellation_does_not_bring_it_back(world, tmp_path):
+    _import(tmp_path, outlook(1, "CANCEL", soon(5), sequence=2, status="CANCELLED"))
+    calendar = tmp_path / "work.ics"
+    calendar.write_text(_ics("PUBLISH", soon(5), sequence=1))
+    summary = import_calendar_path(None, calendar)
+    assert (summary.upcoming, summary.cancelled) == (0, 1)
+    assert not UpcomingMeeting.objects.exists()
+    calendar.write_text(_ics("PUBLISH", soon(4), sequence=3))
+    assert import_calendar_path(None, calendar).upcoming == 1
+    assert UpcomingMeeting.objects.get().starts_at == soon(4)
 
 
 def test_replies_past_meetings_and_broken_invitations_are_left_alone(world, tmp_path):
