@@ -209,7 +209,9 @@ class Matcher:
         sender = parsed.from_address
         outbound = bool(sender) and self.is_ours(sender)
         others = (
-            [a for a in [*parsed.to, *parsed.cc] if not self.is_ours(a)] if outbound else [sender]
+            [a for a in [*parsed.to, *parsed.cc, *parsed.bcc] if not self.is_ours(a)]
+            if outbound
+            else [sender]
         )
         others = [a for a in others if a]
         person_id = self.users.get(sender) if outbound else None
@@ -672,6 +674,7 @@ def _email_fields(
         "from_address": parsed.from_address,
         "to_addresses": parsed.to,
         "cc_addresses": parsed.cc,
+        "bcc_addresses": parsed.bcc,
         "subject": parsed.subject,
         "normalised_subject": parsed.normalised_subject,
         "sent_at": parsed.date,
@@ -1256,6 +1259,7 @@ _EMAIL_FIELDS = [
     "from_address",
     "to_addresses",
     "cc_addresses",
+    "bcc_addresses",
     "subject",
     "normalised_subject",
     "sent_at",
@@ -1355,7 +1359,11 @@ def assign_message(actor: User | None, message: EmailMessage, client: Client) ->
     matcher = Matcher()
     outbound = message.direction != Communication.Direction.IN
     candidates = (
-        [a for a in [*message.to_addresses, *message.cc_addresses] if not matcher.is_ours(a)]
+        [
+            a
+            for a in [*message.to_addresses, *message.cc_addresses, *message.bcc_addresses]
+            if not matcher.is_ours(a)
+        ]
         if outbound
         else [message.from_address]
     )

@@ -81,6 +81,7 @@ class ParsedMessage:
     from_address: str = ""
     to: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)  # in our own sent copies
     subject: str = ""
     date: datetime | None = None
     text: str = ""
@@ -576,7 +577,7 @@ def _parse_fast(data: bytes, parsed: ParsedMessage) -> bool:
     references, date = _first(headers, "references"), _first(headers, "date")
     if None in (message_id, in_reply_to, references, date) or not date:
         return False
-    for name in ("from", "to", "cc"):
+    for name in ("from", "to", "cc", "bcc"):
         if len(headers.get(name) or []) > 1:
             return False
     when = mail.date_parsed
@@ -586,8 +587,8 @@ def _parse_fast(data: bytes, parsed: ParsedMessage) -> bool:
         return False
     sender = mail.from_
     from_address = _fast_addresses([sender] if sender is not None else [])
-    to, cc = _fast_addresses(mail.to), _fast_addresses(mail.cc)
-    if not from_address or to is None or cc is None:
+    to, cc, bcc = _fast_addresses(mail.to), _fast_addresses(mail.cc), _fast_addresses(mail.bcc)
+    if not from_address or to is None or cc is None or bcc is None:
         return False
     ids = _ids(clean_text(message_id or ""))
     parsed.message_id = ids[0] if ids else ""
@@ -596,7 +597,7 @@ def _parse_fast(data: bytes, parsed: ParsedMessage) -> bool:
     parsed.references = _ids(clean_text(references or ""))[-100:]
     parsed.from_name = clean_text(sender.display_name or "")[:300] if sender else ""
     parsed.from_address = from_address[0]
-    parsed.to, parsed.cc = to[:500], cc[:500]
+    parsed.to, parsed.cc, parsed.bcc = to[:500], cc[:500], bcc[:500]
     parsed.subject = " ".join(clean_text(mail.subject or "").split())[:1000]
     parsed.date = when
     root = fast_mail_parser.parse_email_tree(data)
@@ -637,6 +638,7 @@ def _parse_careful(data: bytes, parsed: ParsedMessage) -> ParsedMessage | Reject
         parsed.from_name, parsed.from_address = senders[0]
     parsed.to = [a for _, a in _addresses(_address_header(msg, "To"), [], "To")][:500]
     parsed.cc = [a for _, a in _addresses(_address_header(msg, "Cc"), [], "Cc")][:500]
+    parsed.bcc = [a for _, a in _addresses(_address_header(msg, "Bcc"), [], "Bcc")][:500]
     parsed.subject = " ".join(_header(msg, "Subject", problems).split())[:1000]
     parsed.date = _date(_header(msg, "Date", problems), problems)
     try:

@@ -387,7 +387,9 @@ def _to_a_client(parsed: ParsedMessage, matcher: Matcher, account: MailboxAccoun
     at one of its domains (of the account's client, when it has one)? The rest of the
     owner's sent mail — to friends, suppliers, other firms — is none of Amends' business."""
     others = [
-        a for a in [*parsed.to, *parsed.cc, parsed.from_address] if a and not matcher.is_ours(a)
+        a
+        for a in [*parsed.to, *parsed.cc, *parsed.bcc, parsed.from_address]
+        if a and not matcher.is_ours(a)
     ]
     if account.client is not None:
         domains = set(account.client.domains)

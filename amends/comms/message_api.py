@@ -62,6 +62,9 @@ class EmailSummaryOut(OutSchema):
     from_address: str
     to: list[str] = Field(validation_alias="to_addresses")
     cc: list[str] = Field(validation_alias="cc_addresses")
+    bcc: list[str] = Field(
+        validation_alias="bcc_addresses", description="Only in our own sent copy of a message."
+    )
     sent_at: datetime | None = Field(description="The Date header, if valid.")
     occurred_at: datetime
     direction: str
@@ -116,6 +119,7 @@ def _summary(message: EmailMessage) -> dict[str, object]:
         "from_address": message.from_address,
         "to": list(message.to_addresses or []),
         "cc": list(message.cc_addresses or []),
+        "bcc": list(message.bcc_addresses or []),
         "sent_at": message.sent_at,
         "occurred_at": message.occurred_at,
         "direction": message.direction,

@@ -267,6 +267,9 @@ class EmailMessage(models.Model):
     from_address = models.CharField(max_length=320, blank=True)
     to_addresses = models.JSONField(default=list, blank=True)
     cc_addresses = models.JSONField(default=list, blank=True)
+    bcc_addresses = models.JSONField(
+        default=list, blank=True, help_text="Only in our own sent copy of a message."
+    )
     subject = models.CharField(max_length=1000, blank=True)
     normalised_subject = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True, help_text="The Date header, if valid.")

@@ -145,6 +145,7 @@ class UnmatchedEmailOut(OutSchema):
     from_address: str
     to_addresses: list[str]
     cc_addresses: list[str]
+    bcc_addresses: list[str]
     subject: str
     occurred_at: datetime = Field(description="When it was sent (or imported, if undated).")
     direction: Direction

@@ -46,6 +46,25 @@ def ours(
 FRIEND = "Sam <sam@elsewhere.example>"
 
 
+def test_a_message_sent_to_ourselves_with_the_client_in_bcc_is_kept(
+    world, trust_dovecot, mail_user
+):
+    # The sent copy keeps the Bcc line (the server never delivered it to anyone).
+    to_the_client = ours(1, to="Alice Owner <alice@firm.example>").replace(
+        b"Subject:", b"Bcc: Dana Client <dana@acme.example>\r\nSubject:", 1
+    )
+    to_a_friend = ours(2, to="Alice Owner <alice@firm.example>").replace(
+        b"Subject:", b"Bcc: " + FRIEND.encode() + b"\r\nSubject:", 1
+    )
+    trust_dovecot.deliver(mail_user, to_the_client, to_a_friend, folder="Gesendet")
+    result = poll_mailbox(account_for(world, trust_dovecot, mail_user))
+    assert (result.error, result.imported, result.not_for_a_client) == ("", 1, 1)
+    email = EmailMessage.objects.get()
+    assert kept(to_the_client) == to_the_client
+    assert email.bcc_addresses == ["dana@acme.example"]
+    assert (email.client_id, email.communication.direction) == (world.acme.pk, "out")
+
+
 def test_replies_in_the_marked_sent_folder_are_kept_and_the_rest_left_out(
     world, trust_dovecot, mail_user
 ):

@@ -245,9 +245,24 @@ NUL_IN_HEADERS = (
     b"--b--\n"
 )
 
+# Our own copy in Gmail's Sent folder (as Takeout exports it): the Bcc header is kept.
+GMAIL_SENT_BCC = (
+    b"MIME-Version: 1.0\n"
+    b"Date: Tue, 7 Jul 2026 16:40:02 +0100\n"
+    b"Message-ID: <CAF=3Dr9y+Zi8lF3nA@mail.gmail.com>\n"
+    b"Subject: Launch: where things stand\n"
+    b"From: Alice Owner <alice@firm.example>\n"
+    b"To: Alice Owner <alice@firm.example>\n"
+    b"Bcc: Dana Client <dana@acme.example>, =?UTF-8?Q?Jos=C3=A9_Ruiz?= <jose@acme.example>\n"
+    b'Content-Type: text/plain; charset="UTF-8"\n'
+    b"\n"
+    b"Everyone: the launch moves to the 14th; details on Thursday's call.\n"
+)
+
 ALL = {
     "outlook.eml": OUTLOOK_QP,
     "gmail-reply.eml": GMAIL_REPLY,
+    "gmail-sent-bcc.eml": GMAIL_SENT_BCC,
     "apple.eml": APPLE_MAC_ROMAN,
     "wrong-charset.eml": WRONG_CHARSET,
     "unknown-charset.eml": UNKNOWN_CHARSET,

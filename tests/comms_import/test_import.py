@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from amends.cases.models import Case
@@ -27,6 +28,7 @@ from amends.comms.queries import (
 )
 from amends.core.errors import NotFound
 from tests.comms_import import messages as m
+from tests.conftest import token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -57,10 +59,10 @@ def test_a_folder_of_real_world_email_is_kept_byte_for_byte(world, tmp_path):
     files = {f"inbox/{i:02d}-{name}": data for i, (name, data) in enumerate(m.ALL.items())}
     write(tmp_path, files)
     summary = import_path(None, tmp_path)
-    assert (summary.kind, summary.seen, summary.total) == ("folder", 15, 15)
+    assert (summary.kind, summary.seen, summary.total) == ("folder", 16, 16)
     assert summary.duplicates == 1  # dup-b has dup-a's Message-ID
     assert summary.rejected == []
-    assert summary.imported == 14
+    assert summary.imported == 15
     assert summary.unmatched == 1  # the malformed From names nobody
     for name, data in m.ALL.items():
         if name != "dup-b.eml":
@@ -75,7 +77,7 @@ def test_reimporting_the_same_data_creates_nothing(world, tmp_path):
     before = counts()
     timeline = TimelineEntry.objects.count()
     again = import_path(None, tmp_path)
-    assert (again.imported, again.duplicates, again.seen) == (0, 15, 15)
+    assert (again.imported, again.duplicates, again.seen) == (0, 16, 16)
     assert counts() == before
     assert TimelineEntry.objects.count() == timeline
 
@@ -246,6 +248,67 @@ def test_our_reply_goes_out_and_stops_the_first_response_clock(world, tmp_path):
     )
     world.case.refresh_from_db()
     assert world.case.first_response_at == comm.occurred_at
+
+
+def test_our_sent_copy_to_a_client_only_by_bcc_is_the_clients(world, tmp_path, client):
+    # A sent folder keeps the Bcc header of what we sent; to ourselves, Bcc the client.
+    write(
+        tmp_path,
+        {
+            "s.eml": m.simple(
+                1,
+                sender="Alice <alice@firm.example>",
+                to="alice@firm.example",
+                extra=b"Bcc: Dana <dana@acme.example>, someone@elsewhere.example\n",
+            ),
+            "folded.eml": m.simple(
+                2,
+                sender="alice@firm.example",
+                to="bob@firm.example",
+                extra=(
+                    b"Bcc: =?utf-8?q?Dana_Cli=C3=ABnt?= <dana@acme.example>,\n"
+                    b" news@acme.example\n"  # folded onto a second line
+                ),
+            ),
+        },
+    )
+    import_path(None, tmp_path)
+    for email in EmailMessage.objects.all():
+        assert email.bcc_addresses[0] == "dana@acme.example"
+        comm = email.communication
+        assert (comm.direction, comm.client, comm.contact) == ("out", world.acme, world.contact)
+    assert EmailMessage.objects.get(message_id="m2@acme.example").bcc_addresses == [
+        "dana@acme.example",
+        "news@acme.example",
+    ]
+    # The message page and the API show the blind copies of our sent copy.
+    email = EmailMessage.objects.get(message_id="m1@acme.example")
+    client.force_login(world.alice)
+    page = client.get(reverse("comms:detail", args=[email.communication_id])).content.decode()
+    assert "<dt>Bcc</dt><dd>dana@acme.example, someone@elsewhere.example</dd>" in page
+    api = client.get(
+        f"/api/v1/emails/{email.pk}", headers={"Authorization": f"Bearer {token_for(world.alice)}"}
+    ).json()
+    assert api["bcc"] == ["dana@acme.example", "someone@elsewhere.example"]
+
+
+def test_assigning_a_bcc_only_message_from_triage_teaches_its_recipient(world, tmp_path):
+    write(
+        tmp_path,
+        {
+            "s.eml": m.simple(
+                1,
+                sender="alice@firm.example",
+                to="alice@firm.example",
+                extra=b"Bcc: Sam New <sam@newco.example>\n",
+            )
+        },
+    )
+    import_path(None, tmp_path)
+    email = EmailMessage.objects.get()
+    assert email.client is None and email.bcc_addresses == ["sam@newco.example"]
+    comm = assign_message(world.ada, email, world.globex)
+    assert (comm.direction, comm.contact.email) == ("out", "sam@newco.example")
 
 
 def test_our_domains_setting_decides_direction(world, tmp_path, settings):

@@ -257,6 +257,11 @@ def test_the_fast_parser_reads_real_world_mail_exactly_or_not_at_all():
             assert parse_message(data) == careful, name
 
 
+def test_both_parsers_read_the_bcc_of_our_sent_copy():
+    ok, fast, careful = _both(m.GMAIL_SENT_BCC)
+    assert ok and fast.bcc == careful.bcc == ["dana@acme.example", "jose@acme.example"]
+
+
 def test_messages_with_problems_take_the_careful_path():
     for data in (m.NO_DATE, m.BAD_DATE, m.MALFORMED_FROM, m.WRONG_CHARSET, m.UNKNOWN_CHARSET):
         ok, _, careful = _both(data)
