@@ -68,7 +68,8 @@ _RULE_TEXT = (
     "not never no nor isn't don't never so this without doubt very extremely kind of sort "
     "of least at the bomb cut the mustard hand to mouth back handed but yet GREAT awful "
     "happy sad love hate good bad great terrible fine okay angry thanks sorry problem ! ? "
-    ":) :( 😀 😡 broken late fixed fantastic disappointed"
+    ":) :( 😀 😡 broken late fixed fantastic disappointed just enough yeah right kiss "
+    "death to die for beating heart bus stop bad ass badass shit"
 )
 _RULE_WORDS = _RULE_TEXT.split()
 
@@ -109,6 +110,21 @@ def test_the_windowed_analyser_agrees_on_real_messages(text):
 
     stock = _stock_vader(SentimentIntensityAnalyzer)
     assert tone._get_analyser().polarity_scores(text) == stock.polarity_scores(text)
+
+
+def test_the_analyser_scores_generated_mail_exactly_as_vader_does():
+    """The mailbox `bench/` imports: what the speed-ups are measured on."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from amends.comms.importing import parse_message
+    from bench.mailgen import Mailbox
+
+    stock = _stock_vader(SentimentIntensityAnalyzer)
+    box, texts = Mailbox(seed=11), []
+    while len(texts) < 300:
+        texts.extend(tone.new_text(parse_message(data).text) for data in box.thread())
+    for text in texts:
+        assert tone._get_analyser().polarity_scores(text) == stock.polarity_scores(text)
 
 
 _STOCK: list = []
