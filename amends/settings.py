@@ -120,9 +120,13 @@ else:
             "NAME": str(DATA_DIR / "amends.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers and the writer work at once; IMMEDIATE avoids
-                # lock-upgrade deadlocks between concurrent writers.
+                # lock-upgrade deadlocks between concurrent writers. A new database gets
+                # 16 KB pages (SQLite's default is 4 KB; an existing database keeps its
+                # own): most of what Amends keeps is whole emails and their text, and
+                # larger pages write them with a quarter of the system calls.
                 "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                    "PRAGMA page_size=16384; PRAGMA journal_mode=WAL;"
+                    " PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                 ),
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

@@ -89,18 +89,57 @@ class Inserter:
             return values
         return [None if v is None else adapt(v) for v in values]
 
-    def insert(self, rows: list[dict[str, Any]]) -> list[int]:
+    def reserve(self, count: int) -> list[int]:
+        """Ids for `count` rows about to be inserted (`insert(rows, ids=...)`), so that a
+        row can be written with its own id (an email that is its own thread's root)
+        instead of being updated afterwards. PostgreSQL draws them from the table's
+        sequence; SQLite takes the next ones after the largest ever given (its
+        AUTOINCREMENT rule), which is safe once this transaction has written anything:
+        SQLite then lets no other connection write until it ends."""
+        if count < 1:
+            return []
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [self.table, self.pk_name, count],
+                )
+                return [int(r[0]) for r in cursor.fetchall()]
+            if not connection.in_atomic_block:
+                raise RuntimeError("reserve ids inside the transaction that inserts them")
+            pk = connection.ops.quote_name(self.pk_name)
+            cursor.execute(
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0),"  # noqa: S608
+                f" coalesce((SELECT max({pk}) FROM {self.table}), 0))",
+                [self.table.strip('"')],
+            )
+            last = int(cursor.fetchone()[0])
+        return list(range(last + 1, last + 1 + count))
+
+    def insert(self, rows: list[dict[str, Any]], ids: list[int] | None = None) -> list[int]:
         """Write `rows` (dicts keyed by the `given` field names); returns their new ids
-        in the same order. Call inside a transaction: a failure leaves nothing."""
+        in the same order (`ids`, when given: from `reserve`). Call inside a
+        transaction: a failure leaves nothing."""
         if not rows:
             return []
+        if ids is not None and len(ids) != len(rows):
+            raise ValueError("one id for each row")
         if connection.vendor == "postgresql" and not self.computed_params:
-            return self._copy(rows)
-        ids: list[int] = []
+            return self._copy(rows, ids)
+        given = ids
+        ids = []
+        names = list(self.columns)
+        per_row = self.per_row
+        if given is not None:
+            names.insert(0, connection.ops.quote_name(self.pk_name))
+            per_row = "(%s, " + per_row[1:]
         with connection.cursor() as cursor:
-            for chunk in [rows[i : i + self.max_rows] for i in range(0, len(rows), self.max_rows)]:
+            for start in range(0, len(rows), self.max_rows):
+                chunk = rows[start : start + self.max_rows]
                 # Column by column (one comprehension each), then row by row.
                 columns: list[list[Any]] = []
+                if given is not None:
+                    columns.append(given[start : start + len(chunk)])
                 for slot in self.slots:
                     if slot[0] == "\0computed":
                         columns.extend(
@@ -110,8 +149,8 @@ class Inserter:
                         columns.append(self._column(chunk, slot))
                 params = list(chain.from_iterable(zip(*columns, strict=True)))
                 cursor.execute(
-                    f"INSERT INTO {self.table} ({', '.join(self.columns)})"  # noqa: S608
-                    f" VALUES {', '.join([self.per_row] * len(chunk))} RETURNING id",
+                    f"INSERT INTO {self.table} ({', '.join(names)})"  # noqa: S608
+                    f" VALUES {', '.join([per_row] * len(chunk))} RETURNING id",
                     params,
                 )
                 ids.extend(int(r[0]) for r in cursor.fetchall())
@@ -119,15 +158,13 @@ class Inserter:
             raise RuntimeError("the database did not return an id for every row")
         return ids
 
-    def _copy(self, rows: list[dict[str, Any]]) -> list[int]:
-        """PostgreSQL: reserve the ids from the table's sequence, then COPY the rows with
-        them. Values go through psycopg's own dumpers, as they would as parameters."""
+    def _copy(self, rows: list[dict[str, Any]], ids: list[int] | None) -> list[int]:
+        """PostgreSQL: reserve the ids from the table's sequence (unless given), then
+        COPY the rows with them. Values go through psycopg's own dumpers, as they would
+        as parameters."""
+        if ids is None:
+            ids = self.reserve(len(rows))
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [self.table, self.pk_name, len(rows)],
-            )
-            ids = [int(r[0]) for r in cursor.fetchall()]
             columns = [ids, *(self._column(rows, slot) for slot in self.slots)]
             names = [connection.ops.quote_name(self.pk_name), *self.columns]
             statement = f"COPY {self.table} ({', '.join(names)}) FROM STDIN"

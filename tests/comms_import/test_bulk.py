@@ -281,8 +281,28 @@ def test_a_large_sqlite_import_widens_the_page_cache_and_puts_it_back(world, tmp
     for i in range(3):
         (tmp_path / f"{i}.eml").write_bytes(m.simple(i))
     assert import_path(None, tmp_path).imported == 3
-    assert seen == [(-actions.IMPORT_CACHE_KIB, actions.IMPORT_CHECKPOINT_PAGES)]
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA page_size")
+        page = cursor.fetchone()[0]
+    # 40 MB of WAL between checkpoints, whatever the page size.
+    assert seen == [(-actions.IMPORT_CACHE_KIB, actions.IMPORT_CHECKPOINT_BYTES // page)]
     assert pragmas() == before
+
+
+def test_a_new_sqlite_database_has_16_kb_pages(tmp_path):
+    """The settings' init_command: a new file gets 16 KB pages, in WAL mode."""
+    import sqlite3
+
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("SQLite only")
+    db = sqlite3.connect(tmp_path / "new.sqlite3")
+    db.executescript(settings.DATABASES["default"]["OPTIONS"]["init_command"])
+    db.execute("CREATE TABLE t (x)")
+    assert db.execute("PRAGMA page_size").fetchone()[0] == 16384
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
 
 
 def test_workers_score_the_tone_only_of_mail_a_client_will_own(world, tmp_path, monkeypatch):
@@ -319,3 +339,29 @@ def test_workers_score_the_tone_only_of_mail_a_client_will_own(world, tmp_path, 
     comm = assign_message(None, waiting, world.acme)
     assert comm.tone == real("Thank you, wonderful.") > 0
     assert len(calls) == 1  # scored once, from the email's whole text
+
+
+def test_reserved_ids_are_new_and_rows_are_written_with_them(world):
+    """`Inserter.reserve`: ids no row ever had (not even one deleted since), in order;
+    the rows then written with them keep them."""
+    from django.db import transaction
+
+    from amends.search.bulk import Inserter
+
+    inserter = Inserter(RawMessage, ["sha256", "size", "data"])
+
+    def row(n: int) -> dict:
+        return {"sha256": f"{n:064x}", "size": 1, "data": b"x"}
+
+    with transaction.atomic():
+        first = inserter.insert([row(1), row(2)])
+    RawMessage.objects.filter(pk=first[1]).delete()  # the largest id, gone
+    with transaction.atomic():
+        ids = inserter.reserve(3)
+        assert ids == list(range(ids[0], ids[0] + 3)) and ids[0] > first[1]
+        assert inserter.insert([row(3), row(4), row(5)], ids=ids) == ids
+    assert list(RawMessage.objects.filter(pk__in=ids).values_list("sha256", flat=True)) == [
+        f"{n:064x}" for n in (3, 4, 5)
+    ]
+    with transaction.atomic():  # the next ones follow
+        assert inserter.reserve(1)[0] > ids[-1]
