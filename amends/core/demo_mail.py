@@ -36,10 +36,13 @@ def _message(
     html: str | None = None,
     reply_to: list[str] | None = None,
     attachment: tuple[str, str, bytes] | None = None,
+    bcc: tuple[str, str] | None = None,
 ) -> bytes:
     msg = EmailMessage()
     msg["From"] = _address(sender)
     msg["To"] = _address(to)
+    if bcc is not None:  # our own sent copy keeps its Bcc line
+        msg["Bcc"] = _address(bcc)
     msg["Subject"] = subject
     msg["Date"] = format_datetime(at)
     msg["Message-ID"] = f"<{msgid}>"
@@ -97,6 +100,7 @@ def _messages(day: Callable[[int, int, int], datetime]) -> list[bytes]:
             at=reply_at,
             msgid="hv-checkout-2@northlight.example",
             reply_to=["hv-checkout-1@harbourandvine.example"],
+            bcc=("Maya Okafor", "maya@northlight.example"),
             text=(
                 "Rachel,\n\nThank you for telling us straight away, and I'm sorry: the "
                 "mobile checkout is our mistake. A payment script we added on the 3rd "
