@@ -77,8 +77,8 @@ class Inserter:
             self.slots.append((None, f.get_db_prep_save(value, connection), None))
         self.per_row = "(" + ", ".join(row_sql) + ")"
         self.copy_types = _copy_types(model) if connection.vendor == "postgresql" else None
-        width = len(self.columns) + sum(len(n) - 1 for n in self.computed_params)
-        self.max_rows = max(1, _max_params() // width)
+        self.width = len(self.columns) + sum(len(n) - 1 for n in self.computed_params)
+        self.max_rows = max(1, _max_params() // self.width)
 
     def _column(self, chunk: list[dict[str, Any]], slot: tuple[Any, ...]) -> list[Any]:
         name, constant, adapt = slot
@@ -94,8 +94,8 @@ class Inserter:
         row can be written with its own id (an email that is its own thread's root)
         instead of being updated afterwards. PostgreSQL draws them from the table's
         sequence; SQLite takes the next ones after the largest ever given (its
-        AUTOINCREMENT rule), which is safe once this transaction has written anything:
-        SQLite then lets no other connection write until it ends."""
+        AUTOINCREMENT rule), which is safe inside a transaction: Amends begins SQLite's
+        transactions IMMEDIATE, so no other connection writes until this one ends."""
         if count < 1:
             return []
         with connection.cursor() as cursor:
@@ -129,13 +129,14 @@ class Inserter:
         given = ids
         ids = []
         names = list(self.columns)
-        per_row = self.per_row
-        if given is not None:
+        per_row, step = self.per_row, self.max_rows
+        if given is not None:  # one more parameter a row: the id
             names.insert(0, connection.ops.quote_name(self.pk_name))
             per_row = "(%s, " + per_row[1:]
+            step = max(1, _max_params() // (self.width + 1))
         with connection.cursor() as cursor:
-            for start in range(0, len(rows), self.max_rows):
-                chunk = rows[start : start + self.max_rows]
+            for start in range(0, len(rows), step):
+                chunk = rows[start : start + step]
                 # Column by column (one comprehension each), then row by row.
                 columns: list[list[Any]] = []
                 if given is not None:

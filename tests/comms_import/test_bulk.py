@@ -365,3 +365,19 @@ def test_reserved_ids_are_new_and_rows_are_written_with_them(world):
     ]
     with transaction.atomic():  # the next ones follow
         assert inserter.reserve(1)[0] > ids[-1]
+
+
+def test_rows_written_with_their_ids_over_several_statements_keep_them(world, monkeypatch):
+    """The id is one more parameter a row, so statements hold fewer rows; each row
+    still gets its own id, in order."""
+    from django.db import transaction
+
+    from amends.search import bulk
+
+    monkeypatch.setattr(bulk, "_max_params", lambda: 10)
+    inserter = bulk.Inserter(RawMessage, ["sha256", "size", "data"])
+    rows = [{"sha256": f"{n:064x}", "size": 1, "data": b"x"} for n in range(7)]
+    with transaction.atomic():
+        ids = inserter.reserve(len(rows))
+        assert inserter.insert(rows, ids=ids) == ids
+    assert RawMessage.objects.filter(pk__in=ids).count() == 7
