@@ -11,25 +11,40 @@ from __future__ import annotations
 import re
 import zlib
 
-_OBJ = re.compile(rb"(\d+) 0 obj(.*?)endobj", re.S)
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+_OBJ = re.compile(rb"(\d+) 0 obj")
+_STREAM = re.compile(rb"stream\r?\n")
+_LENGTH = re.compile(rb"/Length (\d+)(?! \d+ R)")
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
 
 def _objects(pdf: bytes) -> dict[int, tuple[bytes, bytes]]:
-    """Object number -> (dictionary text, decompressed stream or b"")."""
+    """Object number -> (dictionary text, decompressed stream or b"").
+
+    A stream is read by its /Length, never by looking for "endstream": compressed bytes
+    may end in a CR or LF, or hold "endstream" or "endobj" themselves."""
     out = {}
-    for m in _OBJ.finditer(pdf):
-        body = m.group(2)
-        s = _STREAM.search(body)
+    pos = 0
+    while (m := _OBJ.search(pdf, pos)) is not None:
+        start = m.end()
+        end = pdf.find(b"endobj", start)
+        if end < 0:
+            break
+        s = _STREAM.search(pdf, start, end)
         data = b""
-        head = body
-        if s:
-            head = body[: s.start()]
-            data = s.group(1)
+        if s is None:
+            head = pdf[start:end]
+        else:
+            head = pdf[start : s.start()]
+            length = _LENGTH.search(head)
+            if length is not None:
+                data = pdf[s.end() : s.end() + int(length.group(1))]
+            else:  # an indirect length: up to the end of the stream
+                data = pdf[s.end() : pdf.find(b"endstream", s.end())].rstrip(b"\r\n")
+            end = pdf.find(b"endobj", s.end() + len(data))
             if b"/FlateDecode" in head:
                 data = zlib.decompress(data)
         out[int(m.group(1))] = (head, data)
+        pos = end + len(b"endobj")
     return out
 
 
