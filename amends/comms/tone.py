@@ -42,7 +42,7 @@ _lock = threading.Lock()
 
 
 def _analyser_class() -> Any:
-    """VADER's analyser (3.3.2), scoring exactly as VADER does but faster. Three costs go:
+    """VADER's analyser (3.3.2), scoring exactly as VADER does but faster. Four costs go:
 
     - a quadratic one: for every sentiment word, VADER's negation and idiom checks
       lower-case the *whole* text's word list, then read at most three words before it
@@ -52,7 +52,7 @@ def _analyser_class() -> Any:
     - most words are in none of its lists: VADER still calls its rules for each (which
       then add nothing); here such a word scores 0 directly;
     - its idiom check formats ten phrases around every sentiment word to look them up;
-      here a set of the few words its phrases use rules most out at once.
+      here a set of the few words its phrases use rules out most of them at once.
 
     Together about twice the speed on the generated mailbox of `bench/`.
     tests/comms_clocks/test_tone.py compares the scores with stock VADER's on rule-laden,
