@@ -760,20 +760,25 @@ def import_path(
     return summary
 
 
-# On PostgreSQL, an import of at least POOL_MIN_MESSAGES has each stored batch indexed
-# for search by a second connection (a thread of this process), while this one stores
-# the next batch: the server's work is split across two of its processes, so across two
+# On PostgreSQL, an import of at least POOL_MIN_MESSAGES has its stored batches indexed
+# for search by other connections (threads of this process), while this one stores the
+# next batch: the server's work is split across several of its processes, so across the
 # cores. The search index takes about 60% of the server's time during an import
 # (docs/benchmarks.md). SQLite has one writer at a time, so it indexes in line.
 BACKGROUND_INDEX_MIN_MESSAGES = 500  # as POOL_MIN_MESSAGES
-# Stored batches waiting for the indexer, at most: the importer waits beyond that, so
+# Indexing connections. One was the import's bottleneck on two cores: its server process
+# worked the whole time while the others waited for it. Two took 20-25% off the import
+# (docs/benchmarks.md); three were no faster there.
+INDEX_THREADS = 2
+# Stored batches waiting for an indexer, at most: the importer waits beyond that, so
 # memory stays bounded (a batch's texts, at most BATCH_BYTES of mail, are held until
 # indexed). More did not make the import faster.
 INDEX_QUEUE_BATCHES = 2
 
 
 class _BackgroundIndexer:
-    """Indexes the batches an import has committed, in its own thread and connection.
+    """Indexes the batches an import has committed, in INDEX_THREADS threads of its
+    own, each with its own connection, each batch whole in one of them.
 
     Each batch's communications are listed in `PendingIndex` in the batch's own
     transaction and struck off in the indexer's, so nothing is lost if either stops
@@ -785,8 +790,12 @@ class _BackgroundIndexer:
             INDEX_QUEUE_BATCHES
         )
         self.failed: Exception | None = None
-        self.thread = threading.Thread(target=self._run, name="amends-import-indexer", daemon=True)
-        self.thread.start()
+        self.threads = [
+            threading.Thread(target=self._run, name=f"amends-import-indexer-{i}", daemon=True)
+            for i in range(INDEX_THREADS)
+        ]
+        for thread in self.threads:
+            thread.start()
 
     @classmethod
     def for_import(cls, total: int | None) -> _BackgroundIndexer | None:
@@ -809,16 +818,16 @@ class _BackgroundIndexer:
         transaction.on_commit(lambda: self._put((comms, email_bodies)))
 
     def _put(self, work: tuple[list[_NewComm], dict[int, str]] | None) -> None:
-        """Hand work to the thread; never blocks for good, never raises: should the
-        thread be gone, its batches stay listed and `finish` indexes them."""
-        while self.thread.is_alive():
+        """Hand work to the threads; never blocks for good, never raises: should they
+        all be gone, the batches stay listed and `finish` indexes them."""
+        while any(thread.is_alive() for thread in self.threads):
             try:
                 self.queue.put(work, timeout=1)
                 return
             except queue.Full:
                 continue
         if self.failed is None:
-            self.failed = RuntimeError("the indexing thread stopped")
+            self.failed = RuntimeError("the indexing threads stopped")
 
     def _run(self) -> None:
         from amends.search.actions import index_deferred
@@ -837,9 +846,11 @@ class _BackgroundIndexer:
 
     def finish(self, completed: bool) -> None:
         """Wait for the queued batches. After a complete import, index here whatever the
-        indexer could not, so the import returns with everything findable."""
-        self._put(None)
-        self.thread.join()
+        threads could not, so the import returns with everything findable."""
+        for _ in self.threads:
+            self._put(None)
+        for thread in self.threads:
+            thread.join()
         if completed and self.failed is not None:
             index_pending()
 

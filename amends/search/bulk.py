@@ -10,7 +10,7 @@ server's (docs/benchmarks.md)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import chain
 from typing import Any
@@ -135,8 +135,9 @@ class Inserter:
             per_row = "(%s, " + per_row[1:]
             step = max(1, _max_params() // (self.width + 1))
         with connection.cursor() as cursor:
-            for start in range(0, len(rows), step):
-                chunk = rows[start : start + step]
+            budget = STATEMENT_BYTES if self.computed_params else None
+            for start, end in _chunks(rows, step, budget):
+                chunk = rows[start:end]
                 # Column by column (one comprehension each), then row by row.
                 columns: list[list[Any]] = []
                 if given is not None:
@@ -197,6 +198,32 @@ def _copy_types(model: Any) -> list[str] | None:
             return None
         names.append(name)
     return names
+
+
+# Text and bytes one INSERT with computed columns (a PostgreSQL search document, whose
+# text is sent twice: as the body and to compute its vector) carries, at most, beyond its
+# first row. The statement and its adapted parameters are copies of the rows' values, a
+# few times over, in each indexing thread: one statement for a whole batch of long
+# emails cost ~35 MB of peak memory a thread (docs/benchmarks.md). Plain INSERTs keep
+# whole batches: more, smaller statements made SQLite's import slower and larger.
+STATEMENT_BYTES = 1024 * 1024
+
+
+def _chunks(rows: list[dict[str, Any]], step: int, budget: int | None) -> Iterator[tuple[int, int]]:
+    """(start, end) of each statement's rows: at most `step` rows and, with a `budget`
+    and unless a row alone is larger, at most `budget` bytes of their text and bytes."""
+    if budget is None:
+        yield from ((start, min(start + step, len(rows))) for start in range(0, len(rows), step))
+        return
+    start, size = 0, 0
+    for i, row in enumerate(rows):
+        weight = sum(len(v) for v in row.values() if isinstance(v, str | bytes))
+        if i > start and (i - start == step or size + weight > budget):
+            yield start, i
+            start, size = i, 0
+        size += weight
+    if start < len(rows):
+        yield start, len(rows)
 
 
 def _max_params() -> int:

@@ -121,3 +121,67 @@ def test_postgresql_streams_the_rows_with_copy():
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) == 1 and "nextval" in statements[0]
     assert len(ids) == RawMessage.objects.count() == 2_000
+
+
+@pytest.mark.parametrize(
+    ("sizes", "step", "budget", "expected"),
+    [
+        ([], 3, None, []),
+        ([1] * 7, 3, None, [(0, 3), (3, 6), (6, 7)]),
+        ([1] * 7, 3, 100, [(0, 3), (3, 6), (6, 7)]),  # the row count still binds
+        ([40, 40, 40, 40], 10, 100, [(0, 2), (2, 4)]),
+        ([500, 10, 10], 10, 100, [(0, 1), (1, 3)]),  # a row larger than the budget goes alone
+        ([10, 500, 10], 10, 100, [(0, 1), (1, 2), (2, 3)]),
+    ],
+)
+def test_statements_are_bounded_by_rows_and_by_bytes(sizes, step, budget, expected):
+    from amends.search.bulk import _chunks
+
+    # Text and bytes are weighed; numbers and None are not.
+    rows = [{"t": "x" * (n // 2), "b": b"y" * (n - n // 2), "n": 10**9, "z": None} for n in sizes]
+    assert list(_chunks(rows, step, budget)) == expected
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="computed columns: PostgreSQL")
+def test_long_search_documents_are_written_in_several_statements(world, monkeypatch):
+    """A batch of long texts is split by size, and every document still gets its own
+    vector (and, through the trigger, its phrase keys), with its id in order."""
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from amends.comms.models import Communication
+    from amends.search import bulk
+    from amends.search.actions import index_communications
+    from amends.search.models import SearchDocument
+
+    monkeypatch.setattr(bulk, "STATEMENT_BYTES", 60_000)
+    comms = [
+        Communication.objects.create(
+            client=world.acme,
+            channel=Communication.Channel.EMAIL,
+            direction=Communication.Direction.IN,
+            occurred_at=timezone.now(),
+            subject=f"Long {i}",
+            summary="budget delay",
+        )
+        for i in range(6)
+    ]
+    bodies = {
+        c.pk: f"budget delay number{i} " + "filler words " * 2_000 for i, c in enumerate(comms)
+    }
+    SearchDocument.objects.filter(kind="communication", object_id__in=bodies).delete()
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        assert index_communications(comms, bodies) == 6
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 3  # two documents of ~26 KB in each
+    for i, comm in enumerate(comms):
+        doc = SearchDocument.objects.get(kind="communication", object_id=comm.pk)
+        assert doc.body == bodies[comm.pk]
+        assert f"number{i}" in str(doc.search_vector)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM search_searchdocument WHERE kind = 'communication'"
+            " AND object_id = ANY(%s) AND (phrase_keys IS NULL OR phrase_keys = ''::tsvector)",
+            [list(bodies)],
+        )
+        assert cursor.fetchone()[0] == 0
