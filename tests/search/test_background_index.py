@@ -141,7 +141,7 @@ def mailbox_clients(transactional_db, world):
 
 @postgresql_only
 @time_machine.travel("2026-11-20 12:00:00+00:00", tick=False)  # "now" for future dates
-def test_a_large_import_indexes_in_a_second_connection_exactly_as_in_line(
+def test_a_large_import_indexes_in_other_connections_exactly_as_in_line(
     mailbox_clients, tmp_path, monkeypatch
 ):
     _write_mailbox(tmp_path, 300)

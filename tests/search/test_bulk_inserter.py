@@ -145,7 +145,7 @@ def test_statements_are_bounded_by_rows_and_by_bytes(sizes, step, budget, expect
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="computed columns: PostgreSQL")
 def test_long_search_documents_are_written_in_several_statements(world, monkeypatch):
     """A batch of long texts is split by size, and every document still gets its own
-    vector (and, through the trigger, its phrase keys), with its id in order."""
+    text, its vector and (through the trigger) its phrase keys."""
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
