@@ -767,8 +767,8 @@ def import_path(
 # (docs/benchmarks.md). SQLite has one writer at a time, so it indexes in line.
 BACKGROUND_INDEX_MIN_MESSAGES = 500  # as POOL_MIN_MESSAGES
 # Indexing connections. One was the import's bottleneck on two cores: its server process
-# worked the whole time while the others waited for it. Two took 20-25% off the import
-# (docs/benchmarks.md); three were no faster there.
+# worked the whole time while the others waited for it. Two made the import 5-21% faster
+# in alternating runs (docs/benchmarks.md); three were no faster there.
 INDEX_THREADS = 2
 # Stored batches waiting for an indexer, at most: the importer waits beyond that, so
 # memory stays bounded (a batch's texts, at most BATCH_BYTES of mail, are held until
