@@ -106,6 +106,15 @@ class CalendarRead:
     cancelled: int = 0
     cancelled_meetings: list[Meeting] = field(default_factory=list)  # with their SEQUENCE
     events: int = 0
+    # A whole calendar, as Google, Outlook and Apple export one: named (X-WR-CALNAME) and
+    # published (no iTIP METHOD, or PUBLISH), not an invitation for a few events. An
+    # event missing from a later copy of it was taken off the calendar.
+    name: str = ""
+
+    @property
+    def complete(self) -> bool:
+        """A whole calendar read without losing anything: what it lacks is not there."""
+        return bool(self.name) and not self.rejected
 
 
 def default_window(now: datetime) -> tuple[datetime, datetime]:
@@ -288,6 +297,14 @@ def _groups(calendar: Any) -> tuple[list[Any], dict[str, list[Any]], list[Any]]:
     return timezones, groups, no_uid
 
 
+def _whole_calendar_name(calendar: Any) -> str:
+    """X-WR-CALNAME of a published calendar ("" for an invitation or a nameless file)."""
+    method = _text(calendar, "METHOD", 40).upper()
+    if method not in ("", "PUBLISH"):
+        return ""
+    return _text(calendar, "X-WR-CALNAME", MAX_SUMMARY)
+
+
 def _no_uid_key(component: Any) -> str:
     """An event without UID (hand-written files): identified by its start and summary."""
     start = _when(component, "DTSTART")
@@ -408,6 +425,7 @@ def read_calendar(
     try:
         calendar = _standardise(_parse(text))
         timezones, groups, no_uid = _groups(calendar)
+        result.name = _whole_calendar_name(calendar)
     except Exception:
         zones, blocks = _salvage(text)
         timezones, groups, no_uid = [], {}, []

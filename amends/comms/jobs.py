@@ -61,6 +61,11 @@ def summary_message(summary: ImportSummary) -> str:
             f"{summary.imported} imported, {summary.updated} updated, "
             f"{summary.duplicates} already there, {summary.unmatched} matching no client, "
             f"{summary.upcoming} still to come, {summary.rejected_count} rejected."
+            + (
+                f" {summary.removed} no longer in the calendar, taken off Coming up."
+                if summary.removed
+                else ""
+            )
         )
     meetings = (
         f" {summary.meetings} meeting{'s' if summary.meetings != 1 else ''} still to come,"
@@ -84,6 +89,7 @@ def summary_payload(summary: ImportSummary) -> dict[str, Any]:
             "outdated": summary.outdated,
             "cancelled": summary.cancelled,
             "upcoming": summary.upcoming,
+            "removed": summary.removed,
         }
     return {
         **extra,

@@ -12,8 +12,9 @@ Meetings that have not happened yet are not communications (a communication cann
 in the future): they are kept as `UpcomingMeeting`s — what is coming up with the client
 (R22), on the client page and in the API — and counted as `upcoming`. Once the meeting
 is over, the worker records it (`record_past_meetings`) as a later import would, and
-drops the upcoming one; a cancelled event drops it too, and anyone on the client's team
-can remove one that is no longer planned.
+drops the upcoming one; a cancelled event drops it too, and so does a later copy of the
+same whole calendar that no longer holds it (deleted, not cancelled); anyone on the
+client's team can remove one that is no longer planned.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class MeetingImportSummary(ImportSummary):
     outdated: int = 0  # older copies of events already imported in a newer version
     cancelled: int = 0
     upcoming: int = 0
+    removed: int = 0  # still to come, but no longer in a later copy of their calendar
     dry_run: bool = False
     rows: list[RowReport] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
@@ -247,9 +249,11 @@ def store_meeting(
     source: str,
     now: datetime,
     only_upcoming: bool = False,
+    calendar: str = "",
 ) -> None:
     """Record one calendar occurrence, counting what happened in `summary` (with
-    `only_upcoming`, one that is not still to come is left alone)."""
+    `only_upcoming`, one that is not still to come is left alone). `calendar`: the key of
+    the whole calendar it was read from (`calendar_key`), "" for an invitation."""
     match = match_meeting(meeting, matcher)
     if match.client_id is None:
         summary.unmatched += 1
@@ -276,6 +280,8 @@ def store_meeting(
             "person": lookup.user(match.person_id),
             "source": source[:1000],
         }
+        if calendar:  # an invitation leaves the calendar it is in as it was
+            planned["calendar"] = calendar
         try:
             with transaction.atomic():
                 if matcher.forced is None:
@@ -329,7 +335,8 @@ def upsert_upcoming(
 ) -> str:
     """Keep a meeting still to come, or bring the one kept up to date (a moved or renamed
     event). An older copy of the event (a lower SEQUENCE) changes nothing. Answers
-    created, updated, unchanged or outdated."""
+    created, updated, unchanged or outdated. The calendar it was read from is kept up to
+    date too, without counting as a change: the meeting itself is the same."""
     existing = UpcomingMeeting.objects.filter(client=client, external_id=external_id).first()
     if existing is None:
         UpcomingMeeting.objects.create(
@@ -341,11 +348,14 @@ def upsert_upcoming(
     changes = {
         name: value
         for name, value in planned.items()
-        if name != "source" and getattr(existing, name) != value
+        if name not in ("source", "calendar") and getattr(existing, name) != value
     }
-    if not changes and revision == existing.external_revision:
+    saved = dict(changes)
+    if planned.get("calendar", existing.calendar) != existing.calendar:
+        saved["calendar"] = planned["calendar"]
+    if not saved and revision == existing.external_revision:
         return "unchanged"
-    for name, value in {**changes, "external_revision": revision}.items():
+    for name, value in {**saved, "external_revision": revision}.items():
         setattr(existing, name, value)
     existing.save()
     return "updated" if changes else "unchanged"
@@ -446,7 +456,8 @@ def record_past_meetings(now: datetime, *, limit: int = 500) -> int:
     calendar would: the same communication, with the same external id, so that import
     then finds it unchanged. Run by the worker every little while, so a meeting held
     leaves "Coming up" for the timeline without anyone importing again. A meeting taken
-    off the calendar without being cancelled should be removed before its time.
+    off the calendar without being cancelled goes before its time with the next import
+    of that calendar (`remove_taken_off`), or by hand.
 
     Safe with several workers: each meeting is claimed by deleting its row, as it was
     read (a meeting moved meanwhile by an import is left for the next run), in the
@@ -505,7 +516,8 @@ def record_meeting_held(meeting: UpcomingMeeting) -> bool:
 
 def remove_upcoming_meeting(actor: User, meeting: UpcomingMeeting) -> None:
     """Take away a meeting that is no longer planned (deleted from the calendar rather
-    than cancelled, so no import will). Callers fetch it through `get_upcoming_for`, so
+    than cancelled, and brought by an invitation or a calendar not imported again, so
+    no import will: `remove_taken_off`). Callers fetch it through `get_upcoming_for`, so
     only someone who may see the client gets here. Removing twice is harmless. A later
     import of a calendar that still holds the event brings it back."""
     UpcomingMeeting.objects.filter(pk=meeting.pk).delete()
@@ -626,7 +638,12 @@ def import_calendar_path(
 ) -> MeetingImportSummary:
     """Import every meeting between `since` and `until` (default: a year back to 90 days
     ahead) from an .ics file or a folder of them. Idempotent; a bad event is rejected
-    with its reason and the rest continue. Raises SourceError when the path is unusable."""
+    with its reason and the rest continue. Raises SourceError when the path is unusable.
+
+    A whole calendar (`CalendarRead.name`) read again by the same person is compared with
+    what its last copy left coming up: a meeting in the window that it no longer holds
+    was taken off the calendar (deleted, not cancelled), and is taken off "Coming up"
+    (`remove_taken_off`) instead of being recorded as held once its time has passed."""
     check_may_import(actor, client)
     now = timezone.now()
     default_since, default_until = calendars.default_window(now)
@@ -637,6 +654,9 @@ def import_calendar_path(
     summary = MeetingImportSummary(source=os.fsdecode(path), kind="ics")
     matcher = Matcher(client)
     lookup = _Lookup()
+    # Each whole calendar's key: the events its copies hold in the window, or None when a
+    # copy could not be read whole (then nothing is taken off: it may be what was lost).
+    held: dict[str, set[str] | None] = {}
     for file in files:
         label = os.fsdecode(file)
         try:
@@ -657,6 +677,13 @@ def import_calendar_path(
         summary.cancelled += read.cancelled
         summary.rejected.extend(read.rejected)
         summary.updated += mark_cancelled(read.cancelled_meetings, matcher)
+        key = calendar_key(actor, read.name) if read.name else ""
+        if key:
+            known = held.setdefault(key, set())
+            if known is not None and read.complete:
+                known.update(m.external_id for m in (*read.meetings, *read.cancelled_meetings))
+            else:
+                held[key] = None
         for start in range(0, len(read.meetings), BATCH_SIZE):
             with transaction.atomic():
                 for meeting in read.meetings[start : start + BATCH_SIZE]:
@@ -669,10 +696,51 @@ def import_calendar_path(
                         summary=summary,
                         source=f"{label} {meeting.external_id}",
                         now=now,
+                        calendar=key,
                     )
                     if progress is not None:
                         progress(summary)
+    for key, present in held.items():
+        if present is not None:
+            summary.removed += remove_taken_off(
+                key, present, since=since, until=until, client=matcher.forced
+            )
     return summary
+
+
+def calendar_key(actor: User | None, name: str) -> str:
+    """Which whole calendar a meeting still to come was read from: the calendar's name as
+    one person imports it (two people's calendars called "Work" are not the same one)."""
+    basis = f"{actor.pk if actor is not None else ''}\0{name}"
+    return hashlib.sha256(basis.encode("utf-8", "replace")).hexdigest()
+
+
+# Meetings this close to either end of the window are left alone: the file's reading of
+# an all-day or floating event near the edge may differ from the time kept.
+_EDGE = timedelta(days=1)
+
+
+def remove_taken_off(
+    key: str, present: set[str], *, since: datetime, until: datetime, client: Client | None
+) -> int:
+    """Take off "Coming up" the meetings last read from the whole calendar `key` that its
+    new copy no longer holds (`present`: the external ids it holds in the window from
+    `since` to `until`), for `client` only when the import was for one. Answers how many.
+    As with a meeting removed by hand, a later copy that holds it again brings it back."""
+    kept = UpcomingMeeting.objects.filter(
+        calendar=key, starts_at__gt=since + _EDGE, starts_at__lt=until - _EDGE
+    )
+    if client is not None:
+        kept = kept.filter(client=client)
+    gone = [
+        pk
+        for pk, external_id in kept.values_list("pk", "external_id")
+        if external_id not in present
+    ]
+    removed = 0
+    for start in range(0, len(gone), 500):
+        removed += UpcomingMeeting.objects.filter(pk__in=gone[start : start + 500]).delete()[0]
+    return removed
 
 
 # --- CSV ------------------------------------------------------------------------------

@@ -165,6 +165,13 @@ class UpcomingMeeting(models.Model):
     external_id = models.CharField(max_length=500, help_text="The iCalendar UID and occurrence.")
     external_revision = models.PositiveIntegerField(default=0)
     source = models.CharField(max_length=1000, blank=True, help_text="Where it was imported from.")
+    calendar = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The whole calendar it was last read from (who imported it and the"
+        " calendar's name, hashed; empty for an invitation): a later copy of that calendar"
+        " without it means it was taken off.",
+    )
     imported_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -161,6 +161,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  {summary.upcoming:,} still to come (listed as coming up on the client page)"
         )
+        if summary.removed:
+            self.stdout.write(
+                f"  {summary.removed:,} no longer in the calendar (taken off coming up)"
+            )
         self._rejections(summary, "rejected")
 
     def _csv(
