@@ -515,6 +515,62 @@ def _looks_like_headers(data: bytes) -> bool:
     return bool(_HEADER_LINE.match(first))
 
 
+# Files that hold mail in a form Amends does not read, known by their first bytes, with
+# what to do instead: people export mail in them, so "no headers" would not help.
+_OUTLOOK_HINT = (
+    "connect the mailbox over IMAP, or download the messages as .eml files"
+    " (Outlook on the web and the new Outlook do)"
+)
+NOT_MAIL_FORMATS: tuple[tuple[bytes, str, str], ...] = (
+    (
+        b"!BDN",
+        "an Outlook data file (.pst, .ost)",
+        f"Amends does not read Outlook data files: {_OUTLOOK_HINT}",
+    ),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "an Outlook message (.msg) or another Office file",
+        f"Amends does not read Outlook .msg files: {_OUTLOOK_HINT}",
+    ),
+    (
+        b"PK\x03\x04",
+        "a zip archive",
+        "unzip it and import the folder, or upload the .zip on the Import page",
+    ),
+    (b"\x1f\x8b", "a gzip archive (.gz, .tgz)", "unpack it and import the folder"),
+)
+_OLM = (
+    "not an email: an Outlook for Mac archive (.olm), which Amends does not read: drag the"
+    " mail folder from Outlook to the desktop to save it as an .mbox, or connect the"
+    " mailbox over IMAP"
+)
+# Outlook's file names: in a folder, these are listed as not read rather than left out.
+OUTLOOK_SUFFIXES = (".pst", ".ost", ".msg", ".olm")
+
+
+def not_mail_reason(head: bytes, name: str = "") -> str:
+    """Why a file named `name` starting with `head` is not mail Amends reads, and what to
+    do instead; "" when it is none of the known formats."""
+    if name.lower().endswith(".olm"):
+        return _OLM
+    for magic, what, instead in NOT_MAIL_FORMATS:
+        if head.startswith(magic):
+            return f"not an email: {what}; {instead}"
+    suffix = os.path.splitext(name.lower())[1]
+    if suffix in OUTLOOK_SUFFIXES:  # damaged, or not read yet: its name says what it is
+        _, what, instead = NOT_MAIL_FORMATS[1 if suffix == ".msg" else 0]
+        return f"not an email: {what}; {instead}"
+    return ""
+
+
+def _unreadable_format(head: bytes, name: str) -> str:
+    """`not_mail_reason` for a file whose first kilobyte is `head`, unless it is a
+    message or an mbox after all (whatever its name)."""
+    if head.startswith(b"From ") or _looks_like_headers(head):
+        return ""
+    return not_mail_reason(head, name)
+
+
 def parse_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedMessage | Rejected:
     """Parse one email's bytes. Never raises: best effort, or a `Rejected` with a reason.
 
@@ -526,7 +582,7 @@ def parse_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedM
     if not data.strip():
         return Rejected("empty")
     if not _looks_like_headers(data):
-        return Rejected("not an email: no headers")
+        return Rejected(not_mail_reason(data[:8]) or "not an email: no headers")
     parsed = ParsedMessage(raw=data, sha256=hashlib.sha256(data).hexdigest())
     try:
         fast = _parse_fast(data, parsed)
@@ -692,13 +748,19 @@ class Source:
 def _read_bounded(path: str | Path, max_bytes: int, label: str | None = None) -> SourceItem:
     if label is None:
         label = clean_text(os.fsdecode(path))
-    emlx = os.fspath(path).lower().endswith(".emlx")
+    lower = os.fspath(path).lower()
+    emlx = lower.endswith(".emlx")
     limit = max_bytes + (_EMLX_SLACK if emlx else 0)
     try:
         with open(path, "rb") as fh:  # a str path: no Path object for each file
             # Read what the file holds, never more than the limit. (read(limit + 1)
             # alone allocates the whole limit, 25 MB, for every file: 3× the time.)
             size = os.fstat(fh.fileno()).st_size
+            if lower.endswith(OUTLOOK_SUFFIXES):  # often gigabytes: say what it is
+                reason = _unreadable_format(fh.read(1000), lower)
+                if reason:
+                    return SourceItem(label, rejected=reason)
+                fh.seek(0)
             data = fh.read(min(size, limit) + 1)
             if len(data) > size:  # it grew meanwhile: the rest, still bounded
                 data += fh.read(limit + 1 - len(data))
@@ -866,6 +928,8 @@ def _folder_source(root: Path, max_bytes: int) -> Source:
             parts.append((len(entries), (_unread(*e) for e in entries)))
         elif _is_eml(path):
             files.append(os.fspath(path))
+        elif path.suffix.lower() in OUTLOOK_SUFFIXES:
+            files.append(os.fspath(path))  # rejected with its reason when parsed
         elif _looks_like_mbox(path):
             boxes += 1
             if boxes > MAX_MBOX_FILES:
@@ -925,10 +989,14 @@ def open_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BY
         raise SourceError(f"{os.fsdecode(root)}: not a regular file or folder.")
     try:
         with root.open("rb") as fh:
-            head = fh.read(5)
+            head = fh.read(1000)
     except OSError as exc:
         raise SourceError(f"{os.fsdecode(root)}: {exc.strerror or exc}.") from None
-    if head == b"From ":
+    reason = _unreadable_format(head, root.name)
+    if reason:  # however large: an Outlook data file is often gigabytes
+        label = clean_text(os.fsdecode(root))
+        return Source("eml", root, 1, iter([SourceItem(label, rejected=reason)]))
+    if head.startswith(b"From "):
         try:
             total, items = _mbox_items(root, max_bytes)
         except Exception as exc:

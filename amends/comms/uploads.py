@@ -14,6 +14,7 @@ from typing import IO, Protocol
 
 from django.conf import settings
 
+from amends.comms.importing import OUTLOOK_SUFFIXES, not_mail_reason
 from amends.core.errors import ValidationError
 
 DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -64,7 +65,11 @@ def uploads_root() -> Path:
 def upload_kind(name: str) -> str:
     """eml, emlx (Apple Mail), mbox, zip, ics or csv, from the uploaded file's name;
     ValidationError otherwise."""
-    kind = _SUFFIXES.get(PurePosixPath(name.replace("\\", "/")).suffix.lower())
+    suffix = PurePosixPath(name.replace("\\", "/")).suffix.lower()
+    kind = _SUFFIXES.get(suffix)
+    if kind is None and suffix in OUTLOOK_SUFFIXES:
+        reason = not_mail_reason(b"", f"upload{suffix}").removeprefix("not an email: ")
+        raise ValidationError({"file": f"This is {reason}."})
     if kind is None:
         raise ValidationError(
             {

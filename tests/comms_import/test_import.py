@@ -183,6 +183,45 @@ def test_a_bad_message_is_rejected_with_a_reason_and_the_batch_goes_on(world, tm
     }
 
 
+PST = b"!BDN\x00\x00\x00\x00SM\x17\x00" + bytes(4000)
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000)
+
+
+def test_outlook_files_and_archives_are_rejected_saying_what_to_do(world, tmp_path, settings):
+    settings.AMENDS_MAX_MESSAGE_BYTES = 50_000
+    write(
+        tmp_path / "export",
+        {
+            "1.eml": m.simple(1),
+            "Archive.pst": PST + bytes(100_000),  # larger than a message may be: still named
+            "offline.ost": b"damaged",
+            "Re Invoice.msg": OLE,
+            "Mac export.olm": b"PK\x03\x04" + bytes(100),
+            "mime-after-all.msg": m.simple(2),  # a .msg that is a message is read as one
+            "notes.txt": b"not mail, left out",
+        },
+    )
+    summary = import_path(None, tmp_path / "export")
+    assert summary.imported == 2
+    reasons = dict((Path(label).name, reason) for label, reason in summary.rejected)
+    assert set(reasons) == {"Archive.pst", "offline.ost", "Re Invoice.msg", "Mac export.olm"}
+    assert reasons["Archive.pst"].startswith("not an email: an Outlook data file (.pst, .ost)")
+    assert reasons["offline.ost"] == reasons["Archive.pst"]
+    assert "connect the mailbox over IMAP" in reasons["Archive.pst"]
+    assert reasons["Re Invoice.msg"].startswith("not an email: an Outlook message (.msg)")
+    assert "save it as an .mbox" in reasons["Mac export.olm"]
+    # One file on its own, however large: what it is, not "larger than 0.05 MB".
+    (tmp_path / "Big.pst").write_bytes(PST + bytes(200_000))
+    alone = import_path(None, tmp_path / "Big.pst")
+    assert [reason for _, reason in alone.rejected] == [reasons["Archive.pst"]]
+    (tmp_path / "takeout.zip").write_bytes(b"PK\x03\x04" + bytes(100))
+    (tmp_path / "takeout.tgz").write_bytes(b"\x1f\x8b\x08" + bytes(100))
+    zipped = import_path(None, tmp_path / "takeout.zip").rejected[0][1]
+    assert zipped.startswith("not an email: a zip archive; unzip it and import the folder")
+    gzipped = import_path(None, tmp_path / "takeout.tgz").rejected[0][1]
+    assert gzipped == "not an email: a gzip archive (.gz, .tgz); unpack it and import the folder"
+
+
 def test_an_interrupted_import_resumes_to_the_exact_count(world, tmp_path):
     write(tmp_path, {f"{i:03d}.eml": m.simple(i) for i in range(25)})
 

@@ -124,6 +124,9 @@ def test_deep_nesting_does_not_crash():
 def test_rejections_say_why():
     assert parse_message(b"") == Rejected("empty")
     assert parse_message(b"\x89PNG\r\n\x1a\n\x00\x00") == Rejected("not an email: no headers")
+    outlook = parse_message(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))
+    assert isinstance(outlook, Rejected)
+    assert outlook.reason.startswith("not an email: an Outlook message (.msg)")
     assert "no From, To" in parse_message(b"X-Thing: 1\n\nbody").reason  # type: ignore[union-attr]
     big = parse_message(m.simple(3), max_bytes=10)
     assert isinstance(big, Rejected) and big.reason.startswith("larger than")

@@ -231,6 +231,25 @@ def test_oversize_and_wrong_kind_uploads_are_refused(as_alice, world, settings, 
     assert not _uploads(data_dir)
 
 
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("Outlook.pst", b"an Outlook data file"),
+        ("Re: invoice.msg", b"an Outlook message (.msg)"),
+        ("Outlook for Mac.olm", b"save it as an .mbox"),
+    ],
+)
+def test_an_outlook_file_is_refused_saying_what_to_do_instead(
+    as_alice, world, data_dir, name, says
+):
+    response = _upload(as_alice, name, b"\xd0\xcf\x11\xe0" + bytes(100), client=world.acme.pk)
+    assert response.status_code == 422
+    assert says in response.content
+    assert b"connect the mailbox over IMAP" in response.content
+    assert not Job.objects.exists()
+    assert not _uploads(data_dir)
+
+
 def test_a_non_admin_must_name_one_of_their_clients(world):
     assert _upload(_browser(world.alice), "a.eml", OUTLOOK_QP).status_code == 422
     response = _upload(_browser(world.carol), "a.eml", OUTLOOK_QP, client=world.acme.pk)
