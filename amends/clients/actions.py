@@ -67,6 +67,14 @@ def _ensure_team(client: Client, *users: User | None) -> None:
             )
 
 
+def _triage_may_match() -> None:
+    """A contact's address or a client's email domains are new: mail waiting in triage
+    may now match a client (`comms.triage_actions`)."""
+    from amends.comms.triage_actions import queue_triage_match
+
+    queue_triage_match()
+
+
 @transaction.atomic
 def create_client(actor: User | None, **fields: Any) -> Client:
     """Create a client; its owner and backup join its team. Admins (or the CLI) only."""
@@ -84,6 +92,8 @@ def create_client(actor: User | None, **fields: Any) -> Client:
         summary=f"Client {client.name} added; owner {client.owner}",
         subject=client,
     )
+    if client.domains:
+        _triage_may_match()
     return client
 
 
@@ -92,8 +102,10 @@ def update_client(actor: User, client: Client, *, version: int | None, **fields:
     """Change a client's details; a new owner or backup joins the team (R2, R3)."""
     _check_fields(fields, CLIENT_FIELDS)
     # Compare with what is stored: a form bound to `client` may already have changed it.
-    old_owner_id, old_backup_id = (
-        Client.objects.filter(pk=client.pk).values_list("owner_id", "backup_id").get()
+    old_owner_id, old_backup_id, old_domains = (
+        Client.objects.filter(pk=client.pk)
+        .values_list("owner_id", "backup_id", "email_domains")
+        .get()
     )
     if not actor.is_admin:
         # Only admins manage teams: a member may hand the account to a teammate, but
@@ -124,6 +136,8 @@ def update_client(actor: User, client: Client, *, version: int | None, **fields:
             summary=f"Backup is now {client.backup or 'nobody'}",
             subject=client,
         )
+    if set(client.domains) - set(Client(email_domains=old_domains).domains):
+        _triage_may_match()
     return client
 
 
@@ -140,13 +154,18 @@ def add_contact(actor: User, client: Client, **fields: Any) -> Contact:
         summary=f"Contact {contact.name} added",
         subject=contact,
     )
+    if contact.email:
+        _triage_may_match()
     return contact
 
 
 @transaction.atomic
 def update_contact(actor: User, contact: Contact, *, version: int | None, **fields: Any) -> Contact:
     _check_fields(fields, CONTACT_FIELDS)
+    old_email = Contact.objects.filter(pk=contact.pk).values_list("email", flat=True).get()
     update_versioned(contact, version, **fields)
+    if contact.email and contact.email.lower() != old_email.lower():
+        _triage_may_match()
     return contact
 
 

@@ -206,13 +206,14 @@ class Matcher:
         return address in self.users or address.rsplit("@", 1)[-1] in self.ours
 
     def match(self, parsed: ParsedMessage) -> Match:
-        sender = parsed.from_address
+        return self.match_addresses(parsed.from_address, [*parsed.to, *parsed.cc, *parsed.bcc])
+
+    def match_addresses(self, sender: str, recipients: list[str]) -> Match:
+        """Who a message from `sender` to `recipients` (To, Cc and our copy's Bcc) is with:
+        the client of the first contact among the people outside the firm, or failing
+        that of their email domain (or the client the import is for)."""
         outbound = bool(sender) and self.is_ours(sender)
-        others = (
-            [a for a in [*parsed.to, *parsed.cc, *parsed.bcc] if not self.is_ours(a)]
-            if outbound
-            else [sender]
-        )
+        others = [a for a in recipients if not self.is_ours(a)] if outbound else [sender]
         others = [a for a in others if a]
         person_id = self.users.get(sender) if outbound else None
         direction = Communication.Direction.OUT if outbound else Communication.Direction.IN
@@ -1391,6 +1392,26 @@ def assign_message(actor: User | None, message: EmailMessage, client: Client) ->
         break
     if outbound and message.direction == Communication.Direction.INTERNAL and candidates:
         message.direction = Communication.Direction.OUT
+    person_id = matcher.users.get(message.from_address) if outbound else None
+    comm = place_in_client(actor, message, client, contact.pk if contact else None, person_id)
+    # Other messages waiting in triage may be with the same people: they follow.
+    from amends.comms.triage_actions import queue_triage_match
+
+    queue_triage_match()
+    return comm
+
+
+def place_in_client(
+    actor: User | None,
+    message: EmailMessage,
+    client: Client,
+    contact_id: int | None,
+    person_id: int | None,
+) -> Communication:
+    """Tie a message that waited in triage (locked, with the direction it is to have) to
+    `client`: it joins the client's threads and timeline (its tone scored, its text
+    indexed), and the unmatched messages that hung off it form their own thread again.
+    Call inside a transaction."""
     previous_children = list(
         EmailMessage.objects.filter(thread_root=message, client__isnull=True)
         .exclude(pk=message.pk)
@@ -1399,8 +1420,7 @@ def assign_message(actor: User | None, message: EmailMessage, client: Client) ->
     EmailMessage.objects.filter(pk=message.pk).update(client=client, direction=message.direction)
     message.client = client
     _thread(message, is_reply_subject(message.subject))
-    person_id = matcher.users.get(message.from_address) if outbound else None
-    comm = _record_email_communication(actor, message, contact.pk if contact else None, person_id)
+    comm = _record_email_communication(actor, message, contact_id, person_id)
     # The unmatched messages that hung off this one form their own thread again.
     for child in previous_children:
         EmailMessage.objects.filter(pk=child.pk).update(thread_root=child.pk)

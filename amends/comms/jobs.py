@@ -29,6 +29,7 @@ from amends.comms.meeting_actions import (
     import_csv,
     record_past_meetings,
 )
+from amends.comms.triage_actions import TRIAGE_MATCH_JOB, match_waiting
 from amends.comms.uploads import (
     resolve_upload,
     stale_upload_folders,
@@ -232,3 +233,26 @@ def sweep_stale_uploads(now: datetime) -> int:
     if removed:
         logger.info("Removed %d upload(s) older than the retention period.", removed)
     return 0
+
+
+@job_handler(TRIAGE_MATCH_JOB)
+def run_triage_match(job: Job) -> None:
+    """Tie the messages waiting in triage that now match a client to it (queued when a
+    contact, a client's email domains or an assignment from triage may have made them
+    match). Safe to run twice: a message already tied is left alone."""
+    last = 0.0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal last
+        if done == total or time.monotonic() - last >= PROGRESS_EVERY_SECONDS:
+            last = time.monotonic()
+            report_progress(job, done, total, f"Matching messages from triage: {done} of {total}.")
+
+    placed = match_waiting(progress)
+    report_progress(
+        job,
+        job.progress_done,
+        job.progress_total,
+        f"{placed} message{'s' if placed != 1 else ''} from triage now match a client and"
+        " joined its timeline.",
+    )

@@ -1,0 +1,144 @@
+"""Matching that learns, for the mail already waiting: once a client, a contact or an
+email domain is added — or one message is assigned from triage — the messages waiting in
+triage that now match are tied to their client, as an import would tie them today."""
+
+from __future__ import annotations
+
+import pytest
+
+from amends.clients.actions import add_contact, create_client, update_client, update_contact
+from amends.clients.models import TimelineEntry
+from amends.comms.actions import assign_message, import_path
+from amends.comms.models import Communication, EmailMessage
+from amends.comms.queries import list_emails, list_unmatched
+from amends.comms.triage_actions import TRIAGE_MATCH_JOB, match_waiting
+from amends.search.queries import search
+from amends.watch.models import Job
+from amends.watch.worker import run_one_step
+from tests.comms_import import messages as m
+from tests.comms_import.test_import import write
+
+pytestmark = pytest.mark.django_db
+
+
+def _run_jobs() -> None:
+    while run_one_step() is not None:
+        pass
+
+
+def _newco_mail(tmp_path):
+    """Three messages with Newco, which is no client yet, and one from a stranger."""
+    write(
+        tmp_path,
+        {
+            "1.eml": m.simple(
+                1,
+                sender="Sam New <sam@newco.example>",
+                subject="Kick-off",
+                body=b"Looking forward to the quarterly roadmap.\n",
+            ),
+            "2.eml": m.simple(
+                2,
+                sender="Alice Owner <alice@firm.example>",
+                to="sam@newco.example",
+                subject="Re: Kick-off",
+                extra=b"In-Reply-To: <m1@acme.example>\n",
+            ),
+            "3.eml": m.simple(3, sender="pat@newco.example", subject="Invoice question"),
+            "4.eml": m.simple(4, sender="someone@elsewhere.example", subject="Cold pitch"),
+        },
+    )
+    summary = import_path(None, tmp_path)
+    assert summary.unmatched == 4
+    assert not Job.objects.filter(kind=TRIAGE_MATCH_JOB).exists()
+
+
+def _client_of(message_number: int):
+    return EmailMessage.objects.get(message_id=f"m{message_number}@acme.example").client
+
+
+def test_a_new_clients_domain_ties_the_waiting_mail_to_it(world, tmp_path):
+    _newco_mail(tmp_path)
+    newco = create_client(None, name="Newco", owner=world.alice, email_domains="newco.example")
+    assert Job.objects.filter(kind=TRIAGE_MATCH_JOB, status="queued").count() == 1
+    _run_jobs()
+    assert [_client_of(n) for n in (1, 2, 3, 4)] == [newco, newco, newco, None]
+    reply = EmailMessage.objects.get(message_id="m2@acme.example")
+    first = EmailMessage.objects.get(message_id="m1@acme.example")
+    assert reply.thread_root_id == first.pk  # threaded within the client
+    assert (reply.direction, reply.communication.person) == ("out", world.alice)
+    assert first.communication.direction == "in"
+    assert Communication.objects.filter(client=newco, channel="email").count() == 3
+    assert TimelineEntry.objects.filter(client=newco, summary__contains="Kick-off").exists()
+    assert [e.subject for e in list_unmatched(world.ada)] == ["Cold pitch"]
+    # Found by search, by the client's team only.
+    assert search(world.alice, "quarterly roadmap").total == 1
+    assert search(world.carol, "quarterly roadmap").total == 0
+    assert list(list_emails(world.carol, client=newco)) == []
+    job = Job.objects.get(kind=TRIAGE_MATCH_JOB)
+    assert job.status == "done"
+    assert job.progress_message.startswith("3 messages from triage now match a client")
+
+
+def test_assigning_one_message_brings_the_senders_other_messages(world, tmp_path):
+    _newco_mail(tmp_path)
+    first = EmailMessage.objects.get(message_id="m1@acme.example")
+    assign_message(world.ada, first, world.globex)  # Sam becomes Globex's contact
+    _run_jobs()
+    # Sam's thread follows; Pat (same domain, not a contact) and the stranger wait.
+    assert [_client_of(n) for n in (1, 2, 3, 4)] == [world.globex, world.globex, None, None]
+    reply = EmailMessage.objects.get(message_id="m2@acme.example")
+    assert reply.thread_root_id == first.pk
+    assert reply.communication.contact.email == "sam@newco.example"
+
+
+def test_a_contact_added_or_given_an_address_later_matches(world, tmp_path):
+    _newco_mail(tmp_path)
+    pat = add_contact(world.alice, world.acme, name="Pat")  # no address yet: nothing to match
+    assert not Job.objects.filter(kind=TRIAGE_MATCH_JOB).exists()
+    update_contact(world.alice, pat, version=pat.version, email="pat@newco.example")
+    _run_jobs()
+    assert _client_of(3) == world.acme
+    assert EmailMessage.objects.get(message_id="m3@acme.example").communication.contact == pat
+    add_contact(world.alice, world.acme, name="Sam", email="SAM@newco.example")
+    _run_jobs()
+    assert [_client_of(n) for n in (1, 2, 4)] == [world.acme, world.acme, None]
+
+
+def test_a_domain_added_to_a_client_matches(world, tmp_path):
+    _newco_mail(tmp_path)
+    acme = world.acme
+    update_client(world.alice, acme, version=acme.version, name="Acme Group")
+    assert not Job.objects.filter(kind=TRIAGE_MATCH_JOB).exists()  # no new domain
+    acme.refresh_from_db()
+    update_client(
+        world.alice, acme, version=acme.version, email_domains="acme.example, newco.example"
+    )
+    _run_jobs()
+    assert [_client_of(n) for n in (1, 2, 3, 4)] == [world.acme, world.acme, world.acme, None]
+
+
+def test_one_job_waits_at_a_time_and_none_when_triage_is_empty(world, tmp_path):
+    add_contact(world.alice, world.acme, name="Early", email="early@acme.example")
+    assert not Job.objects.filter(kind=TRIAGE_MATCH_JOB).exists()  # nothing waits
+    _newco_mail(tmp_path)
+    for name in ("One", "Two", "Three"):
+        add_contact(world.alice, world.acme, name=name, email=f"{name.lower()}@acme.example")
+    assert Job.objects.filter(kind=TRIAGE_MATCH_JOB).count() == 1
+    _run_jobs()
+    assert [_client_of(n) for n in (1, 2, 3, 4)] == [None, None, None, None]  # no match
+    assert match_waiting() == 0
+
+
+def test_a_message_assigned_by_hand_is_never_moved(world, tmp_path):
+    _newco_mail(tmp_path)
+    sam_first = EmailMessage.objects.get(message_id="m1@acme.example")
+    assign_message(world.ada, sam_first, world.globex)
+    # Newco's domain goes to Acme afterwards: Sam's messages stay Globex's (a contact
+    # match comes first), Pat's join Acme.
+    acme = world.acme
+    update_client(
+        world.alice, acme, version=acme.version, email_domains="acme.example, newco.example"
+    )
+    _run_jobs()
+    assert [_client_of(n) for n in (1, 2, 3, 4)] == [world.globex, world.globex, world.acme, None]
