@@ -15,7 +15,10 @@ c. `amends import MAILDIR` end to end, in a subprocess, into a fresh database (S
    the measuring took 1.7 s of CPU from the two cores the import runs on);
 d. search latency over N documents (the index seeded directly with bulk rows), ~200
    realistic queries (common and rare words, two words, phrases, partial words) as a
-   team member and as an admin: p50 / p95 / max.
+   team member and as an admin: p50 / p95 / max;
+e. in the database (c) left: a client added for one of the ten domains whose mail waited
+   in triage, and the time the `comms.match_triage` work takes to tie that mail to it,
+   against (c)'s rate.
 
     python -m bench.mail                 # 20,000 messages, 200,000 search documents
     python -m bench.mail --quick         # 2,000 messages, 20,000 documents
@@ -61,6 +64,7 @@ class Run:
     seconds: float
     peak_mb: float | None = None
     note: str = ""
+    env: dict[str, str] | None = None  # the database an import left, for (e)
 
 
 def _machine() -> str:
@@ -245,7 +249,39 @@ def amends_import(maildir: Path, work: Path, tag: str) -> Run:
     # this (forked) benchmark process between fork and exec.
     del usage
     peak_mb = peak / 1024
-    return Run(seconds, peak_mb, note=f"{imported.group(1) if imported else '?'} imported")
+    note = f"{imported.group(1) if imported else '?'} imported"
+    return Run(seconds, peak_mb, note=note, env=env)
+
+
+def _match_triage_in_database() -> None:
+    """Run in a subprocess on the import's database: add a client for the first domain
+    whose mail waits in triage, then tie that mail to it as the job does. Prints the
+    count and the seconds."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amends.settings")
+    django.setup()
+    from amends.accounts.models import User
+    from amends.clients.actions import create_client
+    from amends.comms.triage_actions import match_waiting
+
+    owner = User.objects.order_by("pk").first()
+    create_client(None, name="Late client", owner=owner, email_domains=CLIENT_DOMAINS[30])
+    start = time.perf_counter()
+    placed = match_waiting()
+    print(placed, time.perf_counter() - start)
+
+
+def triage_match(imported: Run) -> Run:
+    env = imported.env or {}
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.mail", "_triage"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return Run(float(out[-1]), note=f"{int(out[-2]):,} messages tied")
 
 
 # --- (d) search ----------------------------------------------------------------------------
@@ -396,6 +432,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["_seed"]:
         _seed_import_database()
         return 0
+    if argv[:1] == ["_triage"]:
+        _match_triage_in_database()
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--messages", type=int, default=int(os.environ.get("AMENDS_BENCH_MESSAGES", 20_000))
@@ -445,6 +484,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"amends vs notmuch new: {notmuch.seconds / ours.seconds:.2f}× (target ≥ 3×)")
         print(f"amends vs stdlib loop: {stdlib.seconds / ours.seconds:.2f}×")
         print(f"peak memory: {ours.peak_mb:.0f} MB (target < 250 MB)")
+        late = triage_match(ours)
+        count = int(late.note.split()[0].replace(",", ""))
+        rate = count / late.seconds if late.seconds else 0.0
+        print(
+            f"triage matching (a client added after the import): {late.note} in"
+            f" {late.seconds:.1f} s, {rate:.0f} msg/s"
+            f" ({n / ours.seconds / rate if rate else 0:.0f}× slower than importing)"
+        )
         # Memory's worst case: every message 64 KB of plain text, so a batch holds as much
         # text as raw mail (the generated mailbox above averages 6 KB, mostly not text).
         heavy_count = 500 if args.quick else 2000

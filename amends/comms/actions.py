@@ -265,15 +265,19 @@ def _thread(message: EmailMessage, parsed_subject_reply: bool) -> None:
     ancestors = [*message.references, message.in_reply_to]
     root_id: int | None = None
     if any(ancestors):
-        known = dict(
-            scope.filter(message_id__in=[a for a in ancestors if a]).values_list(
-                "message_id", "thread_root_id"
-            )
+        # By Message-ID alone (unique), then the client here: a filter on the client too
+        # lets SQLite pick the client's index and read every message of the client.
+        found = (
+            EmailMessage.objects.filter(message_id__in=[a for a in ancestors if a])
+            .order_by()
+            .values_list("message_id", "thread_root_id", "pk", "client_id")
         )
-        known_ids = dict(scope.filter(message_id__in=list(known)).values_list("message_id", "pk"))
+        known = {
+            mid: root or pk for mid, root, pk, client_id in found if client_id == message.client_id
+        }
         for ancestor in ancestors:  # References run oldest first
             if ancestor in known:
-                root_id = known[ancestor] or known_ids[ancestor]
+                root_id = known[ancestor]
                 break
     elif parsed_subject_reply and message.normalised_subject:
         earlier = (
