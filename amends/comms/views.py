@@ -404,7 +404,11 @@ def triage_assign(request: HttpRequest, email_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"“{comm.title}” assigned to {client.name}.")
+        messages.success(
+            request,
+            f"“{comm.title}” assigned to {client.name}. Other messages waiting here with the"
+            " same people follow it in a moment.",
+        )
     return redirect(request, reverse("comms:triage"))
 
 

@@ -1,0 +1,54 @@
+"""Triage in a real browser: an admin assigns one message from a new sender to a client,
+and, once the worker has run, the sender's other waiting messages have followed it to
+the client's timeline; the one from a stranger still waits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
+
+from amends.comms.actions import import_path
+from amends.comms.models import EmailMessage
+from amends.watch.worker import run_one_step
+from tests.browser.conftest import Console, log_in
+from tests.comms_import import messages as m
+from tests.conftest import PASSWORD
+
+
+def test_assign_one_and_the_senders_other_messages_follow(
+    page: Any, world: Any, console: Console, tmp_path: Path
+) -> None:
+    for n, sender, subject in [
+        (1, "Sam New <sam@newco.example>", "Kick-off questions"),
+        (2, "Sam New <sam@newco.example>", "Brief attached"),
+        (3, "someone@elsewhere.example", "Cold pitch"),
+    ]:
+        (tmp_path / f"{n}.eml").write_bytes(m.simple(n, sender=sender, subject=subject))
+    assert import_path(None, tmp_path).unmatched == 3
+
+    log_in(page, "ada", PASSWORD)
+    page.goto("/comms/triage/")
+    row = page.locator("tr", has_text="Kick-off questions")
+    row.get_by_label("Client").select_option(label="Globex")
+    row.get_by_role("button", name="Assign to client").click()
+    expect(page.locator("body")).to_contain_text(
+        "“Kick-off questions” assigned to Globex. Other messages waiting here with the same"
+        " people follow it in a moment."
+    )
+    table = page.locator("table")
+    expect(table).not_to_contain_text("Kick-off questions")
+    expect(table).to_contain_text("Brief attached")  # the worker has not run yet
+
+    while run_one_step() is not None:  # the worker's turn
+        pass
+    page.reload()
+    expect(page.locator("table")).not_to_contain_text("Brief attached")
+    expect(page.locator("table")).to_contain_text("Cold pitch")
+    brief = EmailMessage.objects.get(subject="Brief attached")
+    assert brief.client == world.globex
+
+    page.goto(f"/clients/{world.globex.pk}/")
+    expect(page.locator("body")).to_contain_text("Brief attached")
+    assert console.errors == []
