@@ -298,11 +298,14 @@ def _thread(message: EmailMessage, parsed_subject_reply: bool) -> None:
     message.thread_root_id = root_id
     if message.message_id:
         # Replies imported before this message: their threads join this one.
-        orphan_roots = set(
-            scope.filter(refs__ref=message.message_id)
-            .exclude(thread_root_id=root_id)
-            .values_list("thread_root_id", flat=True)
-        )
+        # (By the reference alone, then the client here, as for the ancestors above.)
+        orphan_roots = {
+            root
+            for root, client_id in EmailMessage.objects.filter(refs__ref=message.message_id)
+            .order_by()
+            .values_list("thread_root_id", "client_id")
+            if client_id == message.client_id and root != root_id
+        }
         if orphan_roots:
             scope.filter(thread_root_id__in=orphan_roots).update(thread_root_id=root_id)
     if message.normalised_subject:
