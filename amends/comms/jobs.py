@@ -253,6 +253,7 @@ def run_triage_match(job: Job) -> None:
         job,
         job.progress_done,
         job.progress_total,
-        f"{placed} message{'s' if placed != 1 else ''} from triage now match a client and"
+        f"{placed} message{'s' if placed != 1 else ''} from triage now"
+        f" match{'es' if placed == 1 else ''} a client and"
         " joined its timeline.",
     )
