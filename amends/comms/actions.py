@@ -6,7 +6,7 @@ import logging
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -1414,10 +1414,12 @@ def place_in_client(
     client: Client,
     contact_id: int | None,
     person_id: int | None,
+    placed_next: Container[int] = (),
 ) -> Communication:
     """Tie a message that waited in triage (locked, with the direction it is to have) to
     `client`: it joins the client's threads and timeline (its tone scored, its text
-    indexed), and the unmatched messages that hung off it form their own thread again.
+    indexed), and the unmatched messages that hung off it form their own thread again
+    (except those in `placed_next`, about to be placed too: they are threaded then).
     Call inside a transaction."""
     previous_children = list(
         EmailMessage.objects.filter(thread_root=message, client__isnull=True)
@@ -1432,7 +1434,8 @@ def place_in_client(
     for child in previous_children:
         EmailMessage.objects.filter(pk=child.pk).update(thread_root=child.pk)
         child.thread_root_id = child.pk
-        _thread(child, False)
+        if child.pk not in placed_next:
+            _thread(child, False)
     return comm
 
 

@@ -47,8 +47,12 @@ def match_waiting(progress: Callable[[int, int], None] | None = None) -> int:
             found.append((occurred_at, pk, match))
     found.sort(key=lambda row: (row[0], row[1]))
     clients = Client.objects.in_bulk({match.client_id for _, _, match in found})
+    # Still to place: a reply that hung off a message placed before it is threaded when
+    # its own turn comes, not once in triage and again in its client.
+    pending = {pk for _, pk, _ in found}
     placed = 0
     for done, (_, pk, match) in enumerate(found, start=1):
+        pending.discard(pk)
         try:
             with transaction.atomic():
                 message = (
@@ -59,7 +63,9 @@ def match_waiting(progress: Callable[[int, int], None] | None = None) -> int:
                 client = clients.get(match.client_id or 0)
                 if message is not None and client is not None:
                     message.direction = match.direction
-                    place_in_client(None, message, client, match.contact_id, match.person_id)
+                    place_in_client(
+                        None, message, client, match.contact_id, match.person_id, pending
+                    )
                     placed += 1
         except Exception:
             logger.exception("Could not tie the message %s from triage to its client.", pk)
