@@ -65,10 +65,11 @@ def uploads_root() -> Path:
 def upload_kind(name: str) -> str:
     """eml, emlx (Apple Mail), mbox, zip, ics or csv, from the uploaded file's name;
     ValidationError otherwise."""
-    suffix = PurePosixPath(name.replace("\\", "/")).suffix.lower()
+    path = PurePosixPath(name.replace("\\", "/"))
+    suffix = path.suffix.lower()
     kind = _SUFFIXES.get(suffix)
     if kind is None and suffix in OUTLOOK_SUFFIXES:
-        reason = not_mail_reason(b"", f"upload{suffix}").removeprefix("not an email: ")
+        reason = not_mail_reason(b"", path.name).removeprefix("not an email: ")
         raise ValidationError({"file": f"This is {reason}."})
     if kind is None:
         raise ValidationError(
