@@ -1159,7 +1159,6 @@ def _bulk_store(
     counts: ImportSummary,
     indexer: _BackgroundIndexer | None = None,
 ) -> None:
-    from amends.clients.models import TimelineEntry
     from amends.search.actions import defer_communications, index_communications
 
     fresh = _new_in_batch(batch)
@@ -1213,7 +1212,23 @@ def _bulk_store(
         ]
     )
     threads.write_moves()
-    comms = [
+    comms = _new_comms(actor, comm_ids, comm_rows)
+    _on_timeline(actor_id, comms)
+    email_bodies = {comm_of[i]: fresh[i][1].text[:MAX_BODY_CHARS] for i in matched}
+    if indexer is None:
+        index_communications(comms, email_bodies)
+    else:
+        defer_communications(comm_ids)
+        indexer.after_commit(comms, email_bodies)
+    counts.imported = len(emails)
+    counts.unmatched = len(emails) - len(matched)
+    counts.problems = sum(bool(p.problems) for _, p in fresh)
+
+
+def _new_comms(
+    actor: User | None, comm_ids: list[int], comm_rows: list[dict[str, Any]]
+) -> list[_NewComm]:
+    return [
         _NewComm(
             pk,
             row["client_id"],
@@ -1225,6 +1240,13 @@ def _bulk_store(
         )
         for pk, row in zip(comm_ids, comm_rows, strict=True)
     ]
+
+
+def _on_timeline(actor_id: int | None, comms: list[_NewComm]) -> None:
+    """The timeline entries of just-inserted email communications, and the
+    first-response clocks they stop (as `record_communication` does for one)."""
+    from amends.clients.models import TimelineEntry
+
     Inserter(TimelineEntry, _TIMELINE_FIELDS).insert(
         [
             {
@@ -1241,15 +1263,6 @@ def _bulk_store(
         ]
     )
     _stop_first_response_clocks_bulk(comms)
-    email_bodies = {comm_of[i]: fresh[i][1].text[:MAX_BODY_CHARS] for i in matched}
-    if indexer is None:
-        index_communications(comms, email_bodies)
-    else:
-        defer_communications(comm_ids)
-        indexer.after_commit(comms, email_bodies)
-    counts.imported = len(emails)
-    counts.unmatched = len(emails) - len(matched)
-    counts.problems = sum(bool(p.problems) for _, p in fresh)
 
 
 _COMM_FIELDS = [
@@ -1437,6 +1450,129 @@ def place_in_client(
         if child.pk not in placed_next:
             _thread(child, False)
     return comm
+
+
+_WAITING_FIELDS = (
+    "pk",
+    "message_id",
+    "in_reply_to",
+    "references",
+    "subject",
+    "normalised_subject",
+    "occurred_at",
+)
+
+
+def _waiting_email(row: tuple[Any, ...], client_id: int | None) -> _NewEmail:
+    pk, message_id, in_reply_to, references, subject, normalised_subject, occurred_at = row[:7]
+    return _NewEmail(
+        pk,
+        client_id,
+        message_id,
+        in_reply_to,
+        _json_list(references),
+        subject,
+        normalised_subject,
+        occurred_at,
+    )
+
+
+def _write_roots(emails: list[_NewEmail], **also: dict[int, Any]) -> None:
+    """Store each email's thread root (and, by pk, any other column in `also`): one
+    UPDATE for each 250 rows."""
+    columns = ["thread_root_id", *also]
+    EmailMessage.objects.bulk_update(
+        [
+            EmailMessage(
+                pk=email.pk,
+                thread_root_id=email.thread_root_id,
+                **{name: values[email.pk] for name, values in also.items()},
+            )
+            for email in emails
+        ],
+        columns,
+        batch_size=250,
+    )
+
+
+def place_batch_in_clients(
+    matches: list[tuple[int, Match]], clients: dict[int, Client], placed_next: Container[int]
+) -> int:
+    """`place_in_client` for many messages waiting in triage at once (the
+    `comms.match_triage` job's path), each with the match it now has, oldest first: the
+    same threads, timeline entries, tone, clocks and search documents, with a few
+    statements for the whole batch instead of dozens for each message. A message no
+    longer in triage (assigned by hand meanwhile) is left alone. Answers how many were
+    placed. Call inside a transaction."""
+    from amends.search.actions import index_communications
+
+    match_of = dict(matches)
+    order = {pk: i for i, (pk, _) in enumerate(matches)}
+    rows = [
+        row
+        for row in EmailMessage.objects.select_for_update()
+        .filter(pk__in=list(match_of), client__isnull=True)
+        .order_by()
+        .values_list(*_WAITING_FIELDS, "text_body")
+        if match_of[row[0]].client_id in clients
+    ]
+    if not rows:
+        return 0
+    rows.sort(key=lambda row: order[row[0]])
+    pks = [row[0] for row in rows]
+    now = timezone.now()
+    # Threaded in its client as if just stored there (its own row, still in triage, is
+    # not read: see `_Threads`).
+    emails = [_waiting_email(row, match_of[row[0]].client_id) for row in rows]
+    threads = _thread_batch(emails, [is_reply_subject(email.subject) for email in emails])
+    comm_rows = []
+    for row, email in zip(rows, emails, strict=True):
+        match = match_of[email.pk]
+        text = row[7]
+        comm_rows.append(
+            {
+                "client_id": match.client_id,
+                "channel": Communication.Channel.EMAIL,
+                "direction": match.direction,
+                "occurred_at": min(email.occurred_at, now),
+                "contact_id": match.contact_id,
+                "person_id": match.person_id,
+                "subject": email.subject[:300],
+                "summary": text[:20000],
+                "recorded_by_id": None,
+                "tone": tone.score(text) if match.direction == Communication.Direction.IN else None,
+            }
+        )
+    comm_ids = Inserter(Communication, _COMM_FIELDS).insert(comm_rows)
+    _write_roots(
+        emails,
+        client_id={pk: match_of[pk].client_id for pk in pks},
+        direction={pk: match_of[pk].direction for pk in pks},
+        communication_id=dict(zip(pks, comm_ids, strict=True)),
+    )
+    threads.write_moves()
+    # The messages left in triage that hung off these form their own threads again:
+    # each its own thread first, then threaded (as if just stored in triage) unless it
+    # is about to be placed too.
+    children = list(
+        EmailMessage.objects.filter(thread_root_id__in=pks, client__isnull=True)
+        .exclude(pk__in=pks)
+        .order_by("occurred_at", "pk")
+        .values_list(*_WAITING_FIELDS)
+    )
+    if children:
+        for chunk in _chunks([row[0] for row in children]):
+            EmailMessage.objects.filter(pk__in=chunk).update(thread_root_id=F("pk"))
+        left = [_waiting_email(row, None) for row in children if row[0] not in placed_next]
+        if left:
+            triage_threads = _thread_batch(left, [False] * len(left))
+            _write_roots(left)
+            triage_threads.write_moves()
+    comms = _new_comms(None, comm_ids, comm_rows)
+    _on_timeline(None, comms)
+    bodies = {pk: row[7][:MAX_BODY_CHARS] for pk, row in zip(comm_ids, rows, strict=True)}
+    index_communications(comms, bodies)
+    return len(rows)
 
 
 def start_import(actor: User, *, uploaded_file: Any, client: Client | None = None) -> Job:

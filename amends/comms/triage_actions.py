@@ -16,7 +16,7 @@ from datetime import datetime
 from django.db import transaction
 
 from amends.clients.models import Client
-from amends.comms.actions import Match, Matcher, place_in_client
+from amends.comms.actions import Match, Matcher, place_batch_in_clients, place_in_client
 from amends.comms.models import EmailMessage
 from amends.watch.models import Job
 
@@ -24,15 +24,17 @@ logger = logging.getLogger("amends.comms")
 
 TRIAGE_MATCH_JOB = "comms.match_triage"
 _SCAN_CHUNK = 2_000
+_PLACE_CHUNK = 500
 
 
 def match_waiting(progress: Callable[[int, int], None] | None = None) -> int:
     """Tie each message waiting in triage that now matches a client (by a contact's
     address, then by the client's email domains) to that client, oldest first so that a
-    thread's first message is placed before its replies. Each message in its own
-    transaction, rechecked under lock: one assigned by hand meanwhile is left as it is,
-    and one that fails stays in triage without stopping the rest (it is logged).
-    `progress(done, total)` after each. Answers how many were tied."""
+    thread's first message is placed before its replies: `_PLACE_CHUNK` at a time, each
+    chunk in its own transaction and rechecked under lock (one assigned by hand
+    meanwhile is left as it is). If a chunk fails, its messages are placed one at a
+    time, so that only the one that fails stays in triage (it is logged).
+    `progress(done, total)` after each chunk. Answers how many were tied."""
     matcher = Matcher()
     if not matcher.contacts and not matcher.domains:
         return 0
@@ -48,30 +50,45 @@ def match_waiting(progress: Callable[[int, int], None] | None = None) -> int:
     found.sort(key=lambda row: (row[0], row[1]))
     clients = Client.objects.in_bulk({match.client_id for _, _, match in found})
     # Still to place: a reply that hung off a message placed before it is threaded when
-    # its own turn comes, not once in triage and again in its client.
+    # its own turn comes, not once back in triage and again in its client.
     pending = {pk for _, pk, _ in found}
     placed = 0
-    for done, (_, pk, match) in enumerate(found, start=1):
-        pending.discard(pk)
+    for start in range(0, len(found), _PLACE_CHUNK):
+        chunk = [(pk, match) for _, pk, match in found[start : start + _PLACE_CHUNK]]
+        pending.difference_update(pk for pk, _ in chunk)
         try:
             with transaction.atomic():
-                message = (
-                    EmailMessage.objects.select_for_update()
-                    .filter(pk=pk, client__isnull=True)
-                    .first()
-                )
-                client = clients.get(match.client_id or 0)
-                if message is not None and client is not None:
-                    message.direction = match.direction
-                    place_in_client(
-                        None, message, client, match.contact_id, match.person_id, pending
-                    )
-                    placed += 1
+                placed += place_batch_in_clients(chunk, clients, pending)
         except Exception:
-            logger.exception("Could not tie the message %s from triage to its client.", pk)
+            logger.exception(
+                "Could not tie %s messages from triage to their clients together;"
+                " trying one at a time.",
+                len(chunk),
+            )
+            pending.update(pk for pk, _ in chunk)
+            for pk, match in chunk:
+                pending.discard(pk)
+                placed += _place_one(pk, match, clients, pending)
         if progress is not None:
-            progress(done, len(found))
+            progress(min(start + _PLACE_CHUNK, len(found)), len(found))
     return placed
+
+
+def _place_one(pk: int, match: Match, clients: dict[int, Client], pending: set[int]) -> int:
+    """Place one message (`place_in_client`) in its own transaction: 1 if it was."""
+    try:
+        with transaction.atomic():
+            waiting = EmailMessage.objects.select_for_update().filter(pk=pk, client__isnull=True)
+            message = waiting.first()
+            client = clients.get(match.client_id or 0)
+            if message is None or client is None:
+                return 0
+            message.direction = match.direction
+            place_in_client(None, message, client, match.contact_id, match.person_id, pending)
+            return 1
+    except Exception:
+        logger.exception("Could not tie the message %s from triage to its client.", pk)
+        return 0
 
 
 def queue_triage_match() -> None:

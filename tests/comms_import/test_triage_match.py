@@ -4,11 +4,16 @@ triage that now match are tied to their client, as an import would tie them toda
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from amends.cases.actions import open_case
 from amends.clients.actions import add_contact, create_client, update_client, update_contact
 from amends.clients.models import TimelineEntry
-from amends.comms.actions import assign_message, import_path
+from amends.comms.actions import Matcher, assign_message, import_path, place_batch_in_clients
 from amends.comms.models import Communication, EmailMessage
 from amends.comms.queries import list_emails, list_unmatched
 from amends.comms.triage_actions import TRIAGE_MATCH_JOB, match_waiting
@@ -16,7 +21,7 @@ from amends.search.queries import search
 from amends.watch.models import Job
 from amends.watch.worker import run_one_step
 from tests.comms_import import messages as m
-from tests.comms_import.test_import import write
+from tests.comms_import.test_import import ago, write
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +147,142 @@ def test_a_message_assigned_by_hand_is_never_moved(world, tmp_path):
     )
     _run_jobs()
     assert [_client_of(n) for n in (1, 2, 3, 4)] == [world.globex, world.globex, world.acme, None]
+
+
+def _thread_mail(tmp_path):
+    """A thread with Newco (a question, our answer, their follow-up) in which a stranger
+    answered too, and someone answered the stranger: all waiting in triage."""
+    write(
+        tmp_path,
+        {
+            "1.eml": m.simple(1, sender="sam@newco.example", subject="Roadmap", date=ago(hours=9)),
+            "2.eml": m.simple(
+                2,
+                sender="Alice <alice@firm.example>",
+                to="sam@newco.example",
+                subject="Re: Roadmap",
+                date=ago(hours=8),
+                extra=b"In-Reply-To: <m1@acme.example>\nReferences: <m1@acme.example>\n",
+            ),
+            "3.eml": m.simple(
+                3,
+                sender="lee@elsewhere.example",
+                subject="Re: Roadmap",
+                date=ago(hours=7),
+                extra=b"In-Reply-To: <m1@acme.example>\nReferences: <m1@acme.example>\n",
+            ),
+            "4.eml": m.simple(
+                4,
+                sender="kim@other.example",
+                to="lee@elsewhere.example",
+                subject="Re: Roadmap",
+                date=ago(hours=6),
+                extra=b"In-Reply-To: <m3@acme.example>\n"
+                b"References: <m1@acme.example> <m3@acme.example>\n",
+            ),
+            "5.eml": m.simple(
+                5,
+                sender="sam@newco.example",
+                subject="Re: Roadmap",
+                date=ago(hours=5),
+                extra=b"In-Reply-To: <m2@acme.example>\n"
+                b"References: <m1@acme.example> <m2@acme.example>\n",
+            ),
+            "6.eml": m.simple(
+                6,
+                sender="lee@elsewhere.example",
+                subject="Re: Roadmap",
+                date=ago(hours=4),
+                extra=b"In-Reply-To: <m2@acme.example>\n"
+                b"References: <m1@acme.example> <m2@acme.example>\n",
+            ),
+        },
+    )
+    import_path(None, tmp_path)
+    roots = {e.message_id: e.thread_root_id for e in EmailMessage.objects.all()}
+    first = EmailMessage.objects.get(message_id="m1@acme.example").pk
+    assert set(roots.values()) == {first}  # one thread, in triage
+
+
+def _roots() -> dict[str, str]:
+    by_pk = {e.pk: e.message_id for e in EmailMessage.objects.all()}
+    return {e.message_id: by_pk[e.thread_root_id] for e in EmailMessage.objects.all()}
+
+
+@pytest.mark.parametrize("chunk", [500, 1])
+def test_a_thread_is_placed_the_same_however_it_is_split(world, tmp_path, monkeypatch, chunk):
+    """The job places the waiting mail in chunks: a thread cut across them ends the same.
+    The stranger's answers stay in triage: the first with its reply, the second (to a
+    message placed in a later chunk) on its own."""
+    from amends.comms import triage_actions
+
+    monkeypatch.setattr(triage_actions, "_PLACE_CHUNK", chunk)
+    _thread_mail(tmp_path)
+    newco = create_client(None, name="Newco", owner=world.alice, email_domains="newco.example")
+    case = open_case(
+        world.alice, newco, title="Late roadmap", opened_at=timezone.now() - timedelta(hours=10)
+    )
+    assert match_waiting() == 3
+    assert [_client_of(n) for n in (1, 2, 3, 4, 5, 6)] == [newco, newco, None, None, newco, None]
+    roots = _roots()
+    assert [roots[f"m{n}@acme.example"] for n in (1, 2, 3, 4, 5, 6)] == [
+        "m1@acme.example",
+        "m1@acme.example",
+        "m3@acme.example",
+        "m3@acme.example",
+        "m1@acme.example",
+        "m6@acme.example",
+    ]
+    # Our answer stopped the case's first-response clock; their mail has a tone.
+    ours = EmailMessage.objects.get(message_id="m2@acme.example").communication
+    case.refresh_from_db()
+    assert case.first_response_at == ours.occurred_at
+    theirs = EmailMessage.objects.get(message_id="m5@acme.example").communication
+    assert (theirs.direction, ours.direction) == ("in", "out")
+    assert theirs.tone is not None and ours.tone is None
+    assert TimelineEntry.objects.filter(client=newco, kind="comm.email").count() == 3
+    found = search(world.alice, "Roadmap").hits
+    assert sorted(h.kind for h in found) == [
+        "case",
+        "communication",
+        "communication",
+        "communication",
+    ]
+    assert search(world.carol, "Roadmap").total == 0
+
+
+def test_a_message_assigned_meanwhile_is_left_as_it_is(world, tmp_path):
+    """Between the job's look at triage and its placing, an admin assigned one of the
+    messages: the job leaves it with the admin's client."""
+    _newco_mail(tmp_path)
+    newco = create_client(None, name="Newco", owner=world.alice, email_domains="newco.example")
+    matcher = Matcher()
+    waiting = {
+        e.pk: matcher.match_addresses(e.from_address, e.to_addresses)
+        for e in EmailMessage.objects.filter(message_id__in=["m1@acme.example", "m3@acme.example"])
+    }
+    third = EmailMessage.objects.get(message_id="m3@acme.example")
+    assign_message(world.ada, third, world.globex)
+    with transaction.atomic():  # nothing for a client that is gone
+        assert place_batch_in_clients(list(waiting.items()), {}, ()) == 0
+    with transaction.atomic():
+        placed = place_batch_in_clients(list(waiting.items()), {newco.pk: newco}, ())
+    assert placed == 1
+    assert [_client_of(n) for n in (1, 3)] == [newco, world.globex]
+    assert Communication.objects.filter(client=newco).count() == 1
+
+
+def test_a_chunk_that_fails_is_placed_one_message_at_a_time(world, tmp_path, monkeypatch, caplog):
+    from amends.comms import triage_actions
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the batch broke")
+
+    _newco_mail(tmp_path)
+    newco = create_client(None, name="Newco", owner=world.alice, email_domains="newco.example")
+    monkeypatch.setattr(triage_actions, "place_batch_in_clients", broken)
+    assert match_waiting() == 3
+    assert [_client_of(n) for n in (1, 2, 3, 4)] == [newco, newco, newco, None]
+    reply = EmailMessage.objects.get(message_id="m2@acme.example")
+    assert reply.thread_root_id == EmailMessage.objects.get(message_id="m1@acme.example").pk
+    assert "trying one at a time" in caplog.text
