@@ -78,11 +78,13 @@ test-postgres: $(STAMP)
 # Lint and typecheck first, fail-fast even under `make -j`. Then the two databases'
 # suites side by side, each with a data directory of its own: much of a suite's time is
 # spent waiting (browsers, subprocesses, servers), so on two cores both together took
-# 15 minutes against 27 one after the other. PostgreSQL's output follows SQLite's.
+# 15 minutes against 27 one after the other. PostgreSQL's output follows SQLite's (and
+# can be followed meanwhile: the path of its log is printed first).
 test: $(STAMP)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory typecheck
 	@work=$$(mktemp -d); \
+	echo "tests on PostgreSQL run alongside; to follow them: tail -f $$work/postgres.log"; \
 	AMENDS_DATA_DIR=$$work/postgres $(MAKE) --no-print-directory test-postgres \
 		>$$work/postgres.log 2>&1 & pg=$$!; \
 	AMENDS_DATA_DIR=$$work/sqlite $(MAKE) --no-print-directory test-sqlite; sqlite=$$?; \

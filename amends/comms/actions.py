@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from amends.accounts.models import TeamMembership, User
 from amends.clients.actions import add_contact, record_timeline
-from amends.clients.models import Client, Contact
+from amends.clients.models import Client, Contact, is_public_mail_domain
 from amends.comms import tone
 from amends.comms.importing import (
     DEFAULT_MAX_BYTES,
@@ -164,7 +164,9 @@ def our_domains() -> set[str]:
     if domains:
         return domains
     emails = User.objects.exclude(email="").values_list("email", flat=True)
-    return {e.rsplit("@", 1)[1].lower() for e in emails if "@" in e}
+    # A colleague's gmail.com address is ours (`Matcher.users`); gmail.com is not.
+    domains = {e.rsplit("@", 1)[1].lower() for e in emails if "@" in e}
+    return {d for d in domains if not is_public_mail_domain(d)}
 
 
 @dataclass
@@ -193,7 +195,9 @@ class Matcher:
         self.domains: dict[str, int] = {}
         for pk, value in Client.objects.order_by("pk").values_list("pk", "email_domains"):
             for domain in Client(email_domains=value).domains:
-                self.domains.setdefault(domain, pk)
+                # One stored before public providers were refused matches nothing.
+                if not is_public_mail_domain(domain):
+                    self.domains.setdefault(domain, pk)
 
     def client_senders(self) -> frozenset[str] | None:
         """The addresses and domains an inbound message must come from to be matched to

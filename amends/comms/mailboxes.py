@@ -43,6 +43,7 @@ from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import LoginError
 from imapclient.imapclient import SENT
 
+from amends.clients.models import is_public_mail_domain
 from amends.comms.actions import Matcher, max_message_bytes, store_parsed_message
 from amends.comms.importing import ParsedMessage, Rejected, parse_message
 from amends.comms.models import MailboxAccount
@@ -392,7 +393,7 @@ def _to_a_client(parsed: ParsedMessage, matcher: Matcher, account: MailboxAccoun
         if a and not matcher.is_ours(a)
     ]
     if account.client is not None:
-        domains = set(account.client.domains)
+        domains = {d for d in account.client.domains if not is_public_mail_domain(d)}
         return any(a in matcher.contacts or a.rsplit("@", 1)[-1] in domains for a in others)
     return any(a in matcher.contacts or a.rsplit("@", 1)[-1] in matcher.domains for a in others)
 

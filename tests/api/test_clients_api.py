@@ -245,3 +245,16 @@ def test_timeline_filters_need_an_offset(alice_api, world):
 
 def test_outsiders_get_404_for_a_client_timeline(carol_api, world):
     error_of(carol_api.get(f"/clients/{world.acme.pk}/timeline"), 404, "not_found")
+
+
+def test_a_public_email_provider_is_never_a_clients_domain(ada_api, alice_api, world):
+    body = {"name": "Initech", "owner": world.bob.pk, "email_domains": "initech.example gmail.com"}
+    error = error_of(ada_api.post("/clients", body), 422, "invalid")
+    assert "“gmail.com” is a public email provider" in str(error)
+    assert not Client.objects.filter(name="Initech").exists()
+    url = f"/clients/{world.acme.pk}"
+    patch = {"version": world.acme.version, "email_domains": "acme.example, outlook.com"}
+    error = error_of(alice_api.patch(url, patch), 422, "invalid")
+    assert "“outlook.com” is a public email provider" in str(error)
+    world.acme.refresh_from_db()
+    assert world.acme.domains == ["acme.example"]

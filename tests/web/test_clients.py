@@ -67,6 +67,7 @@ def test_an_admin_adds_a_client(as_ada, world):
     [
         ({"timezone": "Mars/Olympus"}, "is not a known time zone"),
         ({"email_domains": "not a domain!"}, "is not an email domain like example.com"),
+        ({"email_domains": "initech.example, GMAIL.com"}, "“gmail.com” is a public email provider"),
         ({"name": "x" * 201}, "at most 200 characters"),
         ({"name": ""}, "This field is required"),
         ({"work_end": "08:00"}, "The working day must end after it starts"),
