@@ -10,7 +10,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from amends.accounts.models import TeamMembership, User
-from amends.clients.models import Client, Contact, Engagement, TimelineEntry
+from amends.clients.models import Client, Contact, Engagement, TimelineEntry, parse_domains
 from amends.core.errors import ValidationError
 from amends.core.models import update_versioned
 
@@ -139,6 +139,25 @@ def update_client(actor: User, client: Client, *, version: int | None, **fields:
     if set(client.domains) - set(Client(email_domains=old_domains).domains):
         _triage_may_match()
     return client
+
+
+@transaction.atomic
+def add_email_domain(actor: User, client: Client, domain: str) -> Client:
+    """Admins, from triage: add one email domain to a client, so the mail waiting there
+    from and to anyone at it follows (as `update_client` with the domain added). The
+    same checks as the client form: a domain, not a public provider, no other client's."""
+    if not actor.is_admin:
+        raise PermissionDenied("Only an admin can add a client's email domain from triage.")
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    wanted = parse_domains(domain if isinstance(domain, str) else "")
+    if len(wanted) != 1:
+        raise ValidationError({"domain": "Give one email domain, like example.com."})
+    if wanted[0] in client.domains:
+        raise ValidationError({"domain": f"“{wanted[0]}” is already {client.name}'s email domain."})
+    domains = " ".join([*client.domains, wanted[0]])
+    if len(domains) > Client._meta.get_field("email_domains").max_length:  # type: ignore[operator]
+        raise ValidationError({"domain": f"{client.name} has as many email domains as fit."})
+    return update_client(actor, client, version=client.version, email_domains=domains)
 
 
 @transaction.atomic

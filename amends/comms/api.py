@@ -16,7 +16,9 @@ from ninja.pagination import paginate
 from amends.accounts.api import user_field
 from amends.accounts.models import User
 from amends.cases.queries import get_case_for
+from amends.clients.models import Client
 from amends.clients.queries import get_client_for, get_contact_for
+from amends.clients.schemas import ClientOut
 from amends.comms import actions, csv_import, meeting_actions, queries
 from amends.comms.models import Communication, EmailMessage
 from amends.comms.schemas import (
@@ -25,11 +27,13 @@ from amends.comms.schemas import (
     CommunicationIn,
     CommunicationOut,
     CommunicationPatch,
+    DomainIn,
     ImportFilter,
     ImportOut,
     UnmatchedEmailOut,
     UpcomingMeetingFilter,
     UpcomingMeetingOut,
+    WaitingDomainOut,
 )
 from amends.comms.uploads import store_upload, upload_folder, upload_kind
 from amends.core.api_support import (
@@ -303,6 +307,40 @@ def list_triage(request: HttpRequest) -> QuerySet[EmailMessage]:
     if not user.is_admin:
         raise PermissionDenied("Only an admin can see the triage list.")
     return queries.list_unmatched(user)
+
+
+@router.get(
+    "/triage/domains",
+    response={200: list[WaitingDomainOut], **TRIAGE_READ_ERRORS},
+    summary="List the domains waiting most in triage",
+    tags=["Imports"],
+)
+def list_triage_domains(request: HttpRequest, limit: int = 8) -> list[queries.WaitingDomain]:
+    """Admins: the domains of the senders of the mail waiting in triage, those with the
+    most messages first (`limit`, 1–100). Others get 403."""
+    user = actor(request)
+    if not user.is_admin:
+        raise PermissionDenied("Only an admin can see the triage list.")
+    return queries.waiting_domains(user, limit)
+
+
+@router.post(
+    "/triage/domains",
+    response={200: ClientOut, **ADMIN_WRITE_ERRORS},
+    summary="Add a client's email domain from triage",
+    tags=["Imports"],
+)
+def add_triage_domain(request: HttpRequest, payload: DomainIn) -> Client:
+    """Admins: add `domain` to the client's email domains. The mail waiting in triage
+    from and to people there follows in the background (a `comms.match_triage` job).
+    Refused: a public email provider, another client's domain. Answers the client."""
+    from amends.clients.actions import add_email_domain
+
+    user = actor(request)
+    if not user.is_admin:
+        raise PermissionDenied("Only an admin can add a client's email domain from triage.")
+    client = add_email_domain(user, get_client_for(user, payload.client), payload.domain)
+    return get_client_for(user, client.pk)
 
 
 @router.post(

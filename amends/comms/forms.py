@@ -156,3 +156,9 @@ class AssignForm(forms.Form):
         from amends.clients.queries import list_clients
 
         self.fields["client"].queryset = list_clients(user)  # type: ignore[attr-defined]
+
+
+class DomainForm(AssignForm):
+    """Triage: a domain whose mail is waiting, and the client it belongs to."""
+
+    domain = forms.CharField(max_length=253, label="Domain")

@@ -204,6 +204,41 @@ def list_unmatched(user: User) -> QuerySet[EmailMessage]:
     return EmailMessage.objects.filter(client__isnull=True).order_by("-occurred_at", "-id")
 
 
+@dataclass(frozen=True)
+class WaitingDomain:
+    """A domain whose people wrote the mail waiting in triage."""
+
+    domain: str
+    messages: int
+    latest: datetime
+    public: bool  # gmail.com and the like: never a client's domain
+
+
+def waiting_domains(user: User, limit: int = 8) -> list[WaitingDomain]:
+    """Admins: the domains of the senders of the mail waiting in triage, those with the
+    most messages first: adding one to a client takes all of it there at once."""
+    from django.db.models import Count, Max, Value
+    from django.db.models.functions import Lower, StrIndex, Substr
+
+    from amends.clients.models import is_public_mail_domain
+
+    domain = Lower(Substr("from_address", StrIndex("from_address", Value("@")) + 1))
+    rows = (
+        list_unmatched(user)
+        .filter(direction=DIRECTION.IN, from_address__contains="@")
+        .annotate(domain=domain)
+        .order_by()
+        .values("domain")
+        .annotate(messages=Count("pk"), latest=Max("occurred_at"))
+        .order_by("-messages", "domain")[: max(1, min(int(limit), 100))]
+    )
+    return [
+        WaitingDomain(r["domain"], r["messages"], r["latest"], is_public_mail_domain(r["domain"]))
+        for r in rows
+        if r["domain"]
+    ]
+
+
 def list_thread(user: User, message: EmailMessage) -> QuerySet[EmailMessage]:
     """The messages of `message`'s thread the user may see, oldest first."""
     root = message.thread_root_id or message.pk

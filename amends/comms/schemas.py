@@ -151,5 +151,21 @@ class UnmatchedEmailOut(OutSchema):
     direction: Direction
 
 
+class WaitingDomainOut(OutSchema):
+    """A domain whose people wrote mail that waits in triage."""
+
+    domain: str
+    messages: int = Field(description="Messages waiting from senders at this domain.")
+    latest: datetime = Field(description="When the latest of them was sent.")
+    public: bool = Field(
+        description="A public email provider (gmail.com …): it can be no client's domain."
+    )
+
+
+class DomainIn(InSchema):
+    domain: str = Field(max_length=253, description="The email domain, like example.com.")
+    client: Id = Field(description="The client it belongs to.")
+
+
 class AssignIn(InSchema):
     client: Id = Field(description="The client the message belongs to.")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("import/csv/<str:token>/", views.import_csv, name="import_csv"),
     path("triage/", views.triage, name="triage"),
     path("triage/<int:email_id>/assign/", views.triage_assign, name="triage_assign"),
+    path("triage/domain/", views.triage_domain, name="triage_domain"),
     path("upcoming/<int:meeting_id>/remove/", views.upcoming_remove, name="upcoming_remove"),
 ]
 urlpatterns += message_urls.urlpatterns + mailbox_urls.urlpatterns

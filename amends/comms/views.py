@@ -25,7 +25,7 @@ from amends.clients.queries import get_client_for
 from amends.comms import actions, meeting_actions
 from amends.comms.csv_import import FIELDS as CSV_FIELDS
 from amends.comms.csv_import import CsvError, MappingError
-from amends.comms.forms import AssignForm, CommunicationForm, ImportForm
+from amends.comms.forms import AssignForm, CommunicationForm, DomainForm, ImportForm
 from amends.comms.models import Communication, EmailMessage
 from amends.comms.queries import (
     awaiting_reply,
@@ -35,6 +35,7 @@ from amends.comms.queries import (
     get_upcoming_for,
     list_communications,
     list_unmatched,
+    waiting_domains,
 )
 from amends.comms.uploads import store_upload, upload_folder, upload_kind
 from amends.core.errors import NotFound, StaleEdit, ValidationError
@@ -384,8 +385,39 @@ def triage(request: HttpRequest) -> HttpResponse:
     user = _admin_or_404(request)
     page = Paginator(list_unmatched(user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "comms/triage.html", {"messages_page": page, "form": AssignForm(user=user)}
+        request,
+        "comms/triage.html",
+        {
+            "messages_page": page,
+            "form": AssignForm(user=user),
+            "domains": waiting_domains(user) if page else [],
+        },
     )
+
+
+@login_required
+@require_POST
+def triage_domain(request: HttpRequest) -> HttpResponse:
+    """Admins: add the domain of mail waiting in triage to a client; that mail follows."""
+    from amends.clients.actions import add_email_domain
+
+    user = _admin_or_404(request)
+    form = DomainForm(request.POST, user=user)
+    if not form.is_valid():
+        messages.error(request, "Choose a client to add the domain to.")
+        return redirect(request, reverse("comms:triage"))
+    client, domain = form.cleaned_data["client"], form.cleaned_data["domain"]
+    try:
+        client = add_email_domain(user, client, domain)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"{client.name}'s email domains are now {', '.join(client.domains)}. The mail"
+            " waiting here from and to people there follows in a moment.",
+        )
+    return redirect(request, reverse("comms:triage"))
 
 
 @login_required

@@ -125,6 +125,14 @@ ROUTES: list[Route] = [
     Route("POST", "/cases/{case_id}/client-updates", lambda w, a: {"text": "On track."}, 201),
     Route("GET", "/responsiveness"),
     Route("GET", "/triage", admin_only=True, outsider="forbidden"),
+    Route("GET", "/triage/domains", admin_only=True, outsider="forbidden"),
+    Route(
+        "POST",
+        "/triage/domains",
+        lambda w, a: {"domain": "initech.example", "client": w.acme.pk},
+        admin_only=True,
+        outsider="forbidden",
+    ),
     Route(
         "POST", "/triage/{message_id}/assign", lambda w, a: {"client": w.acme.pk}, admin_only=True
     ),

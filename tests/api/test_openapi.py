@@ -56,6 +56,7 @@ EXPECTED_PATHS = (
         "/imports",
         "/imports/{job_id}",
         "/triage",
+        "/triage/domains",
         "/triage/{message_id}/assign",
         "/mailboxes",
         "/mailboxes/{mailbox_id}",

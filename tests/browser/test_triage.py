@@ -37,18 +37,51 @@ def test_assign_one_and_the_senders_other_messages_follow(
         "“Kick-off questions” assigned to Globex. Other messages waiting here with the same"
         " people follow it in a moment."
     )
-    table = page.locator("table")
+    table = page.get_by_role("region", name="Unmatched emails")
     expect(table).not_to_contain_text("Kick-off questions")
     expect(table).to_contain_text("Brief attached")  # the worker has not run yet
 
     while run_one_step() is not None:  # the worker's turn
         pass
     page.reload()
-    expect(page.locator("table")).not_to_contain_text("Brief attached")
-    expect(page.locator("table")).to_contain_text("Cold pitch")
+    expect(table).not_to_contain_text("Brief attached")
+    expect(table).to_contain_text("Cold pitch")
     brief = EmailMessage.objects.get(subject="Brief attached")
     assert brief.client == world.globex
 
     page.goto(f"/clients/{world.globex.pk}/")
     expect(page.locator("body")).to_contain_text("Brief attached")
+    assert console.errors == []
+
+
+def test_add_a_waiting_domain_to_a_client_and_its_mail_follows(
+    page: Any, world: Any, console: Console, tmp_path: Path
+) -> None:
+    for n, sender, subject in [
+        (1, "Sam New <sam@newco.example>", "Kick-off questions"),
+        (2, "Pat <pat@newco.example>", "Invoice address"),
+        (3, "jo.kim@gmail.com", "Personal note"),
+    ]:
+        (tmp_path / f"{n}.eml").write_bytes(m.simple(n, sender=sender, subject=subject))
+    assert import_path(None, tmp_path).unmatched == 3
+
+    log_in(page, "ada", PASSWORD)
+    page.goto("/comms/triage/")
+    panel = page.get_by_role("region", name="Waiting most, by sender's domain")
+    expect(panel).to_contain_text("gmail.com")
+    expect(panel.locator("tr", has_text="gmail.com")).to_contain_text("A public email provider")
+    row = panel.locator("tr", has_text="newco.example")
+    expect(row).to_contain_text("2")
+    row.get_by_label("Client for newco.example").select_option(label="Globex")
+    row.get_by_role("button", name="Add domain").click()
+    expect(page.locator("body")).to_contain_text("Globex's email domains are now newco.example.")
+    while run_one_step() is not None:  # the worker's turn
+        pass
+    page.reload()
+    unmatched = page.get_by_role("region", name="Unmatched emails")
+    expect(unmatched).not_to_contain_text("Invoice address")
+    expect(unmatched).to_contain_text("Personal note")
+    assert sorted(
+        EmailMessage.objects.filter(client=world.globex).values_list("subject", flat=True)
+    ) == ["Invoice address", "Kick-off questions"]
     assert console.errors == []
