@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from amends.cases.models import Case
 from amends.clients.actions import create_client
-from amends.clients.models import TimelineEntry
+from amends.clients.models import Client, TimelineEntry
 from amends.comms import actions
 from amends.comms.actions import Matcher, import_path, store_parsed_message
 from amends.comms.importing import parse_message
@@ -381,3 +381,53 @@ def test_rows_written_with_their_ids_over_several_statements_keep_them(world, mo
         ids = inserter.reserve(len(rows))
         assert inserter.insert(rows, ids=ids) == ids
     assert RawMessage.objects.filter(pk__in=ids).count() == 7
+
+
+@time_machine.travel("2026-11-20 12:00:00+00:00", tick=False)
+def test_triage_matching_in_chunks_equals_one_at_a_time(world, tmp_path, monkeypatch):
+    """The `comms.match_triage` job places the waiting mail in chunks
+    (`place_batch_in_clients`); one message at a time (`place_in_client`, its fallback)
+    gives the same clients, threads, timeline, clocks and search documents. In both, a
+    message left in triage is never in a thread rooted in a client."""
+    from amends.comms import triage_actions
+    from amends.comms.triage_actions import match_waiting
+
+    for domain in CLIENT_DOMAINS[:20]:
+        create_client(None, name=domain, owner=world.alice, email_domains=domain)
+    data = _mailbox(400)
+    for i, raw in enumerate(data):
+        (tmp_path / f"{i:04d}.eml").write_bytes(raw)
+
+    def late_clients_and_match() -> int:
+        import_path(None, tmp_path, batch_size=50)
+        for domain in CLIENT_DOMAINS[20:26]:
+            create_client(None, name=f"late {domain}", owner=world.bob, email_domains=domain)
+        return match_waiting()
+
+    def one_at_a_time(*args, **kwargs):
+        raise RuntimeError("placed one at a time")
+
+    def same_scope() -> bool:
+        client_of = dict(EmailMessage.objects.values_list("pk", "client_id"))
+        return all(client_of[e.thread_root_id] == e.client_id for e in EmailMessage.objects.all())
+
+    with monkeypatch.context() as patch:
+        patch.setattr(triage_actions, "_PLACE_CHUNK", 23)
+        chunked = late_clients_and_match()
+    assert chunked > 20 and same_scope()
+    in_chunks, chunk_counts = _snapshot(), _counts()
+    placed = {sha for sha, row in in_chunks.items() if row[1] and row[1].startswith("late ")}
+    assert len(placed) == chunked
+
+    _wipe()
+    Client.objects.filter(name__startswith="late ").delete()
+    with monkeypatch.context() as patch:
+        patch.setattr(triage_actions, "place_batch_in_clients", one_at_a_time)
+        assert late_clients_and_match() == chunked
+    assert same_scope()
+    one_by_one = _snapshot()
+    assert {sha: one_by_one[sha] for sha in placed} == {sha: in_chunks[sha] for sha in placed}
+    assert {sha: row[1:] for sha, row in one_by_one.items()} == {
+        sha: row[1:] for sha, row in in_chunks.items()
+    }
+    assert _counts() == chunk_counts
