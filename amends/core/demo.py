@@ -244,6 +244,13 @@ class _Builder:
         self.calder()
         self.ashdown()
         self.marlow()
+        self.waiting_mail()
+
+    def waiting_mail(self) -> None:
+        """Mail from people who are no client yet, waiting in triage."""
+        from amends.core.demo_mail import load_demo_triage
+
+        load_demo_triage(self.at.day)
 
     def demo_mail(self) -> None:
         """Imported email (a thread with folded quotes and an attachment) and a weekly

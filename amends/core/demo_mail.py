@@ -277,6 +277,65 @@ def load_demo_mail(
     return emails, summary.imported
 
 
+def _waiting(day: Callable[[int, int, int], datetime]) -> list[bytes]:
+    """Mail with no client yet: Quayside Books, whom the firm has not set up (two people
+    and one reply of ours), and a freelancer writing from Gmail."""
+    joe = ("Joe Marsh", "joe@quaysidebooks.example")
+    ana = ("Ana Ruiz", "ana@quaysidebooks.example")
+    lee = ("Lee Fox", "lee.fox.design@gmail.com")
+    return [
+        _message(
+            sender=joe,
+            to=TOM,
+            subject="Quote for the shop rebuild",
+            at=day(6, 10, 20),
+            msgid="qb-quote-1@quaysidebooks.example",
+            text="Hi Tom,\n\nCould you send the quote we discussed for the shop rebuild?\n\nJoe",
+        ),
+        _message(
+            sender=TOM,
+            to=joe,
+            subject="Re: Quote for the shop rebuild",
+            at=day(6, 15, 5),
+            msgid="qb-quote-2@northlight.example",
+            reply_to=["qb-quote-1@quaysidebooks.example"],
+            text="Joe,\n\nYou will have it by Friday.\n\nTom",
+        ),
+        _message(
+            sender=ana,
+            to=TOM,
+            subject="Still waiting for the quote",
+            at=day(2, 9, 45),
+            msgid="qb-chase-1@quaysidebooks.example",
+            text=(
+                "Tom,\n\nFriday came and went and we still have no quote. Our board meets"
+                " next week and I need a number before then.\n\nAna"
+            ),
+        ),
+        _message(
+            sender=lee,
+            to=TOM,
+            subject="Portfolio, as promised",
+            at=day(3, 16, 30),
+            msgid="lee-portfolio@mail.gmail.example",
+            text="Hi Tom, here is the portfolio link we talked about. Lee",
+        ),
+    ]
+
+
+def load_demo_triage(day: Callable[[int, int, int], datetime]) -> int:
+    """Import mail no client matches, so the triage page has something to show (its
+    domains panel offers quaysidebooks.example). Call after every demo client exists."""
+    matcher = Matcher()
+    stored = 0
+    for raw in _waiting(day):
+        parsed = parse_message(raw)
+        assert isinstance(parsed, ParsedMessage), parsed
+        if store_parsed_message(None, parsed, matcher=matcher, source="demo mailbox"):
+            stored += 1
+    return stored
+
+
 def _recaps(actor: User, client: Client) -> None:
     """A written recap after each weekly check-in but the latest (R22): that one is left
     for the demo user to write, so the page shows what a missing recap looks like."""

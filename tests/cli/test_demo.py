@@ -109,6 +109,19 @@ def test_the_admin_has_something_in_every_attention_list(db, moment):
     assert empty == []
 
 
+def test_mail_from_people_who_are_no_client_yet_waits_in_triage(db):
+    from amends.comms.queries import list_unmatched, waiting_domains
+
+    _demo()
+    maya = User.objects.get(username="maya")
+    assert list_unmatched(maya).count() == 4
+    assert [(d.domain, d.messages, d.public) for d in waiting_domains(maya)] == [
+        ("quaysidebooks.example", 2, False),
+        ("gmail.com", 1, True),
+    ]
+    assert list_unmatched(User.objects.get(username="jo")).count() == 0
+
+
 def test_the_outsider_sees_only_their_one_client(db):
     _demo()
     jo = User.objects.get(username="jo")
