@@ -75,6 +75,18 @@ def _triage_may_match() -> None:
     queue_triage_match()
 
 
+def _check_domains_free(client: Client, domains: list[str]) -> None:
+    """Mail at a domain goes to one client (the first the matcher meets): a second
+    client with the same domain would silently get none of it."""
+    for domain in domains:
+        others = Client.objects.exclude(pk=client.pk).filter(email_domains__icontains=domain)
+        for other in others.only("name", "email_domains"):
+            if domain in other.domains:
+                raise ValidationError(
+                    {"email_domains": f"“{domain}” is already {other.name}'s email domain."}
+                )
+
+
 @transaction.atomic
 def create_client(actor: User | None, **fields: Any) -> Client:
     """Create a client; its owner and backup join its team. Admins (or the CLI) only."""
@@ -83,6 +95,7 @@ def create_client(actor: User | None, **fields: Any) -> Client:
     _check_fields(fields, CLIENT_FIELDS)
     client = Client(**fields)
     client.full_clean()
+    _check_domains_free(client, client.domains)
     client.save()
     _ensure_team(client, client.owner, client.backup)
     record_timeline(
@@ -118,6 +131,9 @@ def update_client(actor: User, client: Client, *, version: int | None, **fields:
             ):
                 raise ValidationError({role: "Choose someone already on this client's team."})
     update_versioned(client, version, **fields)
+    # Only the domains added are checked: an edit of anything else never fails on them.
+    added = sorted(set(client.domains) - set(Client(email_domains=old_domains).domains))
+    _check_domains_free(client, added)  # raised here, the update is rolled back
     _ensure_team(client, client.owner, client.backup)
     if client.owner_id != old_owner_id:
         old_owner = User.objects.get(pk=old_owner_id)
@@ -136,7 +152,7 @@ def update_client(actor: User, client: Client, *, version: int | None, **fields:
             summary=f"Backup is now {client.backup or 'nobody'}",
             subject=client,
         )
-    if set(client.domains) - set(Client(email_domains=old_domains).domains):
+    if added:
         _triage_may_match()
     return client
 

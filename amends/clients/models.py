@@ -100,14 +100,6 @@ class Client(Versioned):
             raise ValidationError({"work_end": "The working day must end after it starts."})
         if self.backup_id and self.backup_id == self.owner_id:
             raise ValidationError({"backup": "The backup must be someone other than the owner."})
-        for domain in self.domains:
-            # Mail at a domain goes to one client: a second would silently get none.
-            others = Client.objects.exclude(pk=self.pk).filter(email_domains__icontains=domain)
-            for other in others.only("name", "email_domains"):
-                if domain in other.domains:
-                    raise ValidationError(
-                        {"email_domains": f"“{domain}” is already {other.name}'s email domain."}
-                    )
 
     @property
     def domains(self) -> list[str]:

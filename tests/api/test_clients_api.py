@@ -258,3 +258,25 @@ def test_a_public_email_provider_is_never_a_clients_domain(ada_api, alice_api, w
     assert "“outlook.com” is a public email provider" in str(error)
     world.acme.refresh_from_db()
     assert world.acme.domains == ["acme.example"]
+
+
+def test_a_domain_belongs_to_one_client(ada_api, alice_api, world):
+    body = {"name": "Initech", "owner": world.bob.pk, "email_domains": "initech.example"}
+    ok(ada_api.post("/clients", body), 201)
+    again = {"name": "Initrode", "owner": world.bob.pk, "email_domains": "INITECH.example"}
+    error = error_of(ada_api.post("/clients", again), 422, "invalid")
+    assert "“initech.example” is already Initech's email domain." in str(error)
+    url = f"/clients/{world.acme.pk}"
+    patch = {"version": world.acme.version, "email_domains": "acme.example initech.example"}
+    error = error_of(alice_api.patch(url, patch), 422, "invalid")
+    assert "already Initech's email domain" in str(error)
+    world.acme.refresh_from_db()
+    assert world.acme.domains == ["acme.example"] and world.acme.version == 1
+    # A sub-domain is another domain; a domain shared before this rule does not stop an
+    # edit of something else.
+    patch = {"version": 1, "email_domains": "acme.example mail.initech.example"}
+    assert ok(alice_api.patch(url, patch))["domains"] == ["acme.example", "mail.initech.example"]
+    Client.objects.filter(pk=world.acme.pk).update(email_domains="acme.example initech.example")
+    assert (
+        ok(alice_api.patch(url, {"version": 2, "notes": "Shared a domain once."}))["version"] == 3
+    )
