@@ -6,11 +6,19 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
 from amends.accounts.models import TeamMembership, User
-from amends.clients.models import Client, Contact, Engagement, TimelineEntry, parse_domains
+from amends.clients.models import (
+    Client,
+    Contact,
+    Engagement,
+    TimelineEntry,
+    parse_domains,
+    validate_domains,
+)
 from amends.core.errors import ValidationError
 from amends.core.models import update_versioned
 
@@ -168,6 +176,10 @@ def add_email_domain(actor: User, client: Client, domain: str) -> Client:
     wanted = parse_domains(domain if isinstance(domain, str) else "")
     if len(wanted) != 1:
         raise ValidationError({"domain": "Give one email domain, like example.com."})
+    try:  # before any query with it (PostgreSQL refuses a NUL, for one)
+        validate_domains(wanted[0])
+    except DjangoValidationError as exc:
+        raise ValidationError({"domain": " ".join(exc.messages)}) from None
     if wanted[0] in client.domains:
         raise ValidationError({"domain": f"“{wanted[0]}” is already {client.name}'s email domain."})
     domains = " ".join([*client.domains, wanted[0]])

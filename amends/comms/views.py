@@ -404,7 +404,10 @@ def triage_domain(request: HttpRequest) -> HttpResponse:
     user = _admin_or_404(request)
     form = DomainForm(request.POST, user=user)
     if not form.is_valid():
-        messages.error(request, "Choose a client to add the domain to.")
+        if "domain" in form.errors:
+            messages.error(request, "Give one email domain, like example.com.")
+        else:
+            messages.error(request, "Choose a client to add the domain to.")
         return redirect(request, reverse("comms:triage"))
     client, domain = form.cleaned_data["client"], form.cleaned_data["domain"]
     try:

@@ -93,6 +93,8 @@ def test_an_admin_adds_a_domain_on_the_page_and_its_mail_follows(as_ada, world, 
         ("not a domain!", "globex", "Give one email domain"),
         ("a.example b.example", "globex", "Give one email domain"),
         ("bad_label.example", "globex", "is not an email domain like example.com"),
+        ("a\x00b.example", "globex", "Give one email domain"),
+        ("x" * 254, "globex", "Give one email domain"),
     ],
 )
 def test_a_domain_that_cannot_be_the_clients_is_refused(as_ada, world, domain, target, message):
@@ -163,6 +165,9 @@ def test_the_api_lists_and_adds_domains(client, world, tmp_path, api_ada, api_al
 def test_the_action_checks_what_it_is_given(world):
     for bad in ("", "   ", "a.example, b.example"):
         with pytest.raises(ValidationError, match="Give one email domain"):
+            add_email_domain(world.ada, world.acme, bad)
+    for bad in ("a\x00b.example", "no-dot", "x" * 300 + ".example"):
+        with pytest.raises(ValidationError, match="is not an email domain"):
             add_email_domain(world.ada, world.acme, bad)
     client = add_email_domain(world.ada, world.acme, "@NewCo.Example")
     assert client.domains == ["acme.example", "newco.example"]
