@@ -37,11 +37,13 @@ from amends.comms.queries import (
     list_unmatched,
     waiting_domains,
 )
+from amends.comms.triage_actions import TRIAGE_MATCH_JOB
 from amends.comms.uploads import store_upload, upload_folder, upload_kind
 from amends.core.errors import NotFound, StaleEdit, ValidationError
 from amends.core.forms import add_action_error, model_changes
 from amends.core.htmx import is_htmx, redirect, render_page_or_partial
 from amends.core.views import found, render_invalid
+from amends.watch.models import Job
 from amends.watch.queries import has_active_jobs, list_jobs
 
 IMPORT_KIND = "comms.import"
@@ -391,6 +393,10 @@ def triage(request: HttpRequest) -> HttpResponse:
             "messages_page": page,
             "form": AssignForm(user=user),
             "domains": waiting_domains(user) if page else [],
+            # A change that may match the waiting mail is being worked through.
+            "matching": list_jobs(user, kind=TRIAGE_MATCH_JOB)
+            .filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
+            .first(),
         },
     )
 

@@ -77,7 +77,10 @@ def test_an_admin_adds_a_domain_on_the_page_and_its_mail_follows(as_ada, world, 
     )
     assert "Globex&#x27;s email domains are now brightwater.example" in response.content.decode()
     assert Job.objects.filter(kind=TRIAGE_MATCH_JOB, status="queued").count() == 1
+    assert "Matching the waiting mail to clients (queued)" in response.content.decode()
     _run_jobs()
+    page = as_ada.get(reverse("comms:triage")).content.decode()
+    assert "Matching the waiting mail" not in page
     placed = EmailMessage.objects.filter(client=world.globex).values_list("message_id", flat=True)
     # The three from Brightwater and ours to Sam.
     assert sorted(placed) == [f"m{n}@acme.example" for n in (1, 2, 3, 7)]
