@@ -300,6 +300,12 @@ def _thread(message: EmailMessage, parsed_subject_reply: bool) -> None:
     root_id = root_id or message.pk
     EmailMessage.objects.filter(pk=message.pk).update(thread_root_id=root_id)
     message.thread_root_id = root_id
+    if any(ancestors):
+        # Ancestors in other threads of the client (a link between them was never
+        # imported): this message shows they are one conversation, so they join its.
+        others = {root for root in known.values() if root != root_id}
+        if others:
+            scope.filter(thread_root_id__in=others).update(thread_root_id=root_id)
     if message.message_id:
         # Replies imported before this message: their threads join this one.
         # (By the reference alone, then the client here, as for the ancestors above.)
@@ -470,12 +476,13 @@ class _Threads:
             self.by_subject.setdefault(key, []).append(me)
         ancestors = [*message.references, message.in_reply_to]
         root_id: int | None = None
+        joined: list[int] = []  # the threads of its ancestors, oldest reference first
         if any(ancestors):
             for ancestor in ancestors:  # References run oldest first
                 known = self.by_mid.get(ancestor) if ancestor else None
                 if known is not None and known.client_id == client_id:
-                    root_id = self.current(client_id, known.root) or known.pk
-                    break
+                    joined.append(self.current(client_id, known.root) or known.pk)
+            root_id = joined[0] if joined else None
         elif reply_subject and message.normalised_subject:
             start = message.occurred_at - SUBJECT_THREAD_WINDOW
             earlier = [
@@ -489,6 +496,8 @@ class _Threads:
         root_id = root_id or message.pk
         me.root = root_id
         message.thread_root_id = root_id
+        for other in joined[1:]:  # ancestors in other threads: one conversation now
+            self.move(client_id, other, root_id)
         if message.message_id:
             # Replies stored before this message: their threads join this one.
             for n in self.referring.get(message.message_id, []):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from datetime import timedelta
 from email.utils import format_datetime
@@ -414,6 +415,48 @@ def test_a_reply_imported_before_its_original_is_adopted(world, tmp_path):
     import_path(None, tmp_path)
     root = EmailMessage.objects.get(message_id="m1@acme.example")
     assert set(EmailMessage.objects.values_list("thread_root_id", flat=True)) == {root.pk}
+
+
+def _spanning_thread() -> dict[str, bytes]:
+    """m1; m2, a reply to a message never imported (m9), so its own thread; m3, whose
+    References name m1, m9 and m2: one conversation."""
+    return {
+        "1.eml": m.simple(1),
+        "2.eml": m.simple(2, extra=b"In-Reply-To: <m9@acme.example>\n"),
+        "3.eml": m.simple(
+            3,
+            extra=b"References: <m1@acme.example> <m9@acme.example> <m2@acme.example>\n"
+            b"In-Reply-To: <m2@acme.example>\n",
+        ),
+    }
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations("123")))
+@pytest.mark.parametrize("together", [True, False], ids=["one-import", "one-at-a-time"])
+def test_a_reply_whose_references_span_two_threads_joins_them(world, tmp_path, order, together):
+    files = _spanning_thread()
+    if together:
+        write(tmp_path, {f"{i}-{name}.eml": files[f"{name}.eml"] for i, name in enumerate(order)})
+        import_path(None, tmp_path)
+    else:
+        for name in order:
+            import_path(None, write(tmp_path / name, {"x.eml": files[f"{name}.eml"]}))
+    assert EmailMessage.objects.count() == 3
+    assert EmailMessage.objects.values("thread_root_id").distinct().count() == 1
+
+
+def test_references_into_another_clients_thread_join_nothing(world, tmp_path):
+    add_contact(world.carol, world.globex, name="G", email="g@globex.example")
+    files = _spanning_thread()
+    files["2.eml"] = m.simple(
+        2, sender="g@globex.example", extra=b"In-Reply-To: <m9@acme.example>\n"
+    )
+    write(tmp_path, files)
+    import_path(None, tmp_path)
+    by_id = {e.message_id: e for e in EmailMessage.objects.all()}
+    one, two, three = (by_id[f"m{i}@acme.example"] for i in (1, 2, 3))
+    assert two.client == world.globex and two.thread_root_id == two.pk
+    assert one.thread_root_id == three.thread_root_id == one.pk
 
 
 def test_subject_fallback_only_without_headers_and_within_30_days(world, tmp_path):
