@@ -33,6 +33,7 @@ from amends.comms.importing import (
     read_item,
 )
 from amends.comms.models import Communication, EmailMessage, MessageReference, RawMessage
+from amends.comms.queries import our_domains
 from amends.core.errors import ValidationError
 from amends.core.models import update_versioned
 from amends.search.actions import index_object, index_pending
@@ -154,19 +155,6 @@ SUBJECT_THREAD_WINDOW = timedelta(days=30)
 def max_message_bytes() -> int:
     """The largest message kept (setting AMENDS_MAX_MESSAGE_BYTES, default 25 MB)."""
     return int(getattr(settings, "AMENDS_MAX_MESSAGE_BYTES", DEFAULT_MAX_BYTES))
-
-
-def our_domains() -> set[str]:
-    """The firm's own email domains: setting AMENDS_OUR_DOMAINS (comma-separated), else
-    the domains of the users' own addresses."""
-    configured: list[str] = list(getattr(settings, "AMENDS_OUR_DOMAINS", []))
-    domains = {d.strip().lower().lstrip("@") for d in configured if d.strip()}
-    if domains:
-        return domains
-    emails = User.objects.exclude(email="").values_list("email", flat=True)
-    # A colleague's gmail.com address is ours (`Matcher.users`); gmail.com is not.
-    domains = {e.rsplit("@", 1)[1].lower() for e in emails if "@" in e}
-    return {d for d in domains if not is_public_mail_domain(d)}
 
 
 @dataclass

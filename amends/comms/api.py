@@ -316,8 +316,9 @@ def list_triage(request: HttpRequest) -> QuerySet[EmailMessage]:
     tags=["Imports"],
 )
 def list_triage_domains(request: HttpRequest, limit: int = 8) -> list[queries.WaitingDomain]:
-    """Admins: the domains of the senders of the mail waiting in triage, those with the
-    most messages first (`limit`, 1–100). Others get 403."""
+    """Admins: the domains of the people the mail waiting in triage is with (the sender
+    of mail to us, the recipients but us of mail from us), those with the most messages
+    first (`limit`, 1–100). Others get 403."""
     user = actor(request)
     if not user.is_admin:
         raise PermissionDenied("Only an admin can see the triage list.")

@@ -5,17 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from amends.accounts.models import User
 from amends.accounts.queries import scope_to_user
-from amends.clients.models import Client
+from amends.clients.models import Client, is_public_mail_domain
 from amends.comms.models import Communication, EmailMessage, UpcomingMeeting
 from amends.core.errors import NotFound
 from amends.core.timeclock import add_business_time, business_time_between
 
 CHANNEL = Communication.Channel
 DIRECTION = Communication.Direction
+
+
+def our_domains() -> set[str]:
+    """The firm's own email domains: setting AMENDS_OUR_DOMAINS (comma-separated), else
+    the domains of the users' own addresses."""
+    configured: list[str] = list(getattr(settings, "AMENDS_OUR_DOMAINS", []))
+    domains = {d.strip().lower().lstrip("@") for d in configured if d.strip()}
+    if domains:
+        return domains
+    emails = User.objects.exclude(email="").values_list("email", flat=True)
+    # A colleague's gmail.com address is ours (`Matcher.users`); gmail.com is not.
+    domains = {e.rsplit("@", 1)[1].lower() for e in emails if "@" in e}
+    return {d for d in domains if not is_public_mail_domain(d)}
 
 
 def list_communications(
@@ -206,7 +220,7 @@ def list_unmatched(user: User) -> QuerySet[EmailMessage]:
 
 @dataclass(frozen=True)
 class WaitingDomain:
-    """A domain whose people wrote the mail waiting in triage."""
+    """A domain whose people the mail waiting in triage is with."""
 
     domain: str
     messages: int
@@ -214,29 +228,77 @@ class WaitingDomain:
     public: bool  # gmail.com and the like: never a client's domain
 
 
+# The domain of an address (what follows its first "@", lower-cased; "" without one),
+# and each address of a JSON list column as rows of `a.value`, in SQLite and PostgreSQL.
+_DOMAIN_OF = {
+    "sqlite": "CASE WHEN instr({0}, '@') > 0 THEN lower(substr({0}, instr({0}, '@') + 1)) END",
+    "postgresql": (
+        "CASE WHEN strpos({0}, '@') > 0 THEN lower(substr({0}, strpos({0}, '@') + 1)) END"
+    ),
+}
+_EACH_ADDRESS = {
+    "sqlite": "json_each(m.{0}) a",
+    "postgresql": "jsonb_array_elements_text(m.{0}) a(value)",
+}
+
+
 def waiting_domains(user: User, limit: int = 8) -> list[WaitingDomain]:
-    """Admins: the domains of the senders of the mail waiting in triage, those with the
-    most messages first: adding one to a client takes all of it there at once."""
-    from django.db.models import Count, Max, Value
-    from django.db.models.functions import Lower, StrIndex, Substr
+    """Admins: the domains of the people the mail waiting in triage is with — the
+    sender's of mail to us, every recipient's but ours of mail from us — those with the
+    most messages first (a message counts once for each). Adding one to a client takes
+    all of that mail there at once."""
+    from django.core.exceptions import EmptyResultSet
+    from django.db import connection
 
-    from amends.clients.models import is_public_mail_domain
-
-    domain = Lower(Substr("from_address", StrIndex("from_address", Value("@")) + 1))
-    rows = (
+    waiting = (
         list_unmatched(user)
-        .filter(direction=DIRECTION.IN, from_address__contains="@")
-        .annotate(domain=domain)
         .order_by()
-        .values("domain")
-        .annotate(messages=Count("pk"), latest=Max("occurred_at"))
-        .order_by("-messages", "domain")[: max(1, min(int(limit), 100))]
+        .values("id", "occurred_at", "direction", "from_address", *_RECIPIENT_COLUMNS)
     )
-    return [
-        WaitingDomain(r["domain"], r["messages"], r["latest"], is_public_mail_domain(r["domain"]))
-        for r in rows
-        if r["domain"]
+    try:
+        inner, params = waiting.query.sql_with_params()
+    except EmptyResultSet:  # not an admin: no waiting mail to see
+        return []
+    vendor = connection.vendor
+    if vendor not in _DOMAIN_OF:  # pragma: no cover - the two engines Amends runs on
+        raise NotImplementedError(vendor)
+    domain_of = _DOMAIN_OF[vendor]
+    parts = [
+        f"SELECT m.id, m.occurred_at, {domain_of.format('m.from_address')} AS domain"  # noqa: S608
+        " FROM m WHERE m.direction = %s"
     ]
+    parts += [
+        f"SELECT m.id, m.occurred_at, {domain_of.format('a.value')} AS domain"  # noqa: S608
+        f" FROM m, {_EACH_ADDRESS[vendor].format(column)} WHERE m.direction = %s"
+        for column in _RECIPIENT_COLUMNS
+    ]
+    ours = sorted(our_domains())
+    not_ours = f" AND w.domain NOT IN ({', '.join(['%s'] * len(ours))})" if ours else ""
+    sql = (
+        f"WITH m AS ({inner})"  # noqa: S608 (our own SQL; values are parameters)
+        " SELECT w.domain, COUNT(DISTINCT w.id), MAX(w.occurred_at)"
+        f" FROM ({' UNION ALL '.join(parts)}) w"
+        f" WHERE w.domain <> ''{not_ours}"
+        " GROUP BY w.domain ORDER BY 2 DESC, w.domain LIMIT %s"
+    )
+    directions = [DIRECTION.IN] + [DIRECTION.OUT] * len(_RECIPIENT_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *directions, *ours, max(1, min(int(limit), 100))])
+        rows = cursor.fetchall()
+    # SQLite's driver gives the text it stores; psycopg an aware datetime.
+    convert = getattr(connection.ops, "convert_datetimefield_value", None)
+    return [
+        WaitingDomain(
+            d,
+            count,
+            convert(latest, None, connection) if convert else latest,
+            is_public_mail_domain(d),
+        )
+        for d, count, latest in rows
+    ]
+
+
+_RECIPIENT_COLUMNS = ("to_addresses", "cc_addresses", "bcc_addresses")
 
 
 def list_thread(user: User, message: EmailMessage) -> QuerySet[EmailMessage]:

@@ -152,10 +152,12 @@ class UnmatchedEmailOut(OutSchema):
 
 
 class WaitingDomainOut(OutSchema):
-    """A domain whose people wrote mail that waits in triage."""
+    """A domain whose people the mail waiting in triage is with."""
 
     domain: str
-    messages: int = Field(description="Messages waiting from senders at this domain.")
+    messages: int = Field(
+        description="Messages waiting from senders at this domain, or that we sent to people there."
+    )
     latest: datetime = Field(description="When the latest of them was sent.")
     public: bool = Field(
         description="A public email provider (gmail.com …): it can be no client's domain."

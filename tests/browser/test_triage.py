@@ -67,7 +67,7 @@ def test_add_a_waiting_domain_to_a_client_and_its_mail_follows(
 
     log_in(page, "ada", PASSWORD)
     page.goto("/comms/triage/")
-    panel = page.get_by_role("region", name="Waiting most, by sender's domain")
+    panel = page.get_by_role("region", name="Waiting most, by domain")
     expect(panel).to_contain_text("gmail.com")
     expect(panel.locator("tr", has_text="gmail.com")).to_contain_text("A public email provider")
     row = panel.locator("tr", has_text="newco.example")

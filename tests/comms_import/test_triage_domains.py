@@ -55,7 +55,7 @@ def test_the_domains_waiting_most_come_first(world, tmp_path):
     _waiting_mail(tmp_path)
     found = [(d.domain, d.messages, d.public) for d in waiting_domains(world.ada)]
     assert found == [
-        ("brightwater.example", 3, False),
+        ("brightwater.example", 4, False),  # three from there, and ours to Sam
         ("gmail.com", 2, True),
         ("northpeak.example", 1, False),
     ]
@@ -63,10 +63,44 @@ def test_the_domains_waiting_most_come_first(world, tmp_path):
     assert waiting_domains(world.alice) == [] and waiting_domains(world.carol) == []
 
 
+def test_the_domains_we_wrote_to_count_though_they_never_wrote_back(world, tmp_path):
+    """A Sent folder imported before the clients exist: each recipient's domain counts
+    (To, Cc, Bcc), once a message; ours and addresses without a domain do not."""
+    files = {
+        "1.eml": m.simple(
+            1,
+            sender="alice@firm.example",
+            to="sam@harbour.example, Ravi <ravi@HARBOUR.example>, bob@firm.example",
+            extra=b"Cc: lena@northpeak.example, undisclosed-recipients:;\n",
+        ),
+        "2.eml": m.simple(
+            2,
+            sender="bob@firm.example",
+            to="alice@firm.example",
+            extra=b"Bcc: sam@harbour.example\n",
+        ),
+        "3.eml": m.simple(3, sender="alice@firm.example", to="lee@gmail.com"),
+        "4.eml": m.simple(4, sender="bob@firm.example", to="alice@firm.example"),  # internal
+    }
+    write(tmp_path, files)
+    assert import_path(None, tmp_path).unmatched == 4
+    found = [(d.domain, d.messages, d.public) for d in waiting_domains(world.ada)]
+    assert found == [
+        ("harbour.example", 2, False),
+        ("gmail.com", 1, True),
+        ("northpeak.example", 1, False),
+    ]
+    latest = {d.domain: d.latest for d in waiting_domains(world.ada)}
+    assert (
+        latest["harbour.example"]
+        == EmailMessage.objects.get(message_id="m2@acme.example").occurred_at
+    )
+
+
 def test_an_admin_adds_a_domain_on_the_page_and_its_mail_follows(as_ada, world, tmp_path):
     _waiting_mail(tmp_path)
     page = as_ada.get(reverse("comms:triage")).content.decode()
-    assert "Waiting most, by sender" in page and "brightwater.example" in page
+    assert "Waiting most, by domain" in page and "brightwater.example" in page
     assert "A public email provider" in page  # gmail.com: no form for it
     assert page.count("Add domain") == 2
 
@@ -138,7 +172,7 @@ def test_the_api_lists_and_adds_domains(client, world, tmp_path, api_ada, api_al
     listed = client.get(f"{API}/triage/domains", {"limit": 2}, **api_ada)
     assert listed.status_code == 200, listed.content
     assert [(d["domain"], d["messages"], d["public"]) for d in listed.json()] == [
-        ("brightwater.example", 3, False),
+        ("brightwater.example", 4, False),
         ("gmail.com", 2, True),
     ]
     assert client.get(f"{API}/triage/domains", **api_alice).status_code == 403
