@@ -10,12 +10,13 @@ server's (docs/benchmarks.md)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable
 from datetime import datetime
 from itertools import chain
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 
@@ -35,32 +36,37 @@ class Inserter:
         given: list[str],
         computed: dict[str, tuple[str, list[str]]] | None = None,
     ) -> None:
-        """`computed` maps a column to an SQL expression (placeholders only) and the
-        given fields that fill its placeholders: the database computes the value in the
-        INSERT itself (a PostgreSQL tsvector), instead of an UPDATE afterwards. A model
-        with computed columns is written with INSERT on every engine (COPY cannot
-        compute)."""
+        """`computed` (PostgreSQL only) maps a column to an SQL expression (placeholders
+        only) and the given fields that fill its placeholders: the database computes the
+        value as the row is written (a tsvector), instead of an UPDATE afterwards."""
         from django.db import models as m
 
         self.table = connection.ops.quote_name(model._meta.db_table)
         self.pk_name = model._meta.pk.column
         now = timezone.now()
         computed = computed or {}
+        if computed and connection.vendor != "postgresql":
+            raise NotImplementedError("computed columns are for PostgreSQL")
         self.columns: list[str] = []
         self.slots: list[tuple[str | None, Any, Callable[[Any], Any] | None]] = []
-        row_sql: list[str] = []
         self.computed_params: list[list[str]] = []
+        self.computed_sql: list[str] = []  # each computed column's SQL, over `s.` columns
+        self.staged: list[Any] = []  # the fields that are not computed (pk first)
+        quoted = {f.attname: connection.ops.quote_name(f.column) for f in model._meta.fields}
         for f in model._meta.concrete_fields:
             if f.primary_key:
+                self.staged.append(f)
                 continue
             self.columns.append(connection.ops.quote_name(f.column))
             if f.attname in computed:
                 expression, names = computed[f.attname]
-                row_sql.append(expression)
                 self.slots.append(("\0computed", len(self.computed_params), None))
                 self.computed_params.append(names)
+                self.computed_sql.append(
+                    expression.replace("%s", "{}").format(*(f"s.{quoted[n]}" for n in names))
+                )
                 continue
-            row_sql.append("%s")
+            self.staged.append(f)
             if f.attname in given:
                 adapt: Callable[[Any], Any] | None = None
                 if isinstance(f, m.DateTimeField):
@@ -75,9 +81,9 @@ class Inserter:
                 else (f.get_default())
             )
             self.slots.append((None, f.get_db_prep_save(value, connection), None))
-        self.per_row = "(" + ", ".join(row_sql) + ")"
+        self.per_row = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
         self.copy_types = _copy_types(model) if connection.vendor == "postgresql" else None
-        self.width = len(self.columns) + sum(len(n) - 1 for n in self.computed_params)
+        self.width = len(self.columns)
         self.max_rows = max(1, _max_params() // self.width)
 
     def _column(self, chunk: list[dict[str, Any]], slot: tuple[Any, ...]) -> list[Any]:
@@ -124,8 +130,8 @@ class Inserter:
             return []
         if ids is not None and len(ids) != len(rows):
             raise ValueError("one id for each row")
-        if connection.vendor == "postgresql" and not self.computed_params:
-            return self._copy(rows, ids)
+        if connection.vendor == "postgresql":
+            return self._copy_computed(rows, ids) if self.computed_params else self._copy(rows, ids)
         given = ids
         ids = []
         names = list(self.columns)
@@ -135,20 +141,13 @@ class Inserter:
             per_row = "(%s, " + per_row[1:]
             step = max(1, _max_params() // (self.width + 1))
         with connection.cursor() as cursor:
-            budget = STATEMENT_BYTES if self.computed_params else None
-            for start, end in _chunks(rows, step, budget):
-                chunk = rows[start:end]
+            for start in range(0, len(rows), step):
+                chunk = rows[start : start + step]
                 # Column by column (one comprehension each), then row by row.
                 columns: list[list[Any]] = []
                 if given is not None:
                     columns.append(given[start : start + len(chunk)])
-                for slot in self.slots:
-                    if slot[0] == "\0computed":
-                        columns.extend(
-                            [row[n] for row in chunk] for n in self.computed_params[slot[1]]
-                        )
-                    else:
-                        columns.append(self._column(chunk, slot))
+                columns.extend(self._column(chunk, slot) for slot in self.slots)
                 params = list(chain.from_iterable(zip(*columns, strict=True)))
                 cursor.execute(
                     f"INSERT INTO {self.table} ({', '.join(names)})"  # noqa: S608
@@ -183,47 +182,72 @@ class Inserter:
             raise RuntimeError("the sequence did not give an id for every row")
         return ids
 
+    def _copy_computed(self, rows: list[dict[str, Any]], ids: list[int] | None) -> list[int]:
+        """PostgreSQL, with computed columns (a search document's vector): COPY the rows
+        into a temporary table of this session, then one INSERT … SELECT computes each
+        row's value from there. Each row is written once, as with an INSERT of
+        parameters — but no statement carries the rows' text (psycopg binds parameters
+        on the client: it quoted every value into the SQL, and the server parsed it back;
+        the text was sent twice, as the body and to compute the vector)."""
+        if ids is None:
+            ids = self.reserve(len(rows))
+        staged = [connection.ops.quote_name(f.column) for f in self.staged]
+        # Named by its columns: a model changed by a migration gets a table of its own.
+        stage = connection.ops.quote_name(
+            f"stage_{self.table.strip(chr(34))}_{zlib.crc32(' '.join(staged).encode()):08x}"
+        )
+        plain = [slot for slot in self.slots if slot[0] != "\0computed"]
+        # Its rows go at the end of each transaction (ON COMMIT, which empties the file
+        # rather than leaving dead rows for a vacuum that never visits temporary tables)
+        # and, within one, after each use.
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS"  # noqa: S608
+                f" SELECT {', '.join(staged)} FROM {self.table} WITH NO DATA"
+            )
+            columns = [ids, *(self._column(rows, slot) for slot in plain)]
+            statement = f"COPY {stage} ({', '.join(staged)}) FROM STDIN"
+            types = _copy_types(None, self.staged)
+            if types is not None:
+                statement += " (FORMAT BINARY)"
+            with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
+                if types is not None:
+                    copy.set_types(types)
+                for row in zip(*columns, strict=True):
+                    copy.write_row(row)
+            values, computed = iter(staged[1:]), iter(self.computed_sql)
+            select = [
+                next(computed) if slot[0] == "\0computed" else f"s.{next(values)}"
+                for slot in self.slots
+            ]
+            names = [staged[0], *self.columns]
+            cursor.execute(
+                f"INSERT INTO {self.table} ({', '.join(names)})"  # noqa: S608
+                f" SELECT s.{staged[0]}, {', '.join(select)} FROM {stage} s"
+            )
+            inserted = cursor.rowcount
+            cursor.execute(f"DELETE FROM {stage}")  # noqa: S608
+        if inserted != len(rows):
+            raise RuntimeError("the database did not write every row")
+        return ids
 
-def _copy_types(model: Any) -> list[str] | None:
-    """PostgreSQL's type of each column COPY writes (the id first), for the binary
-    format: the server then reads each value as it is stored (no text to parse, no hex
-    for raw messages). None when psycopg does not know one of them: COPY then uses its
-    text format."""
+
+def _copy_types(model: Any, fields: list[Any] | None = None) -> list[str] | None:
+    """PostgreSQL's type of each column COPY writes (the id first; or of `fields`), for
+    the binary format: the server then reads each value as it is stored (no text to
+    parse, no hex for raw messages). None when psycopg does not know one of them: COPY
+    then uses its text format."""
     connection.ensure_connection()
     known = connection.connection.adapters.types
     names: list[str] = []
-    for f in [model._meta.pk, *(f for f in model._meta.concrete_fields if not f.primary_key)]:
+    if fields is None:
+        fields = [model._meta.pk, *(f for f in model._meta.concrete_fields if not f.primary_key)]
+    for f in fields:
         name = re.sub(r"\(.*\)$", "", f.db_type(connection) or "").strip()
         if not name or known.get(name) is None:
             return None
         names.append(name)
     return names
-
-
-# Text and bytes one INSERT with computed columns (a PostgreSQL search document, whose
-# text is sent twice: as the body and to compute its vector) carries, at most, beyond its
-# first row. The statement and its adapted parameters are copies of the rows' values, a
-# few times over, in each indexing thread: one statement for a whole batch of long
-# emails cost ~35 MB of peak memory a thread (docs/benchmarks.md). Plain INSERTs keep
-# whole batches: more, smaller statements made SQLite's import slower and larger.
-STATEMENT_BYTES = 1024 * 1024
-
-
-def _chunks(rows: list[dict[str, Any]], step: int, budget: int | None) -> Iterator[tuple[int, int]]:
-    """(start, end) of each statement's rows: at most `step` rows and, with a `budget`
-    and unless a row alone is larger, at most `budget` bytes of their text and bytes."""
-    if budget is None:
-        yield from ((start, min(start + step, len(rows))) for start in range(0, len(rows), step))
-        return
-    start, size = 0, 0
-    for i, row in enumerate(rows):
-        weight = sum(len(v) for v in row.values() if isinstance(v, str | bytes))
-        if i > start and (i - start == step or size + weight > budget):
-            yield start, i
-            start, size = i, 0
-        size += weight
-    if start < len(rows):
-        yield start, len(rows)
 
 
 def _max_params() -> int:

@@ -123,38 +123,19 @@ def test_postgresql_streams_the_rows_with_copy():
     assert len(ids) == RawMessage.objects.count() == 2_000
 
 
-@pytest.mark.parametrize(
-    ("sizes", "step", "budget", "expected"),
-    [
-        ([], 3, None, []),
-        ([1] * 7, 3, None, [(0, 3), (3, 6), (6, 7)]),
-        ([1] * 7, 3, 100, [(0, 3), (3, 6), (6, 7)]),  # the row count still binds
-        ([40, 40, 40, 40], 10, 100, [(0, 2), (2, 4)]),
-        ([500, 10, 10], 10, 100, [(0, 1), (1, 3)]),  # a row larger than the budget goes alone
-        ([10, 500, 10], 10, 100, [(0, 1), (1, 2), (2, 3)]),
-    ],
-)
-def test_statements_are_bounded_by_rows_and_by_bytes(sizes, step, budget, expected):
-    from amends.search.bulk import _chunks
-
-    # Text and bytes are weighed; numbers and None are not.
-    rows = [{"t": "x" * (n // 2), "b": b"y" * (n - n // 2), "n": 10**9, "z": None} for n in sizes]
-    assert list(_chunks(rows, step, budget)) == expected
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="computed columns: PostgreSQL")
-def test_long_search_documents_are_written_in_several_statements(world, monkeypatch):
-    """A batch of long texts is split by size, and every document still gets its own
-    text, its vector and (through the trigger) its phrase keys."""
+def test_search_documents_are_copied_then_computed_in_one_statement(world):
+    """PostgreSQL: the documents go by COPY into a temporary table, and one INSERT …
+    SELECT writes them with their vectors: no statement carries their text. Every
+    document gets its own text, its vector and (through the trigger) its phrase keys;
+    twice in one transaction, nothing of the first batch is written again."""
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from amends.comms.models import Communication
-    from amends.search import bulk
     from amends.search.actions import index_communications
     from amends.search.models import SearchDocument
 
-    monkeypatch.setattr(bulk, "STATEMENT_BYTES", 60_000)
     comms = [
         Communication.objects.create(
             client=world.acme,
@@ -171,13 +152,16 @@ def test_long_search_documents_are_written_in_several_statements(world, monkeypa
     }
     SearchDocument.objects.filter(kind="communication", object_id__in=bodies).delete()
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
-        assert index_communications(comms, bodies) == 6
-    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
-    assert len(inserts) == 3  # two documents of ~26 KB in each
+        assert index_communications(comms[:4], bodies) == 4
+        assert index_communications(comms[4:], bodies) == 2
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 2 and all("filler" not in sql for sql in inserts)
+    assert SearchDocument.objects.filter(kind="communication", object_id__in=bodies).count() == 6
     for i, comm in enumerate(comms):
         doc = SearchDocument.objects.get(kind="communication", object_id=comm.pk)
-        assert doc.body == bodies[comm.pk]
-        assert f"number{i}" in str(doc.search_vector)
+        assert doc.body == bodies[comm.pk] and doc.title == f"Long {i}"
+        assert doc.client_id == world.acme.pk and doc.occurred_at == comm.occurred_at
+        assert f"number{i}" in str(doc.search_vector) and "'long':1A" in str(doc.search_vector)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM search_searchdocument WHERE kind = 'communication'"
@@ -185,3 +169,44 @@ def test_long_search_documents_are_written_in_several_statements(world, monkeypa
             [list(bodies)],
         )
         assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="computed columns: PostgreSQL")
+def test_a_failed_computed_insert_leaves_nothing(world):
+    """A document that cannot be written (here a duplicate id) fails the whole batch,
+    and the temporary table holds nothing afterwards for the next one."""
+    from django.db import IntegrityError
+    from django.utils import timezone
+
+    from amends.search.bulk import Inserter
+    from amends.search.models import SearchDocument
+
+    computed = {"search_vector": ("to_tsvector('english', %s)", ["body"])}
+    row = {
+        "kind": "communication",
+        "object_id": 1,
+        "client_id": world.acme.pk,
+        "case_id": None,
+        "occurred_at": timezone.now(),
+        "title": "t",
+        "body": "hello there",
+    }
+    inserter = Inserter(SearchDocument, list(row), computed=computed)
+    before = SearchDocument.objects.count()
+    ids = inserter.reserve(1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        inserter.insert([row, {**row, "object_id": 2}], ids=[ids[0], ids[0]])
+    assert SearchDocument.objects.count() == before
+    with transaction.atomic():
+        (new,) = inserter.insert([{**row, "object_id": 3}])
+    assert SearchDocument.objects.get(pk=new).object_id == 3
+    assert SearchDocument.objects.count() == before + 1
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the other engines")
+def test_computed_columns_are_refused_off_postgresql(db):
+    from amends.search.bulk import Inserter
+    from amends.search.models import SearchDocument
+
+    with pytest.raises(NotImplementedError, match="PostgreSQL"):
+        Inserter(SearchDocument, ["body"], computed={"search_vector": ("%s", ["body"])})
