@@ -301,6 +301,19 @@ def waiting_domains(user: User, limit: int = 8) -> list[WaitingDomain]:
 _RECIPIENT_COLUMNS = ("to_addresses", "cc_addresses", "bcc_addresses")
 
 
+def outside_recipients(
+    message: EmailMessage, ours: set[str], shown: int = 3
+) -> tuple[list[str], int]:
+    """The first `shown` recipients (To, then Cc) of a message we sent who are not at one
+    of `ours` domains (those the triage is about), and how many more there are."""
+    outside = [
+        a
+        for a in dict.fromkeys([*message.to_addresses, *message.cc_addresses])
+        if isinstance(a, str) and a.rsplit("@", 1)[-1].lower() not in ours
+    ]
+    return outside[:shown], max(0, len(outside) - shown)
+
+
 def list_thread(user: User, message: EmailMessage) -> QuerySet[EmailMessage]:
     """The messages of `message`'s thread the user may see, oldest first."""
     root = message.thread_root_id or message.pk

@@ -28,6 +28,7 @@ from amends.comms.csv_import import CsvError, MappingError
 from amends.comms.forms import AssignForm, CommunicationForm, DomainForm, ImportForm
 from amends.comms.models import Communication, EmailMessage
 from amends.comms.queries import (
+    DIRECTION,
     awaiting_reply,
     calls_missing_recap,
     get_communication_for,
@@ -35,6 +36,8 @@ from amends.comms.queries import (
     get_upcoming_for,
     list_communications,
     list_unmatched,
+    our_domains,
+    outside_recipients,
     waiting_domains,
 )
 from amends.comms.triage_actions import TRIAGE_MATCH_JOB
@@ -386,6 +389,11 @@ def triage(request: HttpRequest) -> HttpResponse:
     """Admins: imported emails no client matched, each with a one-click assign form."""
     user = _admin_or_404(request)
     page = Paginator(list_unmatched(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    ours = our_domains()
+    for message in page:  # mail we sent is shown by whom it went to
+        if message.direction != DIRECTION.IN:
+            shown, more = outside_recipients(message, ours)
+            message.outside, message.more = shown, more  # type: ignore[attr-defined]
     return render(
         request,
         "comms/triage.html",

@@ -97,6 +97,36 @@ def test_the_domains_we_wrote_to_count_though_they_never_wrote_back(world, tmp_p
     )
 
 
+def test_mail_we_sent_is_listed_by_whom_it_went_to(as_ada, world, tmp_path):
+    """In the list, a message to us shows its sender; one we sent, its recipients not at
+    our domains (three, then how many more) and who sent it. Each subject opens it."""
+    to = ", ".join(f"p{i}@harbour.example" for i in range(5))
+    files = {
+        "1.eml": m.simple(1, sender="Sam <sam@brightwater.example>"),
+        "2.eml": m.simple(
+            2,
+            sender="Alice <alice@firm.example>",
+            to=f"bob@firm.example, {to}",
+            subject="Our proposal",
+        ),
+    }
+    write(tmp_path, files)
+    import_path(None, tmp_path)
+    page = as_ada.get(reverse("comms:triage")).content.decode()
+    ours = EmailMessage.objects.get(message_id="m2@acme.example")
+    row = page[page.index(f'id="email-{ours.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "p0@harbour.example" in row and "p2@harbour.example" in row
+    assert "p3@harbour.example" not in row and "and 2 more" in row
+    assert "bob@firm.example" not in row and "sent by Alice" in row
+    assert reverse("comms:thread", args=[ours.pk]) in row
+    theirs = EmailMessage.objects.get(message_id="m1@acme.example")
+    row = page[page.index(f'id="email-{theirs.pk}"') :]
+    assert "sam@brightwater.example" in row[: row.index("</tr>")]
+    opened = as_ada.get(reverse("comms:thread", args=[ours.pk]))
+    assert opened.status_code == 200 and "Our proposal" in opened.content.decode()
+
+
 def test_an_admin_adds_a_domain_on_the_page_and_its_mail_follows(as_ada, world, tmp_path):
     _waiting_mail(tmp_path)
     page = as_ada.get(reverse("comms:triage")).content.decode()
