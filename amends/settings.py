@@ -194,6 +194,10 @@ AMENDS_MAX_MESSAGE_BYTES = int(os.environ.get("AMENDS_MAX_MESSAGE_BYTES", 25 * 1
 # Uploaded exports (amends.comms.uploads): the largest upload, and how long one nobody
 # imports is kept before the worker deletes it.
 AMENDS_MAX_UPLOAD_BYTES = int(os.environ.get("AMENDS_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
+# An archive (.zip, .tgz) uploaded or given to `amends import`: most members, most bytes
+# unpacked.
+AMENDS_MAX_ZIP_MEMBERS = int(os.environ.get("AMENDS_MAX_ZIP_MEMBERS", 50_000))
+AMENDS_MAX_ZIP_BYTES = int(os.environ.get("AMENDS_MAX_ZIP_BYTES", 2 * 1024 * 1024 * 1024))
 AMENDS_UPLOAD_RETENTION_HOURS = float(os.environ.get("AMENDS_UPLOAD_RETENTION_HOURS", "48") or 48)
 
 # Email out (amends.outbox): the SMTP server mail to clients goes through. No host: sending

@@ -218,7 +218,7 @@ def create_import(
     (200) says what would happen to each row.
 
     Answers 202 with the queued job; follow it with `GET /imports/{job_id}`. A file
-    larger than the limit (200 MB by default), an unsafe zip, an unreadable CSV or a bad
+    larger than the limit (200 MB by default), an unsafe .zip or .tgz, an unreadable CSV or a bad
     mapping answers 422."""
     user = actor(request)
     target = get_client_for(user, client) if client is not None else None

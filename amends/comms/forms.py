@@ -119,8 +119,8 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label="Mail export",
         help_text=(
-            "A .eml or .emlx file, an .mbox file, or a .zip of a mail export: a Google"
-            " Takeout, .eml files, mbox files or a Maildir."
+            "A .eml or .emlx file, an .mbox file, or a .zip or .tgz of a mail export: a"
+            " Google Takeout, .eml files, mbox files or a Maildir."
         ),
     )
     client = forms.ModelChoiceField(

@@ -535,9 +535,13 @@ NOT_MAIL_FORMATS: tuple[tuple[bytes, str, str], ...] = (
     (
         b"PK\x03\x04",
         "a zip archive",
-        "unzip it and import the folder, or upload the .zip on the Import page",
+        "import the .zip itself (amends import FILE.zip, or upload it on the Import page)",
     ),
-    (b"\x1f\x8b", "a gzip archive (.gz, .tgz)", "unpack it and import the folder"),
+    (
+        b"\x1f\x8b",
+        "a gzip archive (.gz, .tgz)",
+        "import the .tgz itself (amends import FILE.tgz, or upload it on the Import page)",
+    ),
 )
 _OLM = (
     "not an email: an Outlook for Mac archive (.olm), which Amends does not read: drag the"

@@ -1,6 +1,7 @@
-"""Storing an uploaded mail export on disk, safely: bounded size, and a zip unpacked only
-into its own folder (no absolute names, no `..`, no symlinks, bounded member count and
-uncompressed size). No database here: `actions.start_import` calls these."""
+"""Storing an uploaded mail export on disk, safely: bounded size, and an archive (.zip,
+or a tar such as Google Takeout's .tgz) unpacked only into its own folder (no absolute
+names, no `..`, no links or devices, bounded member count and uncompressed size). No
+database here: `actions.start_import` and `amends import` call these."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import re
 import secrets
 import shutil
 import stat
+import tarfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import IO, Protocol
 
@@ -28,6 +31,8 @@ _SUFFIXES = {
     ".mbox": "mbox",
     ".mbx": "mbox",
     ".zip": "zip",
+    ".tgz": "tar",
+    ".tar": "tar",
     ".ics": "ics",
     ".csv": "csv",
 }
@@ -63,10 +68,12 @@ def uploads_root() -> Path:
 
 
 def upload_kind(name: str) -> str:
-    """eml, emlx (Apple Mail), mbox, zip, ics or csv, from the uploaded file's name;
-    ValidationError otherwise."""
+    """eml, emlx (Apple Mail), mbox, zip, tar (.tgz, .tar.gz, .tar), ics or csv, from the
+    uploaded file's name; ValidationError otherwise."""
     path = PurePosixPath(name.replace("\\", "/"))
     suffix = path.suffix.lower()
+    if path.name.lower().endswith(".tar.gz"):
+        suffix = ".tgz"
     kind = _SUFFIXES.get(suffix)
     if kind is None and suffix in OUTLOOK_SUFFIXES:
         reason = not_mail_reason(b"", path.name).removeprefix("not an email: ")
@@ -75,7 +82,7 @@ def upload_kind(name: str) -> str:
         raise ValidationError(
             {
                 "file": (
-                    "Upload a .eml, .emlx, .mbox or .zip of mail,"
+                    "Upload a .eml, .emlx, .mbox, .zip or .tgz of mail,"
                     " an .ics calendar or a .csv call log."
                 )
             }
@@ -83,23 +90,24 @@ def upload_kind(name: str) -> str:
     return kind
 
 
-def _bad_zip(reason: str) -> ValidationError:
-    return ValidationError({"file": f"This zip cannot be imported: {reason}."})
+def _bad_zip(reason: str, what: str = "zip") -> ValidationError:
+    return ValidationError({"file": f"This {what} cannot be imported: {reason}."})
 
 
-def safe_member_path(name: str) -> PurePosixPath | None:
-    """The sanitised relative path a zip member is written to, or None for a folder entry.
+def safe_member_path(name: str, what: str = "zip") -> PurePosixPath | None:
+    """The sanitised relative path an archive member is written to, or None for a
+    folder entry.
 
     Refuses absolute names, drive letters and `..`; every part is reduced to a safe
     character set, so a name can never reach outside the upload folder."""
     if "\x00" in name:
-        raise _bad_zip("a member name contains a NUL character")
+        raise _bad_zip("a member name contains a NUL character", what)
     unified = name.replace("\\", "/")
     if unified.startswith("/") or re.match(r"^[A-Za-z]:", unified):
-        raise _bad_zip(f"the member “{name[:100]}” has an absolute path")
+        raise _bad_zip(f"the member “{name[:100]}” has an absolute path", what)
     parts = [p for p in unified.split("/") if p not in ("", ".")]
     if any(p == ".." for p in parts):
-        raise _bad_zip(f"the member “{name[:100]}” points outside the archive (..)")
+        raise _bad_zip(f"the member “{name[:100]}” points outside the archive (..)", what)
     if unified.endswith("/") or not parts:
         return None
     cleaned = [(_SAFE_PART.sub("_", p)[:200] or "_").lstrip(".") or "_" for p in parts]
@@ -130,7 +138,7 @@ def check_zip(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosix
     return plan
 
 
-def _copy_bounded(src: IO[bytes], dest: Path, budget: int) -> int:
+def _copy_bounded(src: IO[bytes], dest: Path, budget: int, what: str = "zip") -> int:
     """Copy at most `budget` bytes; ValidationError if the source holds more (a member
     whose real size exceeds its declared size)."""
     written = 0
@@ -138,7 +146,8 @@ def _copy_bounded(src: IO[bytes], dest: Path, budget: int) -> int:
         while chunk := src.read(CHUNK):
             written += len(chunk)
             if written > budget:
-                raise _bad_zip(f"it unpacks to more than {max_zip_bytes() / 1024 / 1024:g} MB")
+                limit = max_zip_bytes() / 1024 / 1024
+                raise _bad_zip(f"it unpacks to more than {limit:g} MB", what)
             out.write(chunk)
     return written
 
@@ -169,6 +178,78 @@ def extract_zip(zip_path: Path, dest: Path) -> None:
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
                 name, why = info.filename[:100], getattr(exc, "strerror", None) or exc
                 raise _bad_zip(f"the member “{name}” cannot be unpacked ({why})") from None
+
+
+def extract_tar(tar_path: Path, dest: Path) -> None:
+    """Unpack a tar archive (plain, or compressed with gzip, bzip2 or xz: Google
+    Takeout's .tgz) into `dest` (which must not exist yet), under the limits a zip has.
+    It is read as a stream, member by member, so the limits are checked as it goes;
+    links and devices are refused. On any refusal the caller removes `dest`."""
+    what = "archive"
+    try:
+        archive = tarfile.open(tar_path, mode="r:*")  # noqa: SIM115 (closed below)
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+        raise _bad_zip(f"it is not a readable tar or .tgz file ({exc})", what) from None
+    dest.mkdir()
+    root = dest.resolve()
+    budget, members = max_zip_bytes(), 0
+    seen: set[PurePosixPath] = set()
+    try:
+        with archive:
+            for info in archive:
+                members += 1
+                if members > max_zip_members():
+                    raise _bad_zip(f"it holds more than {max_zip_members()} members", what)
+                name = info.name[:100]
+                if info.issym() or info.islnk():
+                    raise _bad_zip(f"the member “{name}” is a link", what)
+                if info.isdir():
+                    continue
+                if not info.isreg():
+                    raise _bad_zip(f"the member “{name}” is not a plain file", what)
+                relative = safe_member_path(info.name, what)
+                if relative is None or relative in seen:
+                    continue
+                seen.add(relative)
+                if info.size > budget:
+                    limit = max_zip_bytes() / 1024 / 1024
+                    raise _bad_zip(f"it unpacks to more than {limit:g} MB", what)
+                target = root.joinpath(*relative.parts)
+                if root not in target.parents:  # defence in depth, as for a zip
+                    raise _bad_zip(f"the member “{name}” points outside the archive", what)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                src = archive.extractfile(info)
+                if src is None:  # pragma: no cover - a regular member always has data
+                    continue
+                with src:
+                    budget -= _copy_bounded(src, target, budget, what)
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+        why = getattr(exc, "strerror", None) or exc
+        raise _bad_zip(f"it cannot be unpacked ({why})", what) from None
+
+
+def extract_archive(path: Path, dest: Path) -> None:
+    """Unpack a .zip or a tar archive into `dest` (which must not exist yet)."""
+    with path.open("rb") as fh:
+        zipped = fh.read(4) == b"PK\x03\x04"
+    if zipped:
+        extract_zip(path, dest)
+    else:
+        extract_tar(path, dest)
+
+
+def is_archive(path: Path) -> bool:
+    """Whether `path` is a file holding a zip or a tar archive (gzip, bzip2 or xz
+    compressed, or plain), by its first bytes rather than its name."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(262)
+    except OSError:
+        return False
+    compressed = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
+    return (
+        head.startswith(b"PK\x03\x04") or head.startswith(compressed) or head[257:262] == b"ustar"
+    )
 
 
 def import_root(folder: Path) -> Path:
@@ -207,8 +288,8 @@ def store_upload(uploaded: Uploaded) -> str:
         if written == 0:
             raise ValidationError({"file": "The file is empty."})
         target = saved
-        if kind == "zip":
-            extract_zip(saved, folder / "files")
+        if kind in ("zip", "tar"):
+            extract_archive(saved, folder / "files")
             saved.unlink()
             target = import_root(folder / "files")
     except BaseException:

@@ -316,3 +316,137 @@ def test_calendars_that_cannot_be_read_leave_the_mail_imported_and_say_why(
     assert str(settings.DATA_DIR) not in job.payload["calendars_error"]
     page = as_alice.get("/comms/import/").content.decode()
     assert "The calendars in this upload were not imported" in page
+
+
+def _archive(path: Path, members: dict[str, bytes], *, kind: str = "zip") -> Path:
+    """A .zip or a .tgz holding `members` (name: bytes)."""
+    import tarfile
+
+    if kind == "zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
+        return path
+    with tarfile.open(path, "w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _leftovers(settings) -> list[Path]:
+    uploads = Path(settings.DATA_DIR) / "uploads"
+    return list(uploads.iterdir()) if uploads.exists() else []
+
+
+@pytest.mark.parametrize("kind", ["zip", "tgz"])
+def test_the_command_line_imports_a_takeout_archive_and_removes_what_it_unpacked(
+    world, tmp_path, settings, kind
+):
+    """`amends import takeout.zip` (or .tgz): the mail and the calendars in it are
+    imported as from the unpacked folder, and the unpacked copy is removed. Running it
+    again creates nothing new."""
+    from django.core.management import call_command
+
+    from amends.comms.models import Communication
+    from tests.comms_calendar.calendars import GOOGLE
+
+    settings.DATA_DIR = tmp_path / "data"
+    archive = _archive(
+        tmp_path / f"takeout-20261124T000000Z-001.{kind}",
+        {
+            "Takeout/archive_browser.html": b"<html/>",
+            "Takeout/Mail/All mail Including Spam and Trash.mbox": mbox(1, 2, 3),
+            "Takeout/Calendar/Alice Owner.ics": GOOGLE,
+        },
+        kind=kind,
+    )
+    out = io.StringIO()
+    call_command("import", str(archive), stdout=out)
+    text = out.getvalue()
+    assert f"Unpacked {archive}" in text and "3 imported" in text
+    assert "Imported meetings from" in text
+    assert ids() == expected(1, 2, 3)
+    meetings = Communication.objects.filter(channel="meeting").count()
+    assert meetings > 0
+    assert _leftovers(settings) == []
+    out = io.StringIO()
+    call_command("import", str(archive), stdout=out)
+    assert "3 already there (skipped)" in out.getvalue()
+    assert Communication.objects.filter(channel="meeting").count() == meetings
+    assert _leftovers(settings) == []
+
+
+def test_a_zipped_maildir_without_its_empty_folders_imports_from_the_command_line(
+    world, tmp_path, settings
+):
+    from django.core.management import call_command
+
+    settings.DATA_DIR = tmp_path / "data"
+    archive = _archive(tmp_path / "maildir.zip", {"Maildir/cur/1:2,S": m.simple(1)})
+    out = io.StringIO()
+    call_command("import", str(archive), stdout=out)
+    assert "(maildir)" in out.getvalue() and ids() == expected(1)
+
+
+@pytest.mark.parametrize(
+    ("members", "reason"),
+    [
+        ({"../evil.eml": m.simple(1)}, "points outside the archive"),
+        ({"Takeout/../../evil.eml": m.simple(1)}, "points outside the archive"),
+        ({"/tmp/evil.eml": m.simple(1)}, "has an absolute path"),
+        ({"link": None}, "is a link"),
+        ({"fifo": "fifo"}, "is not a plain file"),
+        ({f"{n}.eml": m.simple(n) for n in range(5)}, "more than 3 members"),
+        ({"big.eml": m.simple(1) + b"x" * 5000}, "unpacks to more than"),
+    ],
+    ids=["dotdot", "nested-dotdot", "absolute", "symlink", "fifo", "members", "bytes"],
+)
+def test_an_unsafe_tgz_is_refused_and_nothing_is_left(world, tmp_path, settings, members, reason):
+    import tarfile
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.DATA_DIR = tmp_path / "data"
+    settings.AMENDS_MAX_ZIP_MEMBERS = 3
+    settings.AMENDS_MAX_ZIP_BYTES = 4000
+    path = tmp_path / "evil.tgz"
+    with tarfile.open(path, "w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            if data is None:
+                info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+                archive.addfile(info)
+            elif data == "fifo":
+                info.type = tarfile.FIFOTYPE
+                archive.addfile(info)
+            else:
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+    with pytest.raises(CommandError, match=reason):
+        call_command("import", str(path), stdout=io.StringIO())
+    assert not EmailMessage.objects.exists()
+    assert _leftovers(settings) == []
+    assert not (tmp_path / "evil.eml").exists() and not Path("/tmp/evil.eml").exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"\x1f\x8b\x08" + bytes(100), "not a readable tar or .tgz file"),
+        (b"PK\x03\x04" + bytes(100), "not a readable zip file"),
+    ],
+    ids=["broken-gzip", "broken-zip"],
+)
+def test_a_damaged_archive_is_refused_with_its_reason(world, tmp_path, settings, data, reason):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.DATA_DIR = tmp_path / "data"
+    path = tmp_path / "export.tgz"
+    path.write_bytes(data)
+    with pytest.raises(CommandError, match=reason):
+        call_command("import", str(path), stdout=io.StringIO())
+    assert _leftovers(settings) == []

@@ -218,9 +218,9 @@ def test_outlook_files_and_archives_are_rejected_saying_what_to_do(world, tmp_pa
     (tmp_path / "takeout.zip").write_bytes(b"PK\x03\x04" + bytes(100))
     (tmp_path / "takeout.tgz").write_bytes(b"\x1f\x8b\x08" + bytes(100))
     zipped = import_path(None, tmp_path / "takeout.zip").rejected[0][1]
-    assert zipped.startswith("not an email: a zip archive; unzip it and import the folder")
+    assert zipped.startswith("not an email: a zip archive; import the .zip itself (amends import")
     gzipped = import_path(None, tmp_path / "takeout.tgz").rejected[0][1]
-    assert gzipped == "not an email: a gzip archive (.gz, .tgz); unpack it and import the folder"
+    assert gzipped.startswith("not an email: a gzip archive (.gz, .tgz); import the .tgz itself")
 
 
 def test_an_interrupted_import_resumes_to_the_exact_count(world, tmp_path):

@@ -174,6 +174,67 @@ def test_a_zip_of_eml_files_and_a_zipped_maildir_import(as_alice, world):
     assert job.payload["summary"]["imported"] == 2
 
 
+def _tgz(members: dict[str, bytes], *, symlink: str | None = None) -> bytes:
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        if symlink is not None:
+            info = tarfile.TarInfo(symlink)
+            info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+            archive.addfile(info)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name", ["mail.tgz", "mail.tar.gz", "Mail.TAR"])
+def test_a_tgz_of_eml_files_and_of_a_maildir_imports(as_alice, world, data_dir, name):
+    if name.endswith("TAR"):
+        import tarfile
+
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            for member, data in {"inbox/one.eml": OUTLOOK_QP, "inbox/two.eml": GMAIL_REPLY}.items():
+                info = tarfile.TarInfo(member)
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+        data = buffer.getvalue()
+    else:
+        data = _tgz({"inbox/one.eml": OUTLOOK_QP, "inbox/two.eml": GMAIL_REPLY, "notes.txt": b"x"})
+    assert _upload(as_alice, name, data, client=world.acme.pk).status_code == 303
+    _run_all()
+    assert EmailMessage.objects.count() == 2
+    _upload(as_alice, "maildir.tgz", _tgz({"Maildir/cur/1:2,S": NO_DATE}), client=world.acme.pk)
+    _run_all()
+    job = Job.objects.order_by("-pk").first()
+    assert job.status == "done", job.last_error
+    assert job.payload["summary"]["kind"] == "maildir"
+    assert not _uploads(data_dir)
+
+
+@pytest.mark.parametrize(
+    ("members", "symlink", "reason"),
+    [
+        ({"../evil.eml": OUTLOOK_QP}, None, b"outside the archive"),
+        ({"/tmp/evil.eml": OUTLOOK_QP}, None, b"absolute path"),
+        ({"a.eml": OUTLOOK_QP}, "link.eml", b"is a link"),
+    ],
+    ids=["dotdot", "absolute", "symlink"],
+)
+def test_unsafe_tgzs_are_refused_and_nothing_is_written(
+    as_alice, world, data_dir, members, symlink, reason
+):
+    response = _upload(as_alice, "evil.tgz", _tgz(members, symlink=symlink), client=world.acme.pk)
+    assert response.status_code == 422
+    assert b"This archive cannot be imported" in response.content and reason in response.content
+    assert not Job.objects.exists()
+    assert not _uploads(data_dir)
+    assert not Path("/tmp/evil.eml").exists()
+
+
 @pytest.mark.parametrize(
     ("members", "symlink", "reason"),
     [
@@ -226,7 +287,7 @@ def test_oversize_and_wrong_kind_uploads_are_refused(as_alice, world, settings, 
     assert b"larger than" in response.content
     response = _upload(as_alice, "x.exe", b"MZ", client=world.acme.pk)
     assert response.status_code == 422
-    assert b".eml, .emlx, .mbox or .zip" in response.content
+    assert b".eml, .emlx, .mbox, .zip or .tgz" in response.content
     assert not Job.objects.exists()
     assert not _uploads(data_dir)
 

@@ -1,9 +1,12 @@
 """`amends import PATH [--client ID]`: import email from an .eml file, a folder of them,
-an mbox file or a Maildir; meetings from an .ics calendar or a folder of them; calls and
-meeting notes from a CSV file. With a progress bar and a summary."""
+an mbox file, a Maildir, or a .zip or .tgz of any of those (a Google Takeout); meetings
+from an .ics calendar or a folder of them; calls and meeting notes from a CSV file. With
+a progress bar and a summary."""
 
 from __future__ import annotations
 
+import secrets
+import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +23,8 @@ from amends.comms.meeting_actions import (
     import_calendar_path,
     import_csv,
 )
+from amends.comms.uploads import extract_archive, import_root, is_archive, uploads_root
+from amends.core.errors import ValidationError
 
 BAR_WIDTH = 30
 MAX_REASONS_SHOWN = 50
@@ -42,7 +47,8 @@ def progress_line(summary: ImportSummary) -> str:
 class Command(BaseCommand):
     help = (
         "Import email from PATH: an .eml file, a folder of .eml files, an mbox file "
-        "(Gmail/Takeout, Thunderbird, Apple Mail) or a Maildir; meetings from an .ics "
+        "(Gmail/Takeout, Thunderbird, Apple Mail), a Maildir, or a .zip or .tgz of those "
+        "(unpacked into the data folder, then removed); meetings from an .ics "
         "calendar (or a folder of them); calls and meeting notes from a .csv file. "
         "Re-running is safe: what was already imported is skipped."
     )
@@ -107,6 +113,14 @@ class Command(BaseCommand):
                 sys.stderr.write(progress_line(summary) + "\n")
 
         path = Path(options["path"])
+        if path.is_file() and path.suffix.lower() != ".csv" and is_archive(path):
+            self._archive(path, client, options, progress, tty)
+            return
+        self._import(path, client, options, progress, tty)
+
+    def _import(
+        self, path: Path, client: Client | None, options: Any, progress: Any, tty: bool
+    ) -> None:
         kind = _kind(path)
         if kind == "csv":
             self._csv(path, client, options, progress, tty)
@@ -114,9 +128,29 @@ class Command(BaseCommand):
         if kind == "ics":
             self._ics(path, client, options, progress, tty)
             return
-        self._mail(options["path"], client, progress, tty)
+        self._mail(str(path), client, progress, tty)
         if kind == "both":  # the calendars beside the mail (a Google Takeout)
             self._ics(path, client, options, progress, tty)
+
+    def _archive(
+        self, path: Path, client: Client | None, options: Any, progress: Any, tty: bool
+    ) -> None:
+        """A .zip or .tgz (a Google Takeout): unpacked as an upload is, with the same
+        limits, into the data folder's uploads (an export can be larger than /tmp), then
+        imported as the folder it holds, then removed. A run cut short leaves it there
+        until the worker clears old uploads; running again unpacks it afresh, and what
+        was imported already is skipped."""
+        folder = uploads_root() / secrets.token_hex(16)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            try:
+                extract_archive(path, folder)
+            except ValidationError as exc:
+                raise CommandError(f"{path}: {' '.join(exc.messages)}") from None
+            self.stdout.write(f"Unpacked {path} into {folder}.")
+            self._import(import_root(folder), client, options, progress, tty)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _mail(self, path: str, client: Client | None, progress: Any, tty: bool) -> None:
         try:
