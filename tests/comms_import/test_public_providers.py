@@ -56,3 +56,19 @@ def test_a_colleagues_gmail_address_does_not_make_gmail_ours(world, tmp_path, se
     import_path(None, tmp_path)
     directions = {e.from_address: e.direction for e in EmailMessage.objects.all()}
     assert directions == {"dana.home@gmail.com": "in", "sol.freelance@gmail.com": "out"}
+
+
+def test_an_organisation_the_list_names_can_be_taken_off_it(world, tmp_path, settings):
+    """berlin.de is on the list (it once gave addresses to anyone); the city of Berlin as
+    a client needs its domain. AMENDS_NOT_PUBLIC_DOMAINS takes it off the list."""
+    from amends.clients.actions import create_client
+    from amends.core.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="public email provider"):
+        create_client(None, name="Berlin", owner=world.alice, email_domains="berlin.de")
+    settings.AMENDS_NOT_PUBLIC_DOMAINS = frozenset({"berlin.de"})
+    assert not is_public_mail_domain("Berlin.DE") and is_public_mail_domain("gmail.com")
+    berlin = create_client(None, name="Berlin", owner=world.alice, email_domains="berlin.de")
+    write(tmp_path, {"1.eml": m.simple(1, sender="amt@berlin.de")})
+    import_path(None, tmp_path)
+    assert EmailMessage.objects.get(message_id="m1@acme.example").client == berlin
