@@ -251,11 +251,13 @@ def _thread_scope(message: EmailMessage) -> Any:
 
 
 def _thread(message: EmailMessage, parsed_subject_reply: bool) -> None:
-    """Place a message in its thread (within its client), and adopt earlier-imported
-    replies to it. Headers first; the subject only when there are none."""
+    """Place a message in its thread (within its client), and join to it the threads it
+    shows to be the same conversation. Headers first; the subject only when there are
+    none. Threads that meet are one thread whose root is the earliest of their roots (by
+    date, then id), so the threads come out the same in any import order."""
     scope = _thread_scope(message)
     ancestors = [*message.references, message.in_reply_to]
-    root_id: int | None = None
+    joined: list[int] = []  # the threads it belongs to by its own headers or subject
     if any(ancestors):
         # By Message-ID alone (unique), then the client here: a filter on the client too
         # lets SQLite pick the client's index and read every message of the client.
@@ -267,10 +269,8 @@ def _thread(message: EmailMessage, parsed_subject_reply: bool) -> None:
         known = {
             mid: root or pk for mid, root, pk, client_id in found if client_id == message.client_id
         }
-        for ancestor in ancestors:  # References run oldest first
-            if ancestor in known:
-                root_id = known[ancestor]
-                break
+        # Several: the link between them was never imported; they are one conversation.
+        joined = [known[a] for a in dict.fromkeys(ancestors) if a in known]
     elif parsed_subject_reply and message.normalised_subject:
         earlier = (
             scope.filter(
@@ -284,28 +284,18 @@ def _thread(message: EmailMessage, parsed_subject_reply: bool) -> None:
             .first()
         )
         if earlier is not None:
-            root_id = earlier[0] or earlier[1]
-    root_id = root_id or message.pk
-    EmailMessage.objects.filter(pk=message.pk).update(thread_root_id=root_id)
-    message.thread_root_id = root_id
-    if any(ancestors):
-        # Ancestors in other threads of the client (a link between them was never
-        # imported): this message shows they are one conversation, so they join its.
-        others = {root for root in known.values() if root != root_id}
-        if others:
-            scope.filter(thread_root_id__in=others).update(thread_root_id=root_id)
+            joined = [earlier[0] or earlier[1]]
+    roots = set(joined) or {message.pk}
     if message.message_id:
         # Replies imported before this message: their threads join this one.
         # (By the reference alone, then the client here, as for the ancestors above.)
-        orphan_roots = {
+        roots |= {
             root
             for root, client_id in EmailMessage.objects.filter(refs__ref=message.message_id)
             .order_by()
             .values_list("thread_root_id", "client_id")
-            if client_id == message.client_id and root != root_id
+            if client_id == message.client_id and root is not None
         }
-        if orphan_roots:
-            scope.filter(thread_root_id__in=orphan_roots).update(thread_root_id=root_id)
     if message.normalised_subject:
         # Header-less replies imported before this message (a Maildir is not in date
         # order) join its thread by subject, as they would have if imported after it.
@@ -321,9 +311,22 @@ def _thread(message: EmailMessage, parsed_subject_reply: bool) -> None:
             .exclude(pk=message.pk)
             .values_list("pk", "subject")
         )
-        roots = [pk for pk, subject in later if is_reply_subject(subject)]
-        if roots:
-            scope.filter(thread_root_id__in=roots).update(thread_root_id=root_id)
+        roots |= {pk for pk, subject in later if is_reply_subject(subject)}
+    if len(roots) > 1:
+        # The earliest; of two sent the same second, one that answers none (`_Threads._age`).
+        dated = EmailMessage.objects.filter(pk__in=roots).order_by()
+        ages = [
+            (at, bool(answers), pk)
+            for at, answers, pk in dated.values_list("occurred_at", "in_reply_to", "pk")
+        ]
+        root_id = min(ages, default=(None, False, message.pk))[2]
+    else:
+        (root_id,) = roots
+    EmailMessage.objects.filter(pk=message.pk).update(thread_root_id=root_id)
+    message.thread_root_id = root_id
+    others = roots - {root_id}
+    if others:
+        scope.filter(thread_root_id__in=others).update(thread_root_id=root_id)
 
 
 @dataclass
@@ -346,8 +349,9 @@ class _Threads:
     The rows a message's threading could read are loaded up front (its ancestors, the
     earlier replies pointing at it, the messages with its subject); the batch's own
     messages join those indexes one by one as they are threaded, exactly as if each had
-    just been stored. A thread joining another is recorded in `moved` (old root → new
-    root, within a client) and written at the end with one UPDATE per new root."""
+    just been stored. Two threads that meet become one whose root is the earlier of
+    theirs (`join`); the change is recorded in `moved` (old root → new root, within a
+    client) and written at the end with one UPDATE per new root."""
 
     def __init__(self, messages: list[_NewEmail], reply_subjects: list[bool]) -> None:
         self.moved: dict[tuple[int | None, int], int] = {}
@@ -359,9 +363,11 @@ class _Threads:
         mids = {m.message_id for m in messages if m.message_id}
         fields = ("pk", "client_id", "thread_root_id", "occurred_at", "subject", "in_reply_to")
         loaded: dict[int, _Node] = {}
+        replies: dict[int, bool] = {}  # whether a loaded row answers another (In-Reply-To)
 
         def node(row: tuple[Any, ...], headerless: bool | None = None) -> _Node:
-            pk, client_id, root, occurred_at, subject, _in_reply_to = row
+            pk, client_id, root, occurred_at, subject, in_reply_to = row
+            replies[pk] = bool(in_reply_to)
             if pk not in loaded:
                 loaded[pk] = _Node(
                     pk, client_id, root, _db_datetime(occurred_at), subject, bool(headerless)
@@ -430,6 +436,17 @@ class _Threads:
                 for *row, references in cursor.fetchall():
                     if row[1] not in batch_pks and not _json_list(references):
                         add_subject_row(tuple(row)).headerless = True
+        # When each thread met here began (its root's date): when two meet, the earlier
+        # root stays, as `_thread` decides.
+        self.when: dict[int, tuple[Any, bool]] = {
+            pk: (n.occurred_at, replies[pk]) for pk, n in loaded.items()
+        }
+        roots = {n.root for n in loaded.values() if n.root is not None}
+        missing = sorted(roots - self.when.keys() - batch_pks)
+        for chunk in _chunks(missing, 500):
+            dated = old.filter(pk__in=chunk).values_list("pk", "occurred_at", "in_reply_to")
+            for pk, occurred_at, in_reply_to in dated:
+                self.when[pk] = (occurred_at, bool(in_reply_to))
 
     def current(self, client_id: int | None, root: int | None) -> int | None:
         """The thread root a row stored with `root` has now."""
@@ -439,9 +456,20 @@ class _Threads:
             root = self.moved[(client_id, root)]
         return root
 
-    def move(self, client_id: int | None, old: int, new: int) -> None:
-        if old != new:
-            self.moved[(client_id, old)] = new
+    def join(self, client_id: int | None, a: int, b: int) -> int:
+        """Make the threads with (current) roots `a` and `b` one; returns its root: the
+        earlier of the two (by date, then id)."""
+        if a == b:
+            return a
+        keep, lose = sorted((a, b), key=self._age)
+        self.moved[(client_id, lose)] = keep
+        return keep
+
+    def _age(self, root: int) -> tuple[Any, ...]:
+        """Earlier first: by date, then a message that answers none before one that
+        answers another (two sent the same second), then by id — `_thread`'s order."""
+        known = self.when.get(root)
+        return (0, *known, root) if known is not None else (1, root)
 
     def add(self, message: _NewEmail, reply_subject: bool) -> None:
         """Thread `message` (just stored) as `_thread` would."""
@@ -463,14 +491,13 @@ class _Threads:
         if message.normalised_subject:
             self.by_subject.setdefault(key, []).append(me)
         ancestors = [*message.references, message.in_reply_to]
-        root_id: int | None = None
-        joined: list[int] = []  # the threads of its ancestors, oldest reference first
+        self.when[message.pk] = (message.occurred_at, bool(message.in_reply_to))
+        joined: list[int] = []  # the threads it belongs to by its own headers or subject
         if any(ancestors):
-            for ancestor in ancestors:  # References run oldest first
+            for ancestor in dict.fromkeys(ancestors):  # References run oldest first
                 known = self.by_mid.get(ancestor) if ancestor else None
                 if known is not None and known.client_id == client_id:
                     joined.append(self.current(client_id, known.root) or known.pk)
-            root_id = joined[0] if joined else None
         elif reply_subject and message.normalised_subject:
             start = message.occurred_at - SUBJECT_THREAD_WINDOW
             earlier = [
@@ -480,19 +507,19 @@ class _Threads:
             ]
             if earlier:
                 latest = max(earlier, key=lambda n: (n.occurred_at, n.pk))
-                root_id = self.current(client_id, latest.root) or latest.pk
-        root_id = root_id or message.pk
-        me.root = root_id
-        message.thread_root_id = root_id
+                joined = [self.current(client_id, latest.root) or latest.pk]
+        root_id = joined[0] if joined else message.pk
         for other in joined[1:]:  # ancestors in other threads: one conversation now
-            self.move(client_id, other, root_id)
+            root_id = self.join(client_id, root_id, other)
+        me.root = root_id
+        message.thread_root_id = root_id  # settled at the end: it may join another
         if message.message_id:
             # Replies stored before this message: their threads join this one.
             for n in self.referring.get(message.message_id, []):
                 if n.client_id == client_id:
                     orphan_root = self.current(client_id, n.root)
-                    if orphan_root is not None and orphan_root != root_id:
-                        self.move(client_id, orphan_root, root_id)
+                    if orphan_root is not None:
+                        root_id = self.join(client_id, root_id, orphan_root)
         if message.normalised_subject:
             # Header-less replies stored before it, later in time, join its thread.
             end = message.occurred_at + SUBJECT_THREAD_WINDOW
@@ -504,7 +531,7 @@ class _Threads:
                     and self.current(client_id, n.root) == n.pk
                     and is_reply_subject(n.subject)
                 ):
-                    self.move(client_id, n.pk, root_id)
+                    root_id = self.join(client_id, root_id, n.pk)
 
     def settle(self, messages: list[_NewEmail]) -> None:
         """Each of the batch's messages with its thread root as it stands now that the
