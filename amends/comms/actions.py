@@ -253,8 +253,9 @@ def _thread_scope(message: EmailMessage) -> Any:
 def _thread(message: EmailMessage, parsed_subject_reply: bool) -> None:
     """Place a message in its thread (within its client), and join to it the threads it
     shows to be the same conversation. Headers first; the subject only when there are
-    none. Threads that meet are one thread whose root is the earliest of their roots (by
-    date, then id), so the threads come out the same in any import order."""
+    none. Threads that meet become one, rooted at its earliest message (by date; of two
+    sent the same second, one answering none; then by id): the threads and their roots
+    come out the same in any import order."""
     scope = _thread_scope(message)
     ancestors = [*message.references, message.in_reply_to]
     joined: list[int] = []  # the threads it belongs to by its own headers or subject
@@ -285,7 +286,9 @@ def _thread(message: EmailMessage, parsed_subject_reply: bool) -> None:
         )
         if earlier is not None:
             joined = [earlier[0] or earlier[1]]
-    roots = set(joined) or {message.pk}
+    # A thread's root is its earliest message: this one, if it is earlier than the
+    # roots of the threads it joins (a reply dated before its original).
+    roots = {*joined, message.pk}
     if message.message_id:
         # Replies imported before this message: their threads join this one.
         # (By the reference alone, then the client here, as for the ancestors above.)
@@ -324,7 +327,7 @@ def _thread(message: EmailMessage, parsed_subject_reply: bool) -> None:
         (root_id,) = roots
     EmailMessage.objects.filter(pk=message.pk).update(thread_root_id=root_id)
     message.thread_root_id = root_id
-    others = roots - {root_id}
+    others = roots - {root_id, message.pk}  # no row but itself has it for its root yet
     if others:
         scope.filter(thread_root_id__in=others).update(thread_root_id=root_id)
 
@@ -350,8 +353,9 @@ class _Threads:
     earlier replies pointing at it, the messages with its subject); the batch's own
     messages join those indexes one by one as they are threaded, exactly as if each had
     just been stored. Two threads that meet become one whose root is the earlier of
-    theirs (`join`); the change is recorded in `moved` (old root → new root, within a
-    client) and written at the end with one UPDATE per new root."""
+    theirs (`join`), so a thread's root is its earliest message; the change is recorded
+    in `moved` (old root → new root, within a client) and written at the end with one
+    UPDATE per new root."""
 
     def __init__(self, messages: list[_NewEmail], reply_subjects: list[bool]) -> None:
         self.moved: dict[tuple[int | None, int], int] = {}
@@ -508,8 +512,8 @@ class _Threads:
             if earlier:
                 latest = max(earlier, key=lambda n: (n.occurred_at, n.pk))
                 joined = [self.current(client_id, latest.root) or latest.pk]
-        root_id = joined[0] if joined else message.pk
-        for other in joined[1:]:  # ancestors in other threads: one conversation now
+        root_id = message.pk  # the root of a thread is its earliest message
+        for other in joined:  # several: one conversation now
             root_id = self.join(client_id, root_id, other)
         me.root = root_id
         message.thread_root_id = root_id  # settled at the end: it may join another
