@@ -317,7 +317,9 @@ def _thread(message: EmailMessage, parsed_subject_reply: bool) -> None:
         roots |= {pk for pk, subject in later if is_reply_subject(subject)}
     if len(roots) > 1:
         # The earliest; of two sent the same second, one that answers none (`_Threads._age`).
-        dated = EmailMessage.objects.filter(pk__in=roots).order_by()
+        # Only the client's own: a message placed from triage leaves the replies that
+        # waited with it naming it as their root until they are threaded again here.
+        dated = scope.filter(pk__in=roots).order_by()
         ages = [
             (at, bool(answers), pk)
             for at, answers, pk in dated.values_list("occurred_at", "in_reply_to", "pk")
@@ -442,15 +444,19 @@ class _Threads:
                         add_subject_row(tuple(row)).headerless = True
         # When each thread met here began (its root's date): when two meet, the earlier
         # root stays, as `_thread` decides.
-        self.when: dict[int, tuple[Any, bool]] = {
-            pk: (n.occurred_at, replies[pk]) for pk, n in loaded.items()
+        # (client, date, answers another) of each root met; `_age` ranks a root outside
+        # the joining client's scope last, as `_thread` ignores it.
+        self.when: dict[int, tuple[int | None, Any, bool]] = {
+            pk: (n.client_id, n.occurred_at, replies[pk]) for pk, n in loaded.items()
         }
         roots = {n.root for n in loaded.values() if n.root is not None}
         missing = sorted(roots - self.when.keys() - batch_pks)
         for chunk in _chunks(missing, 500):
-            dated = old.filter(pk__in=chunk).values_list("pk", "occurred_at", "in_reply_to")
-            for pk, occurred_at, in_reply_to in dated:
-                self.when[pk] = (occurred_at, bool(in_reply_to))
+            dated = old.filter(pk__in=chunk).values_list(
+                "pk", "client_id", "occurred_at", "in_reply_to"
+            )
+            for pk, client_id, occurred_at, in_reply_to in dated:
+                self.when[pk] = (client_id, occurred_at, bool(in_reply_to))
 
     def current(self, client_id: int | None, root: int | None) -> int | None:
         """The thread root a row stored with `root` has now."""
@@ -465,15 +471,17 @@ class _Threads:
         earlier of the two (by date, then id)."""
         if a == b:
             return a
-        keep, lose = sorted((a, b), key=self._age)
+        keep, lose = sorted((a, b), key=lambda root: self._age(client_id, root))
         self.moved[(client_id, lose)] = keep
         return keep
 
-    def _age(self, root: int) -> tuple[Any, ...]:
+    def _age(self, client_id: int | None, root: int) -> tuple[Any, ...]:
         """Earlier first: by date, then a message that answers none before one that
         answers another (two sent the same second), then by id — `_thread`'s order."""
         known = self.when.get(root)
-        return (0, *known, root) if known is not None else (1, root)
+        if known is None or known[0] != client_id:
+            return (1, root)
+        return (0, *known[1:], root)
 
     def add(self, message: _NewEmail, reply_subject: bool) -> None:
         """Thread `message` (just stored) as `_thread` would."""
@@ -495,7 +503,7 @@ class _Threads:
         if message.normalised_subject:
             self.by_subject.setdefault(key, []).append(me)
         ancestors = [*message.references, message.in_reply_to]
-        self.when[message.pk] = (message.occurred_at, bool(message.in_reply_to))
+        self.when[message.pk] = (client_id, message.occurred_at, bool(message.in_reply_to))
         joined: list[int] = []  # the threads it belongs to by its own headers or subject
         if any(ancestors):
             for ancestor in dict.fromkeys(ancestors):  # References run oldest first

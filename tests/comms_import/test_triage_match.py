@@ -286,3 +286,54 @@ def test_a_chunk_that_fails_is_placed_one_message_at_a_time(world, tmp_path, mon
     reply = EmailMessage.objects.get(message_id="m2@acme.example")
     assert reply.thread_root_id == EmailMessage.objects.get(message_id="m1@acme.example").pk
     assert "trying one at a time" in caplog.text
+
+
+@pytest.mark.parametrize("how", ["in-chunks", "one-at-a-time", "assigned"])
+def test_replies_left_in_triage_are_rooted_in_triage(world, tmp_path, monkeypatch, how):
+    """Sam (Newco, no client yet) starts a thread; Lee, at a domain no client has,
+    answers twice. Newco's mail goes to a client; Lee's two replies stay in triage as a
+    thread of their own, rooted at Lee's first — never at Sam's message, now a client's,
+    though it is earlier — whichever way Sam's message was placed."""
+    from amends.comms import triage_actions
+
+    write(
+        tmp_path,
+        {
+            "1.eml": m.simple(1, sender="sam@newco.example", date="Mon, 6 Jul 2026 09:00:00 +0000"),
+            "2.eml": m.simple(
+                2,
+                sender="lee@other.example",
+                date="Tue, 7 Jul 2026 09:00:00 +0000",
+                extra=b"In-Reply-To: <m1@acme.example>\n",
+            ),
+            "3.eml": m.simple(
+                3,
+                sender="lee@other.example",
+                date="Wed, 8 Jul 2026 09:00:00 +0000",
+                extra=b"References: <m1@acme.example> <m2@acme.example>\n"
+                b"In-Reply-To: <m2@acme.example>\n",
+            ),
+        },
+    )
+    import_path(None, tmp_path)
+    by_id = {e.message_id: e for e in EmailMessage.objects.all()}
+    sam, lee1, lee2 = (by_id[f"m{i}@acme.example"] for i in (1, 2, 3))
+    assert {lee1.thread_root_id, lee2.thread_root_id} == {sam.pk}  # all in triage together
+    if how == "assigned":
+        assign_message(world.ada, sam, world.globex)
+    else:
+        if how == "one-at-a-time":
+
+            def refuse(*args, **kwargs):
+                raise RuntimeError("placed one at a time instead")
+
+            monkeypatch.setattr(triage_actions, "place_batch_in_clients", refuse)
+        update_client(
+            world.ada, world.globex, version=world.globex.version, email_domains="newco.example"
+        )
+        _run_jobs()
+    sam.refresh_from_db()
+    assert sam.client == world.globex and sam.thread_root_id == sam.pk
+    for lee in (lee1, lee2):
+        lee.refresh_from_db()
+        assert lee.client is None and lee.thread_root_id == lee1.pk
