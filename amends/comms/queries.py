@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -301,15 +302,24 @@ def waiting_domains(user: User, limit: int = 8) -> list[WaitingDomain]:
 _RECIPIENT_COLUMNS = ("to_addresses", "cc_addresses", "bcc_addresses")
 
 
+def our_addresses() -> set[str]:
+    """The users' own addresses, lower-cased (a colleague's gmail.com address is ours)."""
+    emails = User.objects.exclude(email="").values_list("email", flat=True)
+    return {e.lower() for e in emails}
+
+
 def outside_recipients(
-    message: EmailMessage, ours: set[str], shown: int = 3
+    message: EmailMessage, ours: set[str], users: Container[str] = (), shown: int = 3
 ) -> tuple[list[str], int]:
-    """The first `shown` recipients (To, then Cc) of a message we sent who are not at one
-    of `ours` domains (those the triage is about), and how many more there are."""
+    """The first `shown` recipients (To, then Cc) of a message we sent who are neither at
+    one of `ours` domains nor one of the `users`' addresses (those the triage is about),
+    and how many more there are."""
     outside = [
         a
         for a in dict.fromkeys([*message.to_addresses, *message.cc_addresses])
-        if isinstance(a, str) and a.rsplit("@", 1)[-1].lower() not in ours
+        if isinstance(a, str)
+        and a.lower() not in users
+        and a.rsplit("@", 1)[-1].lower() not in ours
     ]
     return outside[:shown], max(0, len(outside) - shown)
 

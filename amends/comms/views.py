@@ -36,6 +36,7 @@ from amends.comms.queries import (
     get_upcoming_for,
     list_communications,
     list_unmatched,
+    our_addresses,
     our_domains,
     outside_recipients,
     waiting_domains,
@@ -389,10 +390,10 @@ def triage(request: HttpRequest) -> HttpResponse:
     """Admins: imported emails no client matched, each with a one-click assign form."""
     user = _admin_or_404(request)
     page = Paginator(list_unmatched(user), PAGE_SIZE).get_page(request.GET.get("page"))
-    ours = our_domains()
+    ours, users = our_domains(), our_addresses()
     for message in page:  # mail we sent is shown by whom it went to
         if message.direction != DIRECTION.IN:
-            shown, more = outside_recipients(message, ours)
+            shown, more = outside_recipients(message, ours, users)
             message.outside, message.more = shown, more  # type: ignore[attr-defined]
     return render(
         request,

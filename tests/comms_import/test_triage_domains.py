@@ -99,8 +99,11 @@ def test_the_domains_we_wrote_to_count_though_they_never_wrote_back(world, tmp_p
 
 def test_mail_we_sent_is_listed_by_whom_it_went_to(as_ada, world, tmp_path):
     """In the list, a message to us shows its sender; one we sent, its recipients not at
-    our domains (three, then how many more) and who sent it. Each subject opens it."""
-    to = ", ".join(f"p{i}@harbour.example" for i in range(5))
+    our domains nor a colleague's own address (three, then how many more) and who sent
+    it. Each subject opens it."""
+    world.bob.email = "bob.private@gmail.com"
+    world.bob.save(update_fields=["email"])
+    to = "Bob.Private@gmail.com, " + ", ".join(f"p{i}@harbour.example" for i in range(5))
     files = {
         "1.eml": m.simple(1, sender="Sam <sam@brightwater.example>"),
         "2.eml": m.simple(
@@ -119,6 +122,7 @@ def test_mail_we_sent_is_listed_by_whom_it_went_to(as_ada, world, tmp_path):
     assert "p0@harbour.example" in row and "p2@harbour.example" in row
     assert "p3@harbour.example" not in row and "and 2 more" in row
     assert "bob@firm.example" not in row and "sent by Alice" in row
+    assert "private@gmail.com" not in row.lower()
     assert reverse("comms:thread", args=[ours.pk]) in row
     theirs = EmailMessage.objects.get(message_id="m1@acme.example")
     row = page[page.index(f'id="email-{theirs.pk}"') :]
