@@ -20,6 +20,12 @@ CHANNEL = Communication.Channel
 DIRECTION = Communication.Direction
 
 
+def our_addresses() -> set[str]:
+    """The users' own addresses, lower-cased (a colleague's gmail.com address is ours)."""
+    emails = User.objects.exclude(email="").values_list("email", flat=True)
+    return {e.lower() for e in emails}
+
+
 def our_domains() -> set[str]:
     """The firm's own email domains: setting AMENDS_OUR_DOMAINS (comma-separated), else
     the domains of the users' own addresses."""
@@ -27,9 +33,8 @@ def our_domains() -> set[str]:
     domains = {d.strip().lower().lstrip("@") for d in configured if d.strip()}
     if domains:
         return domains
-    emails = User.objects.exclude(email="").values_list("email", flat=True)
     # A colleague's gmail.com address is ours (`Matcher.users`); gmail.com is not.
-    domains = {e.rsplit("@", 1)[1].lower() for e in emails if "@" in e}
+    domains = {e.rsplit("@", 1)[1] for e in our_addresses() if "@" in e}
     return {d for d in domains if not is_public_mail_domain(d)}
 
 
@@ -300,12 +305,6 @@ def waiting_domains(user: User, limit: int = 8) -> list[WaitingDomain]:
 
 
 _RECIPIENT_COLUMNS = ("to_addresses", "cc_addresses", "bcc_addresses")
-
-
-def our_addresses() -> set[str]:
-    """The users' own addresses, lower-cased (a colleague's gmail.com address is ours)."""
-    emails = User.objects.exclude(email="").values_list("email", flat=True)
-    return {e.lower() for e in emails}
 
 
 def outside_recipients(
