@@ -119,8 +119,9 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label="Mail export",
         help_text=(
-            "A .eml or .emlx file, an .mbox file, or a .zip or .tgz of a mail export: a"
-            " Google Takeout, .eml files, mbox files or a Maildir."
+            "A .eml or .emlx file, an .mbox file (or a .gz, .bz2 or .xz of one, such as a"
+            " mailing list's archive), or a .zip or .tgz of a mail export: a Google Takeout,"
+            " .eml files, mbox files or a Maildir."
         ),
     )
     client = forms.ModelChoiceField(

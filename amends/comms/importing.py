@@ -539,8 +539,13 @@ NOT_MAIL_FORMATS: tuple[tuple[bytes, str, str], ...] = (
     ),
     (
         b"\x1f\x8b",
-        "a gzip archive (.gz, .tgz)",
-        "import the .tgz itself (amends import FILE.tgz, or upload it on the Import page)",
+        "a gzip file (.gz, .tgz)",
+        "import it itself (amends import FILE.gz, or upload it on the Import page)",
+    ),
+    (
+        b"\xfd7zXZ\x00",
+        "an xz file (.xz, .txz)",
+        "import it itself (amends import FILE.xz, or upload it on the Import page)",
     ),
 )
 _OLM = (

@@ -153,7 +153,11 @@ def _run(
     """Run the import the payload asks for: (its summary, more for the payload). An
     unpacked zip may hold calendars as well as mail (a Google Takeout), or calendars only
     (a Google Calendar export): the calendars are imported too, their summary kept as
-    `calendars` (or, with no mail, as the summary, the upload then counting as .ics)."""
+    `calendars` (or, with no mail, as the summary, the upload then counting as .ics).
+    A decompressed calendar (an upload named `cal.ics.gz`) is imported as one."""
+    if payload.get("format") is None and path.is_file() and path.suffix.lower() == ".ics":
+        meetings = import_calendar_path(actor, path, client=client, progress=progress)
+        return meetings, {"format": "ics"}
     if payload.get("format") is None and path.is_dir():
         holds_mail, holds_calendars = folder_contents(path)
         if holds_calendars and not holds_mail:

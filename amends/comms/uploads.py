@@ -1,19 +1,26 @@
 """Storing an uploaded mail export on disk, safely: bounded size, and an archive (.zip,
 or a tar such as Google Takeout's .tgz) unpacked only into its own folder (no absolute
-names, no `..`, no links or devices, bounded member count and uncompressed size). No
-database here: `actions.start_import` and `amends import` call these."""
+names, no `..`, no links or devices, bounded member count and uncompressed size); a
+single compressed file (a gzipped mbox, say a mailing list's monthly archive) is
+decompressed there under the same limit. No database here: `actions.start_import` and
+`amends import` call these."""
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
+import os
 import re
 import secrets
 import shutil
+import socket
 import stat
 import tarfile
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 from django.conf import settings
 
@@ -31,8 +38,14 @@ _SUFFIXES = {
     ".mbox": "mbox",
     ".mbx": "mbox",
     ".zip": "zip",
-    ".tgz": "tar",
-    ".tar": "tar",
+    ".tgz": "archive",
+    ".tbz": "archive",
+    ".tbz2": "archive",
+    ".txz": "archive",
+    ".tar": "archive",
+    ".gz": "archive",
+    ".bz2": "archive",
+    ".xz": "archive",
     ".ics": "ics",
     ".csv": "csv",
 }
@@ -68,12 +81,11 @@ def uploads_root() -> Path:
 
 
 def upload_kind(name: str) -> str:
-    """eml, emlx (Apple Mail), mbox, zip, tar (.tgz, .tar.gz, .tar), ics or csv, from the
-    uploaded file's name; ValidationError otherwise."""
+    """eml, emlx (Apple Mail), mbox, zip, archive (a tar, plain or compressed: .tgz,
+    .tar.gz, .tar.bz2, .tar.xz, .tar; or one compressed file: .mbox.gz, .gz, .bz2, .xz),
+    ics or csv, from the uploaded file's name; ValidationError otherwise."""
     path = PurePosixPath(name.replace("\\", "/"))
     suffix = path.suffix.lower()
-    if path.name.lower().endswith(".tar.gz"):
-        suffix = ".tgz"
     kind = _SUFFIXES.get(suffix)
     if kind is None and suffix in OUTLOOK_SUFFIXES:
         reason = not_mail_reason(b"", path.name).removeprefix("not an email: ")
@@ -82,7 +94,7 @@ def upload_kind(name: str) -> str:
         raise ValidationError(
             {
                 "file": (
-                    "Upload a .eml, .emlx, .mbox, .zip or .tgz of mail,"
+                    "Upload a .eml, .emlx, .mbox, .zip or .tgz of mail (or a .gz of one),"
                     " an .ics calendar or a .csv call log."
                 )
             }
@@ -228,27 +240,112 @@ def extract_tar(tar_path: Path, dest: Path) -> None:
         raise _bad_zip(f"it cannot be unpacked ({why})", what) from None
 
 
-def extract_archive(path: Path, dest: Path) -> None:
-    """Unpack a .zip or a tar archive into `dest` (which must not exist yet)."""
+# A compressed file's first bytes, and what opens it as a stream.
+_COMPRESSED: tuple[tuple[bytes, str, Any], ...] = (
+    (b"\x1f\x8b", "gzip", gzip.open),
+    (b"BZh", "bzip2", bz2.open),
+    (b"\xfd7zXZ\x00", "xz", lzma.open),
+)
+# The names a compressed file's content goes by once decompressed: `inbox.mbox.gz` holds
+# `inbox.mbox`, `cal.ics.bz2` holds `cal.ics` (which is how a calendar is recognised).
+_COMPRESSION_SUFFIXES = (".gz", ".gzip", ".z", ".bz2", ".xz")
+_DECOMPRESS_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError)
+
+
+def _compression(head: bytes) -> tuple[str, Any] | None:
+    for magic, label, opener in _COMPRESSED:
+        if head.startswith(magic):
+            return label, opener
+    return None
+
+
+def _holds_tar(path: Path, opener: Any) -> bool:
+    """Whether a compressed file holds a tar archive: its first 512 bytes, once
+    decompressed, are a valid tar header (or the zero block of an empty tar). A file
+    too damaged to tell is not: decompressing it says what is wrong."""
+    try:
+        with opener(path, "rb") as stream:
+            block = stream.read(tarfile.BLOCKSIZE)
+    except _DECOMPRESS_ERRORS:
+        return False
+    if len(block) < tarfile.BLOCKSIZE or block == bytes(tarfile.BLOCKSIZE):
+        return len(block) == tarfile.BLOCKSIZE
+    if block[257:262] == b"ustar":
+        return True
+    try:
+        tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
+    except tarfile.HeaderError:
+        return False
+    return True
+
+
+def decompressed_name(name: str) -> str:
+    """The safe file name a compressed file's content is written to: its own name without
+    the compression suffix (`2024-March.txt.gz` gives `2024-March.txt`)."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    lowered = base.lower()
+    for suffix in _COMPRESSION_SUFFIXES:
+        if lowered.endswith(suffix) and len(base) > len(suffix):
+            base = base[: -len(suffix)]
+            break
+    if base.lower().endswith(".tgz"):  # a gzipped file given a tar's name
+        base = base[:-4] + ".tar"
+    return (_SAFE_PART.sub("_", base)[:200] or "_").lstrip(".") or "mail"
+
+
+def extract_compressed(path: Path, dest: Path, *, name: str = "") -> Path:
+    """Decompress one gzip, bzip2 or xz file that is not a tar (an `inbox.mbox.gz`, a
+    mailing list's monthly `2024-March.txt.gz`) into `dest` (which must not exist yet),
+    as the file `decompressed_name(name or path.name)`, under the archive byte limit;
+    return that file. On any refusal the caller removes `dest`."""
     with path.open("rb") as fh:
-        zipped = fh.read(4) == b"PK\x03\x04"
-    if zipped:
+        found = _compression(fh.read(8))
+    if found is None:
+        raise _bad_zip("it is not a compressed file", "file")
+    label, opener = found
+    dest.mkdir()
+    target = dest / decompressed_name(name or path.name)
+    try:
+        with opener(path, "rb") as stream:
+            written = _copy_bounded(stream, target, max_zip_bytes(), "file")
+    except _DECOMPRESS_ERRORS as exc:
+        why = getattr(exc, "strerror", None) or exc
+        raise _bad_zip(f"it is not a readable {label} file ({why})", "file") from None
+    if written == 0:
+        raise _bad_zip(f"the {label} file holds nothing", "file")
+    return target
+
+
+def extract_archive(path: Path, dest: Path, *, name: str = "") -> Path:
+    """Unpack a .zip or a tar archive into `dest` (which must not exist yet), or
+    decompress a single compressed file into it (`name`, the file's own name, names
+    what it holds; by default the path's). Returns what to import: the `import_root`
+    of what was unpacked, or the decompressed file."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    found = _compression(head)
+    if found is not None and not _holds_tar(path, found[1]):
+        return extract_compressed(path, dest, name=name)
+    if head.startswith(b"PK\x03\x04"):
         extract_zip(path, dest)
     else:
         extract_tar(path, dest)
+    return import_root(dest)
 
 
 def is_archive(path: Path) -> bool:
     """Whether `path` is a file holding a zip or a tar archive (gzip, bzip2 or xz
-    compressed, or plain), by its first bytes rather than its name."""
+    compressed, or plain) or one compressed file, by its first bytes rather than its
+    name: what `extract_archive` takes."""
     try:
         with path.open("rb") as fh:
             head = fh.read(262)
     except OSError:
         return False
-    compressed = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
     return (
-        head.startswith(b"PK\x03\x04") or head.startswith(compressed) or head[257:262] == b"ustar"
+        head.startswith(b"PK\x03\x04")
+        or _compression(head) is not None
+        or head[257:262] == b"ustar"
     )
 
 
@@ -266,7 +363,8 @@ def import_root(folder: Path) -> Path:
 
 def store_upload(uploaded: Uploaded) -> str:
     """Save an upload under DATA_DIR/uploads/<random>/ and return the path to import,
-    relative to DATA_DIR. A zip is unpacked; anything wrong removes the folder again."""
+    relative to DATA_DIR. An archive is unpacked (a compressed file decompressed);
+    anything wrong removes the folder again."""
     name = uploaded.name or ""
     kind = upload_kind(name)
     limit = max_upload_bytes()
@@ -288,10 +386,13 @@ def store_upload(uploaded: Uploaded) -> str:
         if written == 0:
             raise ValidationError({"file": "The file is empty."})
         target = saved
-        if kind in ("zip", "tar"):
-            extract_archive(saved, folder / "files")
+        if kind in ("zip", "archive"):
+            target = extract_archive(saved, folder / "files", name=name)
             saved.unlink()
-            target = import_root(folder / "files")
+            if target.suffix.lower() == ".csv":  # its columns are mapped on their own page
+                raise ValidationError(
+                    {"file": "This is a compressed CSV: upload the .csv itself to map its columns."}
+                )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -359,3 +460,62 @@ def stale_upload_folders(now: float, keep: set[str]) -> list[Path]:
         except OSError:
             continue
     return stale
+
+
+# `amends import ARCHIVE` unpacks into an upload folder of its own, marked with the
+# process that owns it, so a run that was killed (`kill -9`, a closed terminal) has its
+# copy removed by the next one rather than left for the 48-hour sweep.
+_OWNER_FILE = "amends-import.owner"
+
+
+def _process_start(pid: int) -> str:
+    """When process `pid` started, in clock ticks since boot ("" where /proc is not
+    there): with the pid, it tells a process from a later one given the same number."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    fields = stat_line.rsplit(")", 1)[-1].split()
+    return fields[19] if len(fields) > 19 else ""
+
+
+def _alive(pid: int, started: str) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive, whoever it is
+    return not started or _process_start(pid) in ("", started)
+
+
+def claim_import_folder() -> Path:
+    """A new folder under the uploads folder for a command-line import, marked as this
+    process's (host, pid and its start), to unpack into as `folder / "files"`."""
+    folder = uploads_root() / secrets.token_hex(16)
+    folder.mkdir(parents=True)
+    pid = os.getpid()
+    owner = f"{socket.gethostname()}\n{pid}\n{_process_start(pid)}\n"
+    (folder / _OWNER_FILE).write_text(owner)
+    return folder
+
+
+def abandoned_import_folders() -> list[Path]:
+    """The folders of command-line imports on this host whose process is gone (killed
+    halfway). A folder of another host (a shared data folder) or of a process still
+    running is left alone, as is every upload of the web pages (it has no owner file)."""
+    root = uploads_root()
+    if not root.is_dir():
+        return []
+    host = socket.gethostname()
+    found = []
+    for folder in root.iterdir():
+        if not _TOKEN.match(folder.name) or folder.is_symlink():
+            continue
+        try:
+            owner_host, pid, started = (folder / _OWNER_FILE).read_text().split("\n")[:3]
+            if owner_host == host and not _alive(int(pid), started):
+                found.append(folder)
+        except (OSError, ValueError):
+            continue
+    return found

@@ -435,7 +435,7 @@ def test_an_unsafe_tgz_is_refused_and_nothing_is_left(world, tmp_path, settings,
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        (b"\x1f\x8b\x08" + bytes(100), "not a readable tar or .tgz file"),
+        (b"\x1f\x8b\x08" + bytes(100), "not a readable gzip file"),
         (b"PK\x03\x04" + bytes(100), "not a readable zip file"),
     ],
     ids=["broken-gzip", "broken-zip"],
@@ -450,3 +450,174 @@ def test_a_damaged_archive_is_refused_with_its_reason(world, tmp_path, settings,
     with pytest.raises(CommandError, match=reason):
         call_command("import", str(path), stdout=io.StringIO())
     assert _leftovers(settings) == []
+
+
+def _compress(data: bytes, how: str) -> bytes:
+    import bz2
+    import gzip
+    import lzma
+
+    return {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[how](data)
+
+
+@pytest.mark.parametrize(
+    ("name", "how"),
+    [
+        ("inbox.mbox.gz", "gz"),
+        ("Sent.mbox.bz2", "bz2"),
+        ("archive.mbox.xz", "xz"),
+        # A mailing list's monthly archive as Mailman's pipermail serves it.
+        ("2026-July.txt.gz", "gz"),
+        ("no-suffix", "gz"),
+    ],
+)
+def test_the_command_line_imports_a_compressed_mbox(world, tmp_path, settings, name, how):
+    """A single compressed mbox (gzip, bzip2 or xz) is decompressed into the data folder
+    under the archive limit, imported as the mbox it holds, and removed; running it
+    again creates nothing new."""
+    from django.core.management import call_command
+
+    settings.DATA_DIR = tmp_path / "data"
+    path = tmp_path / name
+    path.write_bytes(_compress(mbox(1, 2, 3), how))
+    out = io.StringIO()
+    call_command("import", str(path), stdout=out)
+    assert "(mbox)" in out.getvalue() and "3 imported" in out.getvalue()
+    assert ids() == expected(1, 2, 3)
+    for n in (1, 2, 3):  # byte for byte, as the mbox holds it
+        raw = RawMessage.objects.get(email__message_id=f"m{n}@acme.example").data
+        assert bytes(raw) == m.simple(n)
+    assert _leftovers(settings) == []
+    out = io.StringIO()
+    call_command("import", str(path), stdout=out)
+    assert "3 already there (skipped)" in out.getvalue()
+    assert _leftovers(settings) == []
+
+
+def test_the_command_line_imports_a_compressed_eml_and_a_compressed_calendar(
+    world, tmp_path, settings
+):
+    import gzip
+
+    from django.core.management import call_command
+
+    from amends.comms.models import Communication
+    from tests.comms_calendar.calendars import GOOGLE
+
+    settings.DATA_DIR = tmp_path / "data"
+    (tmp_path / "one.eml.gz").write_bytes(gzip.compress(m.simple(7)))
+    call_command("import", str(tmp_path / "one.eml.gz"), stdout=io.StringIO())
+    assert ids() == expected(7)
+    (tmp_path / "Alice Owner.ics.gz").write_bytes(gzip.compress(GOOGLE))
+    out = io.StringIO()
+    call_command("import", str(tmp_path / "Alice Owner.ics.gz"), stdout=out)
+    assert "Imported meetings from" in out.getvalue()
+    assert Communication.objects.filter(channel="meeting").exists()
+    assert _leftovers(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (None, "unpacks to more than"),  # a decompression bomb
+        ("truncated", "not a readable gzip file"),
+        ("empty", "the gzip file holds nothing"),
+        ("garbage-xz", "not a readable xz file"),
+    ],
+    ids=["bomb", "truncated", "empty", "garbage-xz"],
+)
+def test_a_bad_compressed_file_is_refused_and_nothing_is_left(
+    world, tmp_path, settings, data, reason
+):
+    import gzip
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.DATA_DIR = tmp_path / "data"
+    settings.AMENDS_MAX_ZIP_BYTES = 64 * 1024
+    whole = gzip.compress(mbox(1, 2))
+    payload = {
+        None: gzip.compress(mbox(1) + b"x" * (10 * 1024 * 1024)),
+        "truncated": whole[: len(whole) // 2],
+        "empty": gzip.compress(b""),
+        "garbage-xz": b"\xfd7zXZ\x00" + bytes(200),
+    }[data]
+    path = tmp_path / ("mail.mbox.xz" if data == "garbage-xz" else "mail.mbox.gz")
+    path.write_bytes(payload)
+    assert len(payload) < 64 * 1024
+    with pytest.raises(CommandError, match=reason):
+        call_command("import", str(path), stdout=io.StringIO())
+    assert not EmailMessage.objects.exists()
+    assert _leftovers(settings) == []
+
+
+def test_a_tar_named_like_a_compressed_file_is_still_unpacked(world, tmp_path, settings):
+    """What a compressed file holds is told by its content, not its name: a gzipped tar
+    called `.gz`, and a tar.bz2 and a tar.xz, are unpacked as archives."""
+    import tarfile
+
+    from django.core.management import call_command
+
+    settings.DATA_DIR = tmp_path / "data"
+    for number, (name, mode) in enumerate(
+        [("export.gz", "w:gz"), ("export.tar.bz2", "w:bz2"), ("export.tar.xz", "w:xz")], start=1
+    ):
+        path = tmp_path / name
+        with tarfile.open(path, mode) as archive:
+            data = m.simple(number)
+            info = tarfile.TarInfo(f"Mail/{number}.eml")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        call_command("import", str(path), stdout=io.StringIO())
+    assert ids() == expected(1, 2, 3)
+    assert _leftovers(settings) == []
+
+
+def test_decompressed_names_are_safe():
+    from amends.comms.uploads import decompressed_name
+
+    assert decompressed_name("inbox.mbox.gz") == "inbox.mbox"
+    assert decompressed_name("2026-July.txt.GZ") == "2026-July.txt"
+    assert decompressed_name("cal.ics.bz2") == "cal.ics"
+    assert decompressed_name("mail.tgz") == "mail.tar"
+    assert decompressed_name("../../etc/passwd.gz") == "passwd"
+    assert decompressed_name("C:\\evil\\..\\x.mbox.xz") == "x.mbox"
+    assert decompressed_name(".gz") == "gz"
+    assert decompressed_name("...") == "mail"
+    assert decompressed_name("a b;rm -rf.mbox.gz") == "a_b_rm_-rf.mbox"
+
+
+def test_only_the_folders_of_dead_command_line_imports_are_abandoned(tmp_path, settings):
+    """A folder is abandoned when its owner file names a process of this host that is
+    gone; one of a live process, of another host, or without an owner (an upload of the
+    web pages) is not."""
+    import socket
+    import subprocess
+    import sys
+
+    from amends.comms import uploads
+
+    settings.DATA_DIR = tmp_path / "data"
+    mine = uploads.claim_import_folder()
+    assert uploads.abandoned_import_folders() == []
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead_pid = int(gone.stdout)
+    root = uploads.uploads_root()
+    dead, other_host, web, reused = (root / (c * 32) for c in "abcd")
+    for folder in (dead, other_host, web, reused):
+        folder.mkdir()
+    host = socket.gethostname()
+    (dead / "amends-import.owner").write_text(f"{host}\n{dead_pid}\n12345\n")
+    (other_host / "amends-import.owner").write_text(f"elsewhere-{host}\n{dead_pid}\n\n")
+    # This process's pid but another start time: the pid was given to a new process.
+    (reused / "amends-import.owner").write_text(f"{host}\n{os.getpid()}\n1\n")
+    (root / "not-a-token").mkdir()
+    (root / "not-a-token" / "amends-import.owner").write_text(f"{host}\n{dead_pid}\n\n")
+    assert sorted(uploads.abandoned_import_folders()) == sorted([dead, reused])
+    assert mine not in uploads.abandoned_import_folders()

@@ -220,7 +220,7 @@ def test_outlook_files_and_archives_are_rejected_saying_what_to_do(world, tmp_pa
     zipped = import_path(None, tmp_path / "takeout.zip").rejected[0][1]
     assert zipped.startswith("not an email: a zip archive; import the .zip itself (amends import")
     gzipped = import_path(None, tmp_path / "takeout.tgz").rejected[0][1]
-    assert gzipped.startswith("not an email: a gzip archive (.gz, .tgz); import the .tgz itself")
+    assert gzipped.startswith("not an email: a gzip file (.gz, .tgz); import it itself (amends")
 
 
 def test_an_interrupted_import_resumes_to_the_exact_count(world, tmp_path):

@@ -129,3 +129,59 @@ def test_kill_9_halfway_then_rerun_ends_with_the_exact_count(tmp_path, env):
     assert final["pending"] == 0
     assert f"{MESSAGES - halfway['emails']:,} imported" in done.stdout
     assert f"{halfway['emails']:,} already there" in done.stdout
+
+
+def test_kill_9_during_an_archive_import_then_rerun_removes_what_it_unpacked(tmp_path, env):
+    """`amends import export.tgz` killed halfway leaves its unpacked copy in the data
+    folder; the next archive import removes it (saying so), and ends with the count."""
+    import tarfile
+
+    # On PostgreSQL the data folder (where archives are unpacked) is not the database's.
+    env = {**env, "AMENDS_DATA_DIR": env.get("AMENDS_DATA_DIR") or str(tmp_path / "data")}
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        [sys.executable, "-m", "bench.mail", "_seed"], env=env, cwd=root, check=True, timeout=300
+    )
+    maildir = write_maildir(tmp_path / "maildir", MESSAGES)
+    archive = tmp_path / "export.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(maildir, arcname="Maildir")
+    uploads = Path(env["AMENDS_DATA_DIR"]) / "uploads"
+    proc = subprocess.Popen(
+        [*_amends(), "import", str(archive)],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 600
+    try:
+        while _counts(env)["emails"] < 400:
+            assert proc.poll() is None, "the import finished before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    (left,) = list(uploads.iterdir())
+    assert (left / "files" / "Maildir").is_dir()
+    halfway = _counts(env)["emails"]
+    assert 0 < halfway < MESSAGES
+
+    done = subprocess.run(
+        [*_amends(), "import", str(archive)],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"Removed {left}, left by an import that was interrupted." in done.stdout
+    assert list(uploads.iterdir()) == []
+    final = _counts(env)
+    assert final["emails"] == MESSAGES
+    _consistent(final)

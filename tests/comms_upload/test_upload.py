@@ -216,6 +216,68 @@ def test_a_tgz_of_eml_files_and_of_a_maildir_imports(as_alice, world, data_dir, 
 
 
 @pytest.mark.parametrize(
+    ("name", "how"), [("Inbox.mbox.gz", "gz"), ("list-2026-July.txt.bz2", "bz2"), ("a.xz", "xz")]
+)
+def test_a_compressed_mbox_imports(as_alice, world, data_dir, name, how):
+    """A single compressed mbox (a mailing list's monthly archive, a gzipped export) is
+    decompressed under the archive limit and imported as the mbox it holds."""
+    import bz2
+    import gzip
+    import lzma
+
+    compress = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[how]
+    data = compress(_mbox(OUTLOOK_QP, GMAIL_REPLY))
+    assert _upload(as_alice, name, data, client=world.acme.pk).status_code == 303
+    (job,) = _run_all()
+    assert job.status == "done", job.last_error
+    assert job.payload["summary"]["kind"] == "mbox"
+    assert job.payload["summary"]["imported"] == 2
+    assert EmailMessage.objects.count() == 2
+    assert not _uploads(data_dir)
+
+
+def test_a_compressed_calendar_imports_as_a_calendar_and_a_compressed_csv_is_refused(
+    as_alice, world, data_dir, api_alice
+):
+    import gzip
+
+    from tests.comms_calendar.calendars import GOOGLE
+
+    upload = SimpleUploadedFile("Alice Owner.ics.gz", gzip.compress(GOOGLE))
+    response = as_alice.post(
+        f"{API}/imports", {"file": upload, "client": world.acme.pk}, **api_alice
+    )
+    assert response.status_code == 202
+    (job,) = _run_all()
+    assert job.status == "done", job.last_error
+    assert job.payload["format"] == "ics"
+    assert Communication.objects.filter(channel="meeting").exists()
+    response = _upload(
+        as_alice,
+        "calls.csv.gz",
+        gzip.compress(b"date,subject\n2026-07-01,Call\n"),
+        client=world.acme.pk,
+    )
+    assert response.status_code == 422
+    assert b"upload the .csv itself" in response.content
+    assert not Job.objects.exclude(pk=job.pk).exists()
+    assert not _uploads(data_dir)
+
+
+def test_a_gzip_bomb_is_refused_and_nothing_is_written(as_alice, world, settings, data_dir):
+    import gzip
+
+    settings.AMENDS_MAX_ZIP_BYTES = 1024 * 1024
+    data = gzip.compress(_mbox(OUTLOOK_QP) + b"\0" * (5 * 1024 * 1024))
+    assert len(data) < 64 * 1024
+    response = _upload(as_alice, "bomb.mbox.gz", data, client=world.acme.pk)
+    assert response.status_code == 422
+    assert b"unpacks to more than 1 MB" in response.content
+    assert not Job.objects.exists()
+    assert not _uploads(data_dir)
+
+
+@pytest.mark.parametrize(
     ("members", "symlink", "reason"),
     [
         ({"../evil.eml": OUTLOOK_QP}, None, b"outside the archive"),

@@ -5,7 +5,6 @@ a progress bar and a summary."""
 
 from __future__ import annotations
 
-import secrets
 import shutil
 import sys
 from datetime import UTC, datetime
@@ -23,7 +22,12 @@ from amends.comms.meeting_actions import (
     import_calendar_path,
     import_csv,
 )
-from amends.comms.uploads import extract_archive, import_root, is_archive, uploads_root
+from amends.comms.uploads import (
+    abandoned_import_folders,
+    claim_import_folder,
+    extract_archive,
+    is_archive,
+)
 from amends.core.errors import ValidationError
 
 BAR_WIDTH = 30
@@ -47,8 +51,9 @@ def progress_line(summary: ImportSummary) -> str:
 class Command(BaseCommand):
     help = (
         "Import email from PATH: an .eml file, a folder of .eml files, an mbox file "
-        "(Gmail/Takeout, Thunderbird, Apple Mail), a Maildir, or a .zip or .tgz of those "
-        "(unpacked into the data folder, then removed); meetings from an .ics "
+        "(Gmail/Takeout, Thunderbird, Apple Mail), a Maildir, or a .zip or .tgz of those, "
+        "or one .gz, .bz2 or .xz compressed file (unpacked into the data folder, then "
+        "removed); meetings from an .ics "
         "calendar (or a folder of them); calls and meeting notes from a .csv file. "
         "Re-running is safe: what was already imported is skipped."
     )
@@ -135,20 +140,23 @@ class Command(BaseCommand):
     def _archive(
         self, path: Path, client: Client | None, options: Any, progress: Any, tty: bool
     ) -> None:
-        """A .zip or .tgz (a Google Takeout): unpacked as an upload is, with the same
-        limits, into the data folder's uploads (an export can be larger than /tmp), then
-        imported as the folder it holds, then removed. A run cut short leaves it there
-        until the worker clears old uploads; running again unpacks it afresh, and what
-        was imported already is skipped."""
-        folder = uploads_root() / secrets.token_hex(16)
-        folder.parent.mkdir(parents=True, exist_ok=True)
+        """A .zip or .tgz (a Google Takeout), or one compressed file (an .mbox.gz):
+        unpacked as an upload is, with the same limits, into a folder of its own in the
+        data folder's uploads (an export can be larger than /tmp), then imported as what
+        it holds, then removed. A run killed halfway leaves its copy there, and the next
+        `amends import` of an archive removes it (the worker's sweep of old uploads
+        would too); running again unpacks afresh, and what was imported is skipped."""
+        for left in abandoned_import_folders():
+            shutil.rmtree(left, ignore_errors=True)
+            self.stdout.write(f"Removed {left}, left by an import that was interrupted.")
+        folder = claim_import_folder()
         try:
             try:
-                extract_archive(path, folder)
+                target = extract_archive(path, folder / "files")
             except ValidationError as exc:
                 raise CommandError(f"{path}: {' '.join(exc.messages)}") from None
             self.stdout.write(f"Unpacked {path} into {folder}.")
-            self._import(import_root(folder), client, options, progress, tty)
+            self._import(target, client, options, progress, tty)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
