@@ -218,9 +218,25 @@ def _addresses(value: str, problems: list[str], name: str) -> list[tuple[str, st
         for n, a in pairs
         if "@" in a and " " not in a.strip()
     ]
+    if not good and (spelled := _SPELLED_OUT.match(value)):
+        # Mailman's archives (pipermail) write "alice at example.com (Alice)" so that
+        # harvesters miss it; read it back, and say so.
+        local, domain, who = spelled.group(1), spelled.group(2), spelled.group(3) or ""
+        good = [(clean_text(decode_header_value(who))[:300], f"{local}@{domain}".lower()[:320])]
+        problems.append(
+            f"The {name} address is spelled out as in a mailing list's archive "
+            f"({local[:60]} at {domain[:60]}): read as {good[0][1]}."
+        )
     if not good:
         problems.append(f"The {name} header has no valid address: {value[:120]!r}.")
     return good
+
+
+# "alice at example.com (Alice Example)", as Mailman's pipermail archives write a sender.
+_SPELLED_OUT = re.compile(
+    r"^\s*([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}) at ((?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63})"
+    r"\s*(?:\(([^()]{0,200})\))?\s*$"
+)
 
 
 def _address_header(msg: Message, name: str) -> str:

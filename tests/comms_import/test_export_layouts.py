@@ -621,3 +621,47 @@ def test_only_the_folders_of_dead_command_line_imports_are_abandoned(tmp_path, s
     (root / "not-a-token" / "amends-import.owner").write_text(f"{host}\n{dead_pid}\n\n")
     assert sorted(uploads.abandoned_import_folders()) == sorted([dead, reused])
     assert mine not in uploads.abandoned_import_folders()
+
+
+# A month of a mailing list as Mailman's pipermail serves it (`2026-July.txt.gz`): the
+# envelope and the From header spell the address out ("dana at acme.example").
+PIPERMAIL = b"""From dana at acme.example  Mon Jul 13 09:00:00 2026
+From: dana at acme.example (Dana Client)
+Date: Mon, 13 Jul 2026 09:00:00 +0000
+Subject: [project-list] Launch date
+Message-ID: <list-1@acme.example>
+
+Can we still launch on the 20th?
+
+From alice at firm.example  Mon Jul 13 11:30:00 2026
+From: alice at firm.example (Alice Owner)
+Date: Mon, 13 Jul 2026 11:30:00 +0000
+Subject: [project-list] Launch date
+In-Reply-To: <list-1@acme.example>
+References: <list-1@acme.example>
+Message-ID: <list-2@firm.example>
+
+Yes: the 20th holds.
+
+"""
+
+
+def test_a_mailing_list_archive_reads_its_spelled_out_addresses(world, tmp_path, settings):
+    import gzip
+
+    from django.core.management import call_command
+
+    settings.DATA_DIR = tmp_path / "data"
+    path = tmp_path / "2026-July.txt.gz"
+    path.write_bytes(gzip.compress(PIPERMAIL))
+    out = io.StringIO()
+    call_command("import", str(path), stdout=out)
+    assert "2 imported" in out.getvalue()
+    first = EmailMessage.objects.get(message_id="list-1@acme.example")
+    reply = EmailMessage.objects.get(message_id="list-2@firm.example")
+    assert (first.from_address, first.from_name) == ("dana@acme.example", "Dana Client")
+    assert first.client == world.acme and first.direction == "in"
+    # An archive names no recipients: our reply is from us to no one outside, and waits.
+    assert reply.from_address == "alice@firm.example" and reply.direction == "internal"
+    assert reply.client is None and "1 matched no client" in out.getvalue()
+    assert "spelled out as in a mailing list's archive" in " ".join(first.problems)
