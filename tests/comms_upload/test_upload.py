@@ -556,3 +556,19 @@ def test_an_abandoned_csv_mapping_page_gives_a_clear_not_found_once_swept(world,
 
     with pytest.raises(NotFound):
         pending_csv(world.alice, "d" * 32)
+
+
+def test_the_nav_marks_import_on_the_import_pages_and_clients_on_a_clients_mail(
+    as_alice, as_ada, world
+):
+    for browser, url in [
+        (as_alice, reverse("comms:import")),
+        (as_alice, reverse("comms:mailboxes")),
+        (as_ada, reverse("comms:triage")),
+    ]:
+        html = browser.get(url).content.decode()
+        assert 'aria-current="page">Import</a>' in html, url
+        assert 'aria-current="page">Clients</a>' not in html, url
+    html = as_alice.get(reverse("comms:for_client", args=[world.acme.pk])).content.decode()
+    assert 'aria-current="page">Clients</a>' in html
+    assert 'aria-current="page">Import</a>' not in html
