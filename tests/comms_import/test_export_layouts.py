@@ -665,3 +665,27 @@ def test_a_mailing_list_archive_reads_its_spelled_out_addresses(world, tmp_path,
     assert reply.from_address == "alice@firm.example" and reply.direction == "internal"
     assert reply.client is None and "1 matched no client" in out.getvalue()
     assert "spelled out as in a mailing list's archive" in " ".join(first.problems)
+
+
+def test_an_archive_import_names_its_files_inside_the_archive(world, tmp_path, settings):
+    """The summary of `amends import export.zip` names what it read as it is in the
+    archive, not in the unpacked copy that is removed once imported."""
+    import gzip
+
+    from django.core.management import call_command
+
+    settings.DATA_DIR = tmp_path / "data"
+    archive = _archive(
+        tmp_path / "export.zip",
+        {"Mail/1.eml": m.simple(1), "Mail/Archive.pst": b"!BDN" + bytes(100)},
+    )
+    out = io.StringIO()
+    call_command("import", str(archive), stdout=out)
+    text = out.getvalue()
+    assert f"{archive}:Mail/Archive.pst: not an email: an Outlook data file" in text
+    assert "/uploads/" not in text.split("\n", 1)[1]  # only the first line says where
+    (tmp_path / "notes.gz").write_bytes(gzip.compress(b"no headers at all\n"))
+    out = io.StringIO()
+    call_command("import", str(tmp_path / "notes.gz"), stdout=out)
+    assert f"Imported from {tmp_path / 'notes.gz'}:notes (eml)" in out.getvalue()
+    assert f"{tmp_path / 'notes.gz'}:notes: not an email" in out.getvalue()

@@ -156,9 +156,26 @@ class Command(BaseCommand):
             except ValidationError as exc:
                 raise CommandError(f"{path}: {' '.join(exc.messages)}") from None
             self.stdout.write(f"Unpacked {path} into {folder}.")
+            # What the summary names is shown inside the archive (`export.tgz:Mail/1.eml`),
+            # not in the copy that is about to be removed.
+            self._unpacked = (str(folder / "files"), str(path))
             self._import(target, client, options, progress, tty)
         finally:
+            self._unpacked = None
             shutil.rmtree(folder, ignore_errors=True)
+
+    _unpacked: tuple[str, str] | None = None
+
+    def _shown(self, where: str) -> str:
+        """A file the summary names, inside its archive when it came from one."""
+        if self._unpacked is None:
+            return where
+        copy, archive = self._unpacked
+        if where == copy:
+            return archive
+        if where.startswith(copy + "/"):
+            return f"{archive}:{where[len(copy) + 1 :]}"
+        return where
 
     def _mail(self, path: str, client: Client | None, progress: Any, tty: bool) -> None:
         try:
@@ -167,7 +184,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if tty:
             sys.stderr.write("\r" + progress_line(summary) + "\n")
-        self.stdout.write(f"Imported from {summary.source} ({summary.kind}):")
+        self.stdout.write(f"Imported from {self._shown(summary.source)} ({summary.kind}):")
         self.stdout.write(f"  {summary.seen:,} messages seen")
         self.stdout.write(f"  {summary.imported:,} imported")
         self.stdout.write(f"  {summary.duplicates:,} already there (skipped)")
@@ -175,7 +192,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  {summary.problems:,} imported with problems noted")
         self.stdout.write(f"  {summary.rejected_count:,} rejected")
         for label, reason in summary.rejected[:MAX_REASONS_SHOWN]:
-            self.stdout.write(f"    {label}: {reason}")
+            self.stdout.write(f"    {self._shown(label)}: {reason}")
         if summary.rejected_count > MAX_REASONS_SHOWN:
             self.stdout.write(f"    … and {summary.rejected_count - MAX_REASONS_SHOWN:,} more")
         if summary.meetings:
@@ -196,7 +213,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if tty:
             sys.stderr.write("\r" + progress_line(summary) + "\n")
-        self.stdout.write(f"Imported meetings from {summary.source} (calendar):")
+        self.stdout.write(f"Imported meetings from {self._shown(summary.source)} (calendar):")
         self.stdout.write(f"  {summary.seen:,} meetings in the window")
         self._meeting_counts(summary)
         self.stdout.write(f"  {summary.cancelled:,} cancelled (skipped)")
@@ -257,7 +274,7 @@ class Command(BaseCommand):
     def _rejections(self, summary: MeetingImportSummary, noun: str) -> None:
         self.stdout.write(f"  {summary.rejected_count:,} {noun}")
         for label, reason in summary.rejected[:MAX_REASONS_SHOWN]:
-            self.stdout.write(f"    {label}: {reason}")
+            self.stdout.write(f"    {self._shown(label)}: {reason}")
         if summary.rejected_count > MAX_REASONS_SHOWN:
             self.stdout.write(f"    … and {summary.rejected_count - MAX_REASONS_SHOWN:,} more")
 
