@@ -689,3 +689,22 @@ def test_an_archive_import_names_its_files_inside_the_archive(world, tmp_path, s
     call_command("import", str(tmp_path / "notes.gz"), stdout=out)
     assert f"Imported from {tmp_path / 'notes.gz'}:notes (eml)" in out.getvalue()
     assert f"{tmp_path / 'notes.gz'}:notes: not an email" in out.getvalue()
+
+
+def test_a_mailing_list_archive_imported_for_its_client_keeps_our_posts_there(
+    world, tmp_path, settings
+):
+    import gzip
+
+    from django.core.management import call_command
+
+    settings.DATA_DIR = tmp_path / "data"
+    path = tmp_path / "2026-July.txt.gz"
+    path.write_bytes(gzip.compress(PIPERMAIL))
+    out = io.StringIO()
+    call_command("import", str(path), "--client", str(world.acme.pk), stdout=out)
+    assert "0 matched no client" in out.getvalue()
+    first = EmailMessage.objects.get(message_id="list-1@acme.example")
+    reply = EmailMessage.objects.get(message_id="list-2@firm.example")
+    assert first.client == reply.client == world.acme
+    assert reply.thread_root_id == first.pk
