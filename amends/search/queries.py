@@ -47,6 +47,7 @@ class SearchHit:
     case_title: str
     url: str
     occurred_at: datetime
+    label: str = ""  # what it is, for people: "Email · in", "Meeting · out", "Case"
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,21 @@ def _postgres_rows(
     return total, [(i, *marked.get(i, ("", ""))) for i in page_ids]
 
 
+def _labels(docs: Any) -> dict[tuple[str, int], str]:
+    """ "Email · in", "Call · out"… for the communications among `docs` (already the
+    user's: only their channel and direction are read)."""
+    from amends.comms.models import Communication
+
+    ids = [d.object_id for d in docs if d.kind == SearchDocument.Kind.COMMUNICATION]
+    channels = dict(Communication.Channel.choices)
+    return {
+        (SearchDocument.Kind.COMMUNICATION, pk): f"{channels.get(channel, channel)} · {direction}"
+        for pk, channel, direction in Communication.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list("pk", "channel", "direction")
+    }
+
+
 def _url(doc: SearchDocument) -> str:
     if doc.kind == SearchDocument.Kind.COMMUNICATION:
         return reverse("comms:detail", args=[doc.object_id])
@@ -304,6 +320,7 @@ def search(
     else:
         total, rows = _sqlite_rows(terms, ids, limit, offset)
     docs = SearchDocument.objects.select_related("client", "case").in_bulk([r[0] for r in rows])
+    labels = _labels(docs.values())
     hits = []
     for doc_id, title, snippet in rows:
         doc = docs.get(doc_id)
@@ -321,6 +338,7 @@ def search(
                 case_title=doc.case.title if doc.case else "",
                 url=_url(doc),
                 occurred_at=doc.occurred_at,
+                label=labels.get((doc.kind, doc.object_id), doc.get_kind_display()),
             )
         )
     return SearchPage(query=q, terms=terms, hits=hits, total=total, limit=limit, offset=offset)

@@ -102,6 +102,33 @@ def test_client_filter(world):
     assert search(world.alice, "zebra", client=world.globex.pk).total == 0
 
 
+def test_the_page_filters_by_client_and_says_what_each_result_is(world, client):
+    from django.urls import reverse
+
+    _call(world, subject="Zebra call", summary="shared word zebra")
+    record_communication(
+        world.carol, world.globex, channel="email", direction="out", summary="zebra at Globex"
+    )
+    client.force_login(world.ada)
+    html = client.get(reverse("search:page"), {"q": "zebra"}).content.decode()
+    assert "2 results" in html
+    assert ">Call · in</span>" in html and ">Email · out</span>" in html
+    assert '<option value="">All clients</option>' in html
+    assert f'<option value="{world.globex.pk}">Globex' in html
+    html = client.get(reverse("search:page"), {"q": "zebra", "client": world.globex.pk})
+    html = html.content.decode()
+    assert "1 result " in html and "</mark> at Globex" in html and "Zebra</mark> call" not in html
+    assert f'<option value="{world.globex.pk}" selected>' in html
+    for junk in ("x", "-1", "99999999999999999999", "1e3"):
+        response = client.get(reverse("search:page"), {"q": "zebra", "client": junk})
+        assert response.status_code == 200 and "2 results" in response.content.decode()
+    # alice is not on Globex's team: it is not offered, and asking for it finds nothing.
+    client.force_login(world.alice)
+    html = client.get(reverse("search:page"), {"q": "zebra", "client": world.globex.pk})
+    html = html.content.decode()
+    assert "Globex" not in html and "Nothing found" in html
+
+
 # ------------------------------------------------------------- hostile queries
 
 HOSTILE = [
