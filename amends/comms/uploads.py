@@ -480,6 +480,8 @@ def _process_start(pid: int) -> str:
 
 
 def _alive(pid: int, started: str) -> bool:
+    if pid <= 0:  # not a process (0 and -1 would ask about whole groups)
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

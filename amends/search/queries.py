@@ -277,8 +277,8 @@ def _postgres_rows(
 
 
 def _labels(docs: Any) -> dict[tuple[str, int], str]:
-    """ "Email · in", "Call · out"… for the communications among `docs` (already the
-    user's: only their channel and direction are read)."""
+    """What each communication among `docs` is ("Email · in", "Call · out"…); they are
+    the user's already, and only their channel and direction are read."""
     from amends.comms.models import Communication
 
     ids = [d.object_id for d in docs if d.kind == SearchDocument.Kind.COMMUNICATION]
