@@ -35,6 +35,7 @@ class SearchHitOut(Schema):
     case_title: str
     url: str
     occurred_at: datetime
+    label: str = Field(description='What it is, for people: "Email · in", "Call · out", "Case".')
 
 
 class SearchPageOut(Schema):
@@ -64,6 +65,7 @@ def search_records(request: HttpRequest, params: Query[SearchParams]) -> dict[st
                 "case_title": h.case_title,
                 "url": request.build_absolute_uri(h.url),
                 "occurred_at": h.occurred_at,
+                "label": h.label,
             }
             for h in page.hits
         ],

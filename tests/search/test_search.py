@@ -38,7 +38,7 @@ def test_finds_words_in_subject_and_body(world):
     assert search(world.alice, "retainer").total == 1
     page = search(world.alice, "hosting invoice")
     assert page.total == 1
-    assert page.hits[0].kind == "communication"
+    assert page.hits[0].kind == "communication" and page.hits[0].label == "Call · in"
     assert "<mark>hosting</mark>" in page.hits[0].snippet
     assert page.hits[0].client_name == "Acme Ltd"
     assert page.hits[0].url.startswith("/comms/")
@@ -227,6 +227,8 @@ def test_outsider_finds_nothing_of_acme(world, as_carol, client, api_carol):
         assert data == {"count": 0, "items": []}
     # carol still finds her own client's records
     assert search(world.carol, "training").total == 1
+    (item,) = json.loads(client.get(API, {"q": "training"}, **api_carol).content)["items"]
+    assert item["kind"] in ("case", "concern", "communication") and item["label"]
 
 
 def test_team_member_and_admin_see_acme(world):
