@@ -157,6 +157,22 @@ def test_cli_csv_map_and_dry_run(world, tmp_path, capsys):
     assert Communication.objects.count() == 2
 
 
+def test_cli_imports_a_compressed_csv(world, tmp_path, settings, capsys):
+    """On the command line a `calls.csv.gz` is decompressed and read as the CSV it holds
+    (the upload page asks for the .csv itself, to map its columns)."""
+    import gzip
+
+    settings.DATA_DIR = tmp_path / "data"
+    path = tmp_path / "calls.csv.gz"
+    path.write_bytes(gzip.compress(EXCEL))
+    args = ["--day-first", *[f"--map={k}={v}" for k, v in _mapping_excel().items()]]
+    call_command("import", str(path), *args)
+    out = capsys.readouterr().out
+    assert "Calls and notes from calls.csv (CSV)" in out and "2 imported" in out
+    assert Communication.objects.count() == 2
+    assert not any((tmp_path / "data" / "uploads").iterdir())
+
+
 def _browser(user) -> Browser:
     browser = Browser()
     browser.force_login(user)
