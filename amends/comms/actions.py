@@ -238,6 +238,7 @@ class ImportSummary:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     problems: int = 0
     meetings: int = 0  # meetings still to come, kept from invitations in the mail
+    spam: int = 0  # left out: Gmail's Spam label (a Google Takeout), see `marked_spam`
 
     @property
     def rejected_count(self) -> int:
@@ -795,6 +796,8 @@ def import_path(
             summary.seen += 1
             if isinstance(parsed, Rejected):
                 summary.rejected.append((item.label, parsed.reason))
+            elif parsed.spam:  # junk, as Gmail filed it: not part of the record
+                summary.spam += 1
             else:
                 batch.append((item.label, parsed))
                 held += parsed.size

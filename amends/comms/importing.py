@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import csv
 import email.policy
 import email.utils
 import hashlib
@@ -93,6 +94,9 @@ class ParsedMessage:
     # Filled by a parsing worker (see `parse_in_worker`) for a message not from us.
     tone: float | None = None
     tone_scored: bool = False
+    # Gmail's Spam label, as Google Takeout writes it (`X-Gmail-Labels`): an import
+    # leaves the message out and counts it.
+    spam: bool = False
 
     @property
     def size(self) -> int:
@@ -608,15 +612,42 @@ def parse_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedM
         return Rejected("empty")
     if not _looks_like_headers(data):
         return Rejected(not_mail_reason(data[:8]) or "not an email: no headers")
-    parsed = ParsedMessage(raw=data, sha256=hashlib.sha256(data).hexdigest())
+    spam = marked_spam(data)
+    parsed = ParsedMessage(raw=data, sha256=hashlib.sha256(data).hexdigest(), spam=spam)
     try:
         fast = _parse_fast(data, parsed)
     except Exception:  # anything unexpected: the careful path decides
         fast = False
     if fast:
         return parsed
-    parsed = ParsedMessage(raw=data, sha256=parsed.sha256)
+    parsed = ParsedMessage(raw=data, sha256=parsed.sha256, spam=spam)
     return _parse_careful(data, parsed)
+
+
+# Google Takeout's "All mail Including Spam and Trash.mbox" names each message's labels
+# in this header (folded lines allowed); "Spam" is Gmail's own label for junk.
+_GMAIL_LABELS = re.compile(rb"(?im)^x-gmail-labels:[ \t]*(.*(?:\r?\n[ \t].*)*)")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+MAX_LABEL_HEADER_SCAN = 64 * 1024
+
+
+def marked_spam(data: bytes) -> bool:
+    """Whether the message's own headers carry Gmail's Spam label (`X-Gmail-Labels:
+    Spam,Opened`, as a Google Takeout mbox writes them). A label that only contains the
+    word ("Spam filters") does not count, nor does a header quoted in the body."""
+    head = data[:MAX_LABEL_HEADER_SCAN]
+    end = _HEADER_END.search(head)
+    if end is not None:
+        head = head[: end.start()]
+    found = _GMAIL_LABELS.search(head)
+    if found is None:
+        return False
+    value = re.sub(r"\r?\n[ \t]", " ", found.group(1).decode("utf-8", "replace"))
+    try:
+        labels = next(csv.reader([value.replace("\r", "")], skipinitialspace=True), [])
+    except csv.Error:
+        return False
+    return any(label.strip().casefold() == "spam" for label in labels)
 
 
 def _first(headers: dict[str, list[str]], name: str) -> str | None:

@@ -74,16 +74,17 @@ def summary_message(summary: ImportSummary) -> str:
         if summary.meetings
         else ""
     )
+    spam = f" {summary.spam} marked as spam in Gmail, left out." if summary.spam else ""
     return (
         f"Read {summary.seen}{f' of {summary.total}' if summary.total is not None else ''}: "
         f"{summary.imported} imported, {summary.duplicates} already there, "
-        f"{summary.unmatched} to triage, {summary.rejected_count} rejected.{meetings}"
+        f"{summary.unmatched} to triage, {summary.rejected_count} rejected.{spam}{meetings}"
     )
 
 
 def summary_payload(summary: ImportSummary) -> dict[str, Any]:
     """The summary as JSON, with at most MAX_REJECTED_LISTED reasons (each bounded)."""
-    extra: dict[str, Any] = {"meetings": summary.meetings}
+    extra: dict[str, Any] = {"meetings": summary.meetings, "spam": summary.spam}
     if isinstance(summary, MeetingImportSummary):
         extra = {
             "updated": summary.updated,

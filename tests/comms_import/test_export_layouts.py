@@ -708,3 +708,38 @@ def test_a_mailing_list_archive_imported_for_its_client_keeps_our_posts_there(
     reply = EmailMessage.objects.get(message_id="list-2@firm.example")
     assert first.client == reply.client == world.acme
     assert reply.thread_root_id == first.pk
+
+
+def _labelled(n: int, labels: str) -> bytes:
+    """A message as Google Takeout's mbox writes it: Gmail's thread id and labels first."""
+    return f"X-GM-THRID: 17{n:04d}\nX-Gmail-Labels: {labels}\n".encode() + m.simple(n)
+
+
+def test_a_takeout_leaves_out_what_gmail_marked_as_spam(world, tmp_path, settings):
+    """Google's "All mail Including Spam and Trash.mbox" holds the Spam folder too: those
+    messages are counted and left out (they would only crowd triage); Trash is kept, as
+    it may hold the client's mail. A label that merely contains the word is not Spam."""
+    from django.core.management import call_command
+
+    settings.DATA_DIR = tmp_path / "data"
+    takeout = tmp_path / "Takeout" / "Mail"
+    takeout.mkdir(parents=True)
+    messages = [
+        _labelled(1, "Inbox,Opened"),
+        _labelled(2, "Spam,Opened"),
+        _labelled(3, "Trash,Opened"),
+        _labelled(4, '"Spam filters",Inbox'),
+        _labelled(5, "Opened,\n Spam"),  # folded
+    ]
+    (takeout / "All mail Including Spam and Trash.mbox").write_bytes(
+        b"".join(SEPARATOR + message + b"\n" for message in messages)
+    )
+    out = io.StringIO()
+    call_command("import", str(tmp_path / "Takeout"), stdout=out)
+    assert "3 imported" in out.getvalue()
+    assert "2 marked as spam in Gmail (left out)" in out.getvalue()
+    assert ids() == expected(1, 3, 4)
+    out = io.StringIO()
+    call_command("import", str(tmp_path / "Takeout"), stdout=out)
+    assert "0 imported" in out.getvalue() and "3 already there" in out.getvalue()
+    assert "2 marked as spam" in out.getvalue()

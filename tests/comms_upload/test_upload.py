@@ -572,3 +572,16 @@ def test_the_nav_marks_import_on_the_import_pages_and_clients_on_a_clients_mail(
     html = as_alice.get(reverse("comms:for_client", args=[world.acme.pk])).content.decode()
     assert 'aria-current="page">Clients</a>' in html
     assert 'aria-current="page">Import</a>' not in html
+
+
+def test_an_upload_counts_what_gmail_marked_as_spam(as_alice, world, data_dir, api_alice):
+    spam = b"X-Gmail-Labels: Spam\r\n" + STRANGER
+    response = _upload(as_alice, "takeout.mbox", _mbox(OUTLOOK_QP, spam), client=world.acme.pk)
+    assert response.status_code == 303
+    (job,) = _run_all()
+    assert job.payload["summary"]["spam"] == 1 and job.payload["summary"]["imported"] == 1
+    assert "1 marked as spam in Gmail, left out." in job.progress_message
+    page = as_alice.get(reverse("comms:import")).content.decode()
+    assert "1 marked as spam in Gmail, left out." in page
+    api = as_alice.get(f"{API}/imports/{job.pk}", **api_alice).json()
+    assert api["summary"]["spam"] == 1
