@@ -238,7 +238,9 @@ class ImportSummary:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     problems: int = 0
     meetings: int = 0  # meetings still to come, kept from invitations in the mail
-    spam: int = 0  # left out: Gmail's Spam label (a Google Takeout), see `marked_spam`
+    # Left out as junk: Gmail's Spam label (a Google Takeout, see `marked_spam`), and the
+    # messages of junk mail folders found in an export (`is_junk_folder`).
+    spam: int = 0
 
     @property
     def rejected_count(self) -> int:
@@ -794,7 +796,9 @@ def import_path(
     with _bulk_write_settings(source.total), _finishing(indexer):
         for item, parsed in _parsed_items(source.items, limit, matcher, workers):
             summary.seen += 1
-            if isinstance(parsed, Rejected):
+            if item.junk is not None:  # a junk mail folder, left out whole
+                summary.spam += item.junk
+            elif isinstance(parsed, Rejected):
                 summary.rejected.append((item.label, parsed.reason))
             elif parsed.spam:  # junk, as Gmail filed it: not part of the record
                 summary.spam += 1

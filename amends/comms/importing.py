@@ -784,6 +784,8 @@ class SourceItem:
     rejected: str = ""
     path: str = ""
     size: int = 0
+    # A junk mail folder left out whole (`is_junk_folder`): how many messages it holds.
+    junk: int | None = None
 
 
 def read_item(item: SourceItem, max_bytes: int) -> SourceItem:
@@ -861,12 +863,29 @@ def _is_maildir(folder: Path) -> bool:
     )
 
 
-def _maildir_folders(root: Path) -> list[Path]:
-    """A Maildir and its Maildir++ subfolders (`.Sent`, `.Archive.2025`…, as Dovecot and
-    Courier keep them), the root first."""
-    subfolders = []
+# Junk mail folders as mail programs name them (Thunderbird and Apple Mail "Junk",
+# Dovecot ".Junk" or ".Spam", Outlook "Junk Email"/"Junk E-mail", Yahoo "Bulk Mail").
+# Found inside a folder being imported, they are left out whole and counted: their mail
+# is not the client's record and would only crowd triage. Named on its own, one is read.
+JUNK_FOLDER_NAMES = frozenset(
+    {"junk", "spam", "junk e-mail", "junk email", "junk mail", "bulk mail", "junk-e-mail"}
+)
+
+
+def is_junk_folder(name: str) -> bool:
+    """Whether a folder or mbox file of this name is a junk mail folder: `Junk`,
+    `Junk.mbox` (Apple Mail), `.Junk` or `.INBOX.Spam` (Maildir++), `Junk Email`."""
+    name = name.casefold()
+    for suffix in (".mbox", ".mbx", ".sbd"):
+        name = name.removesuffix(suffix)
+    return name.rsplit(".", 1)[-1].strip() in JUNK_FOLDER_NAMES
+
+
+def _maildir_subfolders(root: Path) -> list[Path]:
+    """The Maildir++ subfolders of a Maildir (`.Sent`, `.Archive.2025`…, as Dovecot and
+    Courier keep them), junk ones included, in name order."""
     with contextlib.suppress(OSError):
-        subfolders = sorted(
+        return sorted(
             Path(entry.path)
             for entry in os.scandir(root)
             if entry.name.startswith(".")
@@ -874,19 +893,38 @@ def _maildir_folders(root: Path) -> list[Path]:
             and entry.is_dir(follow_symlinks=False)
             and _is_maildir(Path(entry.path))
         )
-    return [root, *subfolders]
+    return []
+
+
+def _maildir_folders(root: Path) -> list[Path]:
+    """A Maildir and its Maildir++ subfolders but the junk ones, the root first."""
+    return [root, *(f for f in _maildir_subfolders(root) if not is_junk_folder(f.name))]
+
+
+def _junk_items(root: Path) -> list[SourceItem]:
+    """One item for each junk subfolder of a Maildir, saying how many messages it holds."""
+    items = []
+    for folder in _maildir_subfolders(root):
+        if is_junk_folder(folder.name):
+            count = sum(1 for _ in _maildir_files(folder))
+            items.append(SourceItem(clean_text(os.fsdecode(folder)), junk=count))
+    return items
+
+
+def _maildir_files(folder: Path) -> Iterator[tuple[str, int]]:
+    for sub in ("cur", "new"):
+        where = folder / sub
+        if where.is_dir() and not where.is_symlink():
+            for entry in sorted(os.scandir(where), key=lambda e: e.name):
+                if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False):
+                    yield entry.path, _size_of(entry.path)
 
 
 def _maildir_entries(root: Path) -> Iterator[tuple[str, int]]:
-    """The message files of a Maildir and its Maildir++ subfolders (cur, then new of
-    each), with their sizes."""
+    """The message files of a Maildir and its Maildir++ subfolders but the junk ones (cur,
+    then new of each), with their sizes."""
     for folder in _maildir_folders(root):
-        for sub in ("cur", "new"):
-            where = folder / sub
-            if where.is_dir() and not where.is_symlink():
-                for entry in sorted(os.scandir(where), key=lambda e: e.name):
-                    if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False):
-                        yield entry.path, _size_of(entry.path)
+        yield from _maildir_files(folder)
 
 
 def _size_of(path: str | Path) -> int:
@@ -955,6 +993,10 @@ def _export_entries(root: str | os.PathLike[str]) -> Iterator[tuple[str, Path]]:
             yield "maildir", here
             continue
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in [d for d in dirnames if is_junk_folder(d)]:
+            dirnames.remove(name)
+            if not (here / name).is_symlink():
+                yield "junk", here / name
         for name in sorted(filenames):
             path = here / name
             if not name.startswith(".") and not path.is_symlink():
@@ -965,7 +1007,8 @@ def _folder_source(root: Path, max_bytes: int) -> Source:
     """A folder of mail as exports leave it, at any depth, in name order: `.eml` files
     (and Apple Mail's `.emlx`), mbox files (see `_looks_like_mbox`) and Maildirs (with
     their Maildir++ subfolders). Anything else — Thunderbird's `.msf` indexes, an Apple
-    export's `Info.plist` and `table_of_contents`, notes — is not mail and is left out;
+    export's `Info.plist` and `table_of_contents`, notes — is not mail and is left out,
+    as are junk mail folders (`is_junk_folder`: one item each, counting their messages);
     symbolic links are never followed."""
     parts: list[tuple[int, Iterator[SourceItem]]] = []
     files: list[str] = []  # single-message files not yet added to `parts`
@@ -982,6 +1025,11 @@ def _folder_source(root: Path, max_bytes: int) -> Source:
             flush_files()
             entries = list(_maildir_entries(path))
             parts.append((len(entries), (_unread(*e) for e in entries)))
+            junk = _junk_items(path)
+            parts.append((len(junk), iter(junk)))
+        elif kind == "junk":
+            flush_files()
+            parts.append((1, iter([_junk_item(path, max_bytes)])))
         elif _is_eml(path):
             files.append(os.fspath(path))
         elif path.suffix.lower() in OUTLOOK_SUFFIXES:
@@ -994,6 +1042,9 @@ def _folder_source(root: Path, max_bytes: int) -> Source:
                     " import its folders one at a time."
                 )
             flush_files()
+            if is_junk_folder(path.name):  # Thunderbird's "Junk" mbox
+                parts.append((1, iter([_junk_item(path, max_bytes)])))
+                continue
             try:
                 parts.append(_mbox_items(path, max_bytes))
             except Exception as exc:
@@ -1003,6 +1054,16 @@ def _folder_source(root: Path, max_bytes: int) -> Source:
     flush_files()
     total = sum(count for count, _ in parts)
     return Source("folder", root, total, chain.from_iterable(items for _, items in parts))
+
+
+def _junk_item(path: Path, max_bytes: int) -> SourceItem:
+    """A junk folder or mbox found in an export, left out, with how many messages it
+    holds (0 when it cannot be read: it is left out all the same)."""
+    try:
+        count = open_source(path, max_bytes=max_bytes).total or 0
+    except (SourceError, OSError, ValueError):
+        count = 0
+    return SourceItem(clean_text(os.fsdecode(path)), junk=count)
 
 
 _CONTENTS_SCAN_LIMIT = 200_000  # files looked at before answering with what was seen
@@ -1015,6 +1076,8 @@ def folder_contents(root: str | os.PathLike[str]) -> tuple[bool, bool]:
     calendars are .ics files. Symbolic links are not followed."""
     mail = calendars = False
     for seen, (kind, path) in enumerate(_export_entries(root), start=1):
+        if kind == "junk":
+            continue
         if kind == "maildir":
             mail = True
         elif path.suffix.lower() == ".ics":  # what `meeting_actions.calendar_files` reads
@@ -1039,7 +1102,9 @@ def open_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BY
             # Names as plain strings (a Path each would weigh several times more); each
             # file is read by the process that parses it.
             entries = list(_maildir_entries(root))
-            return Source("maildir", root, len(entries), (_unread(*e) for e in entries))
+            junk = _junk_items(root)
+            listed = chain((_unread(*e) for e in entries), junk)
+            return Source("maildir", root, len(entries) + len(junk), listed)
         return _folder_source(root, max_bytes)
     if not root.is_file():
         raise SourceError(f"{os.fsdecode(root)}: not a regular file or folder.")

@@ -74,7 +74,9 @@ def summary_message(summary: ImportSummary) -> str:
         if summary.meetings
         else ""
     )
-    spam = f" {summary.spam} marked as spam in Gmail, left out." if summary.spam else ""
+    spam = (
+        f" {summary.spam} spam left out (Gmail's Spam label, junk folders)." if summary.spam else ""
+    )
     return (
         f"Read {summary.seen}{f' of {summary.total}' if summary.total is not None else ''}: "
         f"{summary.imported} imported, {summary.duplicates} already there, "

@@ -117,7 +117,11 @@ class ImportSummaryOut(Schema):
     duplicates: int = Field(description="Messages already imported before (skipped).")
     unmatched: int = Field(description="Imported but matched to no client: see triage.")
     problems: int = Field(description="Imported messages with something malformed.")
-    spam: int = Field(0, description="Left out: marked as spam in Gmail (a Google Takeout).")
+    spam: int = Field(
+        0,
+        description="Left out as junk: Gmail's Spam label (a Google Takeout), and the"
+        " messages of junk mail folders (Junk, Spam) found in the upload.",
+    )
     rejected_count: int
     rejected: list[ImportRejected]
 

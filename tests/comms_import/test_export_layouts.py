@@ -737,9 +737,66 @@ def test_a_takeout_leaves_out_what_gmail_marked_as_spam(world, tmp_path, setting
     out = io.StringIO()
     call_command("import", str(tmp_path / "Takeout"), stdout=out)
     assert "3 imported" in out.getvalue()
-    assert "2 marked as spam in Gmail (left out)" in out.getvalue()
+    assert "2 spam left out (Gmail's Spam label, junk folders)" in out.getvalue()
     assert ids() == expected(1, 3, 4)
     out = io.StringIO()
     call_command("import", str(tmp_path / "Takeout"), stdout=out)
     assert "0 imported" in out.getvalue() and "3 already there" in out.getvalue()
-    assert "2 marked as spam" in out.getvalue()
+    assert "2 spam left out" in out.getvalue()
+
+
+def test_junk_mail_folders_found_in_an_export_are_left_out_and_counted(world, tmp_path):
+    """Thunderbird's "Junk" mbox, Apple Mail's "Junk.mbox" bundle, Dovecot's ".Junk" and
+    ".INBOX.Spam" Maildir++ folders, Outlook's "Junk Email": their mail is counted and
+    left out, the other folders imported; nothing of them waits in triage."""
+    root = write(
+        tmp_path / "export",
+        {
+            "Local Folders/Inbox": mbox(1),
+            "Local Folders/Junk": mbox(11, 12),
+            "Local Folders/Junkyard project": mbox(2),  # only starts like one
+            "Apple/Junk.mbox/mbox": mbox(13),
+            "Apple/Junk.mbox/Info.plist": b"<plist/>",
+            "Apple/Clients.mbox/mbox": mbox(3),
+            "Outlook/Junk Email/x.eml": m.simple(14),
+            "Maildir/cur/1:2,S": m.simple(4),
+            "Maildir/.Sent/cur/5:2,S": m.simple(5),
+            "Maildir/.Junk/cur/15:2,S": m.simple(15),
+            "Maildir/.INBOX.Spam/new/16": m.simple(16),
+            "Maildir/.INBOX.Spam/cur/17:2,S": m.simple(17),
+        },
+    )
+    summary = import_path(None, root)
+    assert ids() == expected(1, 2, 3, 4, 5)
+    assert summary.spam == 7 and summary.rejected == []
+    assert summary.imported == 5
+    # A Maildir given on its own leaves its junk subfolders out too.
+    summary = import_path(None, root / "Maildir")
+    assert (summary.duplicates, summary.spam, summary.total) == (2, 3, 4)
+    # A junk folder named on its own is what the user asked for: it is read.
+    summary = import_path(None, root / "Local Folders" / "Junk")
+    assert summary.imported == 2 and summary.spam == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "junk"),
+    [
+        ("Junk", True),
+        ("junk.mbox", True),
+        (".Junk", True),
+        (".INBOX.Spam", True),
+        ("Junk E-mail", True),
+        ("Junk Email", True),
+        ("Bulk Mail", True),
+        ("Spam.sbd", True),
+        ("Junkyard", False),
+        ("Spam filters", False),
+        ("Inbox", False),
+        (".Sent", False),
+        ("Archive.2025", False),
+    ],
+)
+def test_what_counts_as_a_junk_folder(name, junk):
+    from amends.comms.importing import is_junk_folder
+
+    assert is_junk_folder(name) is junk

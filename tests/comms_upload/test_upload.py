@@ -580,8 +580,8 @@ def test_an_upload_counts_what_gmail_marked_as_spam(as_alice, world, data_dir, a
     assert response.status_code == 303
     (job,) = _run_all()
     assert job.payload["summary"]["spam"] == 1 and job.payload["summary"]["imported"] == 1
-    assert "1 marked as spam in Gmail, left out." in job.progress_message
+    assert "1 spam left out (Gmail's Spam label, junk folders)." in job.progress_message
     page = as_alice.get(reverse("comms:import")).content.decode()
-    assert "1 marked as spam in Gmail, left out." in page
+    assert "1 spam left out (Gmail&#x27;s Spam label, junk folders)." in page
     api = as_alice.get(f"{API}/imports/{job.pk}", **api_alice).json()
     assert api["summary"]["spam"] == 1

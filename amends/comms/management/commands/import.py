@@ -191,7 +191,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  {summary.unmatched:,} matched no client (waiting in triage)")
         self.stdout.write(f"  {summary.problems:,} imported with problems noted")
         if summary.spam:
-            self.stdout.write(f"  {summary.spam:,} marked as spam in Gmail (left out)")
+            self.stdout.write(
+                f"  {summary.spam:,} spam left out (Gmail's Spam label, junk folders)"
+            )
         self.stdout.write(f"  {summary.rejected_count:,} rejected")
         for label, reason in summary.rejected[:MAX_REASONS_SHOWN]:
             self.stdout.write(f"    {self._shown(label)}: {reason}")
