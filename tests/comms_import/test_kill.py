@@ -68,6 +68,43 @@ def _amends() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "amends.cli"]
 
 
+def _kill_halfway(path: Path, env: dict[str, str], root: Path) -> None:
+    """Start `amends import PATH` and `kill -9` it once 400 emails are stored."""
+    proc = subprocess.Popen(
+        [*_amends(), "import", str(path)],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 600
+    try:
+        while _counts(env)["emails"] < 400:
+            assert proc.poll() is None, "the import finished before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _run_import(path: Path, env: dict[str, str], root: Path) -> subprocess.CompletedProcess[str]:
+    """`amends import PATH` to the end; it must succeed."""
+    done = subprocess.run(
+        [*_amends(), "import", str(path)],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
 @pytest.fixture
 def env(tmp_path):
     name = f"amends_kill_test_{os.getpid()}"
@@ -91,38 +128,12 @@ def test_kill_9_halfway_then_rerun_ends_with_the_exact_count(tmp_path, env):
         [sys.executable, "-m", "bench.mail", "_seed"], env=env, cwd=root, check=True, timeout=300
     )
     maildir = write_maildir(tmp_path / "maildir", MESSAGES)
-    proc = subprocess.Popen(
-        [*_amends(), "import", str(maildir)],
-        env=env,
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 600
-    try:
-        while _counts(env)["emails"] < 400:
-            assert proc.poll() is None, "the import finished before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    _kill_halfway(maildir, env, root)
     halfway = _counts(env)
     assert 0 < halfway["emails"] < MESSAGES
     _consistent(halfway)
 
-    done = subprocess.run(
-        [*_amends(), "import", str(maildir)],
-        env=env,
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = _run_import(maildir, env, root)
     final = _counts(env)
     assert final["emails"] == MESSAGES
     _consistent(final)
@@ -147,39 +158,13 @@ def test_kill_9_during_an_archive_import_then_rerun_removes_what_it_unpacked(tmp
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(maildir, arcname="Maildir")
     uploads = Path(env["AMENDS_DATA_DIR"]) / "uploads"
-    proc = subprocess.Popen(
-        [*_amends(), "import", str(archive)],
-        env=env,
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 600
-    try:
-        while _counts(env)["emails"] < 400:
-            assert proc.poll() is None, "the import finished before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    _kill_halfway(archive, env, root)
     (left,) = list(uploads.iterdir())
     assert (left / "files" / "Maildir").is_dir()
     halfway = _counts(env)["emails"]
     assert 0 < halfway < MESSAGES
 
-    done = subprocess.run(
-        [*_amends(), "import", str(archive)],
-        env=env,
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = _run_import(archive, env, root)
     assert f"Removed {left}, left by an import that was interrupted." in done.stdout
     assert list(uploads.iterdir()) == []
     final = _counts(env)
