@@ -20,6 +20,7 @@ import mailbox
 import os
 import quopri
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -864,18 +865,35 @@ def _is_maildir(folder: Path) -> bool:
 
 
 # Junk mail folders as mail programs name them (Thunderbird and Apple Mail "Junk",
-# Dovecot ".Junk" or ".Spam", Outlook "Junk Email"/"Junk E-mail", Yahoo "Bulk Mail").
-# Found inside a folder being imported, they are left out whole and counted: their mail
-# is not the client's record and would only crowd triage. Named on its own, one is read.
+# Dovecot ".Junk" or ".Spam", Outlook "Junk Email"/"Junk E-mail", Yahoo "Bulk Mail"),
+# and as Outlook and Thunderbird name them in a few other languages. Found inside a
+# folder being imported, they are left out whole and counted: their mail is not the
+# client's record and would only crowd triage. Named on its own, one is read.
 JUNK_FOLDER_NAMES = frozenset(
-    {"junk", "spam", "junk e-mail", "junk email", "junk mail", "bulk mail", "junk-e-mail"}
+    {
+        "junk",
+        "spam",
+        "junk e-mail",
+        "junk email",
+        "junk mail",
+        "bulk mail",
+        "junk-e-mail",  # German Outlook
+        "courrier indésirable",  # French Outlook
+        "indésirables",  # French Thunderbird, Apple Mail
+        "correo no deseado",  # Spanish
+        "posta indesiderata",  # Italian
+        "ongewenste e-mail",  # Dutch
+        "lixo eletrônico",  # Portuguese (Brazil)
+        "skräppost",  # Swedish
+    }
 )
 
 
 def is_junk_folder(name: str) -> bool:
     """Whether a folder or mbox file of this name is a junk mail folder: `Junk`,
-    `Junk.mbox` (Apple Mail), `.Junk` or `.INBOX.Spam` (Maildir++), `Junk Email`."""
-    name = name.casefold()
+    `Junk.mbox` (Apple Mail), `.Junk` or `.INBOX.Spam` (Maildir++), `Junk Email`.
+    Accents match however they are stored (macOS decomposes them in file names)."""
+    name = unicodedata.normalize("NFC", name).casefold()
     for suffix in (".mbox", ".mbx", ".sbd"):
         name = name.removesuffix(suffix)
     return name.rsplit(".", 1)[-1].strip() in JUNK_FOLDER_NAMES

@@ -789,6 +789,10 @@ def test_junk_mail_folders_found_in_an_export_are_left_out_and_counted(world, tm
         ("Junk Email", True),
         ("Bulk Mail", True),
         ("Spam.sbd", True),
+        ("Courrier indésirable", True),
+        ("Indésirables.mbox", True),
+        ("Inde\u0301sirables.mbox", True),  # as macOS stores the name (decomposed)
+        (".INBOX.Correo no deseado", True),
         ("Junkyard", False),
         ("Spam filters", False),
         ("Inbox", False),
