@@ -1486,8 +1486,10 @@ def place_in_client(
         .exclude(pk=message.pk)
         .order_by("occurred_at", "pk")
     )
-    EmailMessage.objects.filter(pk=message.pk).update(client=client, direction=message.direction)
-    message.client = client
+    EmailMessage.objects.filter(pk=message.pk).update(
+        client=client, direction=message.direction, dismissed_at=None
+    )
+    message.client, message.dismissed_at = client, None
     _thread(message, is_reply_subject(message.subject))
     comm = _record_email_communication(actor, message, contact_id, person_id)
     # The unmatched messages that hung off this one form their own thread again.
@@ -1558,7 +1560,7 @@ def place_batch_in_clients(
     rows = [
         row
         for row in EmailMessage.objects.select_for_update()
-        .filter(pk__in=list(match_of), client__isnull=True)
+        .filter(pk__in=list(match_of), client__isnull=True, dismissed_at__isnull=True)
         .order_by()
         .values_list(*_WAITING_FIELDS, "text_body")
         if match_of[row[0]].client_id in clients

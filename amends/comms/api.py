@@ -19,7 +19,7 @@ from amends.cases.queries import get_case_for
 from amends.clients.models import Client
 from amends.clients.queries import get_client_for, get_contact_for
 from amends.clients.schemas import ClientOut
-from amends.comms import actions, csv_import, meeting_actions, queries
+from amends.comms import actions, csv_import, meeting_actions, queries, triage_actions
 from amends.comms.models import Communication, EmailMessage
 from amends.comms.schemas import (
     AssignIn,
@@ -301,12 +301,13 @@ def get_import(request: HttpRequest, job_id: Id) -> Job:
     tags=["Imports"],
 )
 @paginate(Page)
-def list_triage(request: HttpRequest) -> QuerySet[EmailMessage]:
-    """Admins: imported emails no client matched, newest first. Others get 403."""
+def list_triage(request: HttpRequest, dismissed: bool = False) -> QuerySet[EmailMessage]:
+    """Admins: imported emails no client matched and still waiting, newest first; with
+    `dismissed=true`, those set aside as no client's instead. Others get 403."""
     user = actor(request)
     if not user.is_admin:
         raise PermissionDenied("Only an admin can see the triage list.")
-    return queries.list_unmatched(user)
+    return queries.list_triage(user, dismissed=dismissed)
 
 
 @router.get(
@@ -360,6 +361,37 @@ def assign_email(request: HttpRequest, message_id: Id, payload: AssignIn) -> Com
         raise NotFound("email")
     comm = actions.assign_message(user, message, get_client_for(user, payload.client))
     return queries.get_communication_for(user, comm.pk)
+
+
+@router.post(
+    "/triage/{message_id}/dismiss",
+    response={200: UnmatchedEmailOut, **ADMIN_WRITE_ERRORS},
+    summary="Set an unmatched email aside as no client's",
+    tags=["Imports"],
+)
+def dismiss_email(request: HttpRequest, message_id: Id) -> EmailMessage:
+    """Admins: take a waiting email off the triage list (a newsletter, spam). It is kept,
+    no later match places it, and `/restore` puts it back. Answers the email."""
+    user = actor(request)
+    message = queries.get_email_for(user, message_id)
+    if message.client_id is not None or not user.is_admin:
+        raise NotFound("email")
+    return triage_actions.dismiss_message(user, message)
+
+
+@router.post(
+    "/triage/{message_id}/restore",
+    response={200: UnmatchedEmailOut, **ADMIN_WRITE_ERRORS},
+    summary="Put a dismissed email back in triage",
+    tags=["Imports"],
+)
+def restore_email(request: HttpRequest, message_id: Id) -> EmailMessage:
+    """Admins: put a dismissed email back on the triage list. Answers the email."""
+    user = actor(request)
+    message = queries.get_email_for(user, message_id)
+    if message.client_id is not None or not user.is_admin:
+        raise NotFound("email")
+    return triage_actions.restore_message(user, message)
 
 
 @router.get(

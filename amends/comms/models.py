@@ -252,6 +252,9 @@ class EmailMessage(models.Model):
         db_index=False,
         related_name="emails",
     )
+    # Waiting in triage, set aside by an admin as no client's mail (a newsletter, spam):
+    # no longer listed there, and never placed by a later match. Restoring clears it.
+    dismissed_at = models.DateTimeField(null=True, blank=True)
     communication = models.OneToOneField(
         Communication,
         on_delete=models.SET_NULL,

@@ -218,10 +218,18 @@ def get_email_for(user: User, email_id: object) -> EmailMessage:
 
 
 def list_unmatched(user: User) -> QuerySet[EmailMessage]:
-    """Imported emails no client matched, waiting in triage. Admins only, for now."""
+    """Imported emails no client matched (waiting in triage, or dismissed from it).
+    Admins only, for now."""
     if not (user.is_authenticated and user.is_active and user.is_admin):
         return EmailMessage.objects.none()
     return EmailMessage.objects.filter(client__isnull=True).order_by("-occurred_at", "-id")
+
+
+def list_triage(user: User, *, dismissed: bool = False) -> QuerySet[EmailMessage]:
+    """The triage list: unmatched emails still waiting, newest first; or, with
+    `dismissed`, those an admin set aside as no client's, most recently set aside first."""
+    waiting = list_unmatched(user).filter(dismissed_at__isnull=not dismissed)
+    return waiting.order_by("-dismissed_at", "-id") if dismissed else waiting
 
 
 @dataclass(frozen=True)
@@ -257,7 +265,7 @@ def waiting_domains(user: User, limit: int = 8) -> list[WaitingDomain]:
     from django.db import connection
 
     waiting = (
-        list_unmatched(user)
+        list_triage(user)
         .order_by()
         .values("id", "occurred_at", "direction", "from_address", *_RECIPIENT_COLUMNS)
     )

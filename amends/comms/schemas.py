@@ -154,6 +154,9 @@ class UnmatchedEmailOut(OutSchema):
     subject: str
     occurred_at: datetime = Field(description="When it was sent (or imported, if undated).")
     direction: Direction
+    dismissed_at: datetime | None = Field(
+        None, description="When an admin set it aside as no client's (null: waiting)."
+    )
 
 
 class WaitingDomainOut(OutSchema):

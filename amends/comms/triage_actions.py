@@ -13,11 +13,15 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
+from amends.accounts.models import User
 from amends.clients.models import Client
 from amends.comms.actions import Match, Matcher, place_batch_in_clients, place_in_client
 from amends.comms.models import EmailMessage
+from amends.core.errors import ValidationError
 from amends.watch.models import Job
 
 logger = logging.getLogger("amends.comms")
@@ -39,7 +43,9 @@ def match_waiting(progress: Callable[[int, int], None] | None = None) -> int:
     if not matcher.contacts and not matcher.domains:
         return 0
     found: list[tuple[datetime, int, Match]] = []
-    waiting = EmailMessage.objects.filter(client__isnull=True).values_list(
+    waiting = EmailMessage.objects.filter(
+        client__isnull=True, dismissed_at__isnull=True
+    ).values_list(
         "pk", "occurred_at", "from_address", "to_addresses", "cc_addresses", "bcc_addresses"
     )
     for pk, occurred_at, sender, to, cc, bcc in waiting.iterator(chunk_size=_SCAN_CHUNK):
@@ -78,7 +84,9 @@ def _place_one(pk: int, match: Match, clients: dict[int, Client], pending: set[i
     """Place one message (`place_in_client`) in its own transaction: 1 if it was."""
     try:
         with transaction.atomic():
-            waiting = EmailMessage.objects.select_for_update().filter(pk=pk, client__isnull=True)
+            waiting = EmailMessage.objects.select_for_update().filter(
+                pk=pk, client__isnull=True, dismissed_at__isnull=True
+            )
             message = waiting.first()
             client = clients.get(match.client_id or 0)
             if message is None or client is None:
@@ -97,8 +105,40 @@ def queue_triage_match() -> None:
     waits). In the change's own transaction: no worker sees the job before the change."""
     from amends.watch.actions import enqueue_job
 
-    if not EmailMessage.objects.filter(client__isnull=True).exists():
+    if not EmailMessage.objects.filter(client__isnull=True, dismissed_at__isnull=True).exists():
         return
     if Job.objects.filter(kind=TRIAGE_MATCH_JOB, status=Job.Status.QUEUED).exists():
         return
     enqueue_job(None, kind=TRIAGE_MATCH_JOB)
+
+
+def _waiting_for_admin(actor: User, message: EmailMessage) -> EmailMessage:
+    if not actor.is_admin:
+        raise PermissionDenied("Only an admin can set mail in triage aside.")
+    locked = EmailMessage.objects.select_for_update().filter(pk=message.pk).first()
+    if locked is None or locked.client_id is not None:
+        raise ValidationError("This message is no longer waiting in triage.")
+    return locked
+
+
+@transaction.atomic
+def dismiss_message(actor: User, message: EmailMessage) -> EmailMessage:
+    """Set a message waiting in triage aside as no client's (a newsletter, spam): it is
+    no longer listed there nor counted by domain, and no later match places it. It is
+    kept, and `restore_message` (or assigning it by hand) takes it back."""
+    message = _waiting_for_admin(actor, message)
+    if message.dismissed_at is None:
+        message.dismissed_at = timezone.now()
+        EmailMessage.objects.filter(pk=message.pk).update(dismissed_at=message.dismissed_at)
+    return message
+
+
+@transaction.atomic
+def restore_message(actor: User, message: EmailMessage) -> EmailMessage:
+    """Put a dismissed message back in the triage list, where matches place it again."""
+    message = _waiting_for_admin(actor, message)
+    if message.dismissed_at is not None:
+        message.dismissed_at = None
+        EmailMessage.objects.filter(pk=message.pk).update(dismissed_at=None)
+        queue_triage_match()
+    return message

@@ -12,6 +12,8 @@ urlpatterns = [
     path("import/csv/<str:token>/", views.import_csv, name="import_csv"),
     path("triage/", views.triage, name="triage"),
     path("triage/<int:email_id>/assign/", views.triage_assign, name="triage_assign"),
+    path("triage/<int:email_id>/dismiss/", views.triage_dismiss, name="triage_dismiss"),
+    path("triage/<int:email_id>/restore/", views.triage_restore, name="triage_restore"),
     path("triage/domain/", views.triage_domain, name="triage_domain"),
     path("upcoming/<int:meeting_id>/remove/", views.upcoming_remove, name="upcoming_remove"),
 ]

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from amends.accounts.models import User
 from amends.clients.models import Client
 from amends.clients.queries import get_client_for
-from amends.comms import actions, meeting_actions
+from amends.comms import actions, meeting_actions, triage_actions
 from amends.comms.csv_import import FIELDS as CSV_FIELDS
 from amends.comms.csv_import import CsvError, MappingError
 from amends.comms.forms import AssignForm, CommunicationForm, DomainForm, ImportForm
@@ -35,7 +35,7 @@ from amends.comms.queries import (
     get_email_for,
     get_upcoming_for,
     list_communications,
-    list_unmatched,
+    list_triage,
     our_addresses,
     our_domains,
     outside_recipients,
@@ -387,9 +387,12 @@ def _admin_or_404(request: HttpRequest) -> User:
 
 @login_required
 def triage(request: HttpRequest) -> HttpResponse:
-    """Admins: imported emails no client matched, each with a one-click assign form."""
+    """Admins: imported emails no client matched, each with a one-click assign form and
+    a button to set it aside as no client's; `?dismissed=1` lists those set aside."""
     user = _admin_or_404(request)
-    page = Paginator(list_unmatched(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    dismissed = request.GET.get("dismissed") == "1"
+    listed = list_triage(user, dismissed=dismissed)
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     ours, users = our_domains(), our_addresses()
     for message in page:  # mail we sent is shown by whom it went to
         if message.direction != DIRECTION.IN:
@@ -401,7 +404,9 @@ def triage(request: HttpRequest) -> HttpResponse:
         {
             "messages_page": page,
             "form": AssignForm(user=user),
-            "domains": waiting_domains(user) if page else [],
+            "dismissed": dismissed,
+            "dismissed_count": list_triage(user, dismissed=True).count(),
+            "domains": waiting_domains(user) if page and not dismissed else [],
             # A change that may match the waiting mail is being worked through.
             "matching": list_jobs(user, kind=TRIAGE_MATCH_JOB)
             .filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
@@ -460,6 +465,42 @@ def triage_assign(request: HttpRequest, email_id: int) -> HttpResponse:
             " same people follow it in a moment.",
         )
     return redirect(request, reverse("comms:triage"))
+
+
+@login_required
+@require_POST
+def triage_dismiss(request: HttpRequest, email_id: int) -> HttpResponse:
+    """Admins: set a message waiting in triage aside as no client's."""
+    user = _admin_or_404(request)
+    message = found(get_email_for, user, email_id)
+    try:
+        message = triage_actions.dismiss_message(user, message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"“{message.subject or '(no subject)'}” set aside as no client's. It is kept:"
+            " restore it from the list of dismissed mail.",
+        )
+    return redirect(request, reverse("comms:triage"))
+
+
+@login_required
+@require_POST
+def triage_restore(request: HttpRequest, email_id: int) -> HttpResponse:
+    """Admins: put a dismissed message back in the triage list."""
+    user = _admin_or_404(request)
+    message = found(get_email_for, user, email_id)
+    try:
+        message = triage_actions.restore_message(user, message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"“{message.subject or '(no subject)'}” is back in the triage list."
+        )
+    return redirect(request, reverse("comms:triage") + "?dismissed=1")
 
 
 @login_required

@@ -136,6 +136,8 @@ ROUTES: list[Route] = [
     Route(
         "POST", "/triage/{message_id}/assign", lambda w, a: {"client": w.acme.pk}, admin_only=True
     ),
+    Route("POST", "/triage/{message_id}/dismiss", admin_only=True),
+    Route("POST", "/triage/{message_id}/restore", admin_only=True),
     Route("GET", "/mailboxes", outsider="own"),
     Route(
         "POST",

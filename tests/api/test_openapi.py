@@ -58,6 +58,8 @@ EXPECTED_PATHS = (
         "/triage",
         "/triage/domains",
         "/triage/{message_id}/assign",
+        "/triage/{message_id}/dismiss",
+        "/triage/{message_id}/restore",
         "/mailboxes",
         "/mailboxes/{mailbox_id}",
         "/mailboxes/{mailbox_id}/poll",

@@ -85,3 +85,34 @@ def test_add_a_waiting_domain_to_a_client_and_its_mail_follows(
         EmailMessage.objects.filter(client=world.globex).values_list("subject", flat=True)
     ) == ["Invoice address", "Kick-off questions"]
     assert console.errors == []
+
+
+def test_dismiss_a_newsletter_then_restore_it(
+    page: Any, world: Any, console: Console, tmp_path: Path
+) -> None:
+    for n, sender, subject in [
+        (1, "news@news.example", "Weekly digest"),
+        (2, "sam@newco.example", "Kick-off questions"),
+    ]:
+        (tmp_path / f"{n}.eml").write_bytes(m.simple(n, sender=sender, subject=subject))
+    assert import_path(None, tmp_path).unmatched == 2
+
+    log_in(page, "ada", PASSWORD)
+    page.goto("/comms/triage/")
+    page.get_by_role("button", name="Dismiss “Weekly digest”").click()
+    expect(page.locator("body")).to_contain_text("“Weekly digest” set aside as no client's.")
+    table = page.get_by_role("region", name="Unmatched emails")
+    expect(table).not_to_contain_text("Weekly digest")
+    expect(table).to_contain_text("Kick-off questions")
+    expect(page.get_by_role("region", name="Waiting most, by domain")).not_to_contain_text(
+        "news.example"
+    )
+
+    page.get_by_role("link", name="Dismissed (1)").click()
+    expect(table).to_contain_text("Weekly digest")
+    page.get_by_role("button", name="Restore to triage").click()
+    expect(page.locator("body")).to_contain_text("“Weekly digest” is back in the triage list.")
+    page.get_by_role("link", name="Waiting mail").click()
+    expect(table).to_contain_text("Weekly digest")
+    assert EmailMessage.objects.get(subject="Weekly digest").dismissed_at is None
+    assert console.errors == []
