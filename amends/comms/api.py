@@ -27,6 +27,8 @@ from amends.comms.schemas import (
     CommunicationIn,
     CommunicationOut,
     CommunicationPatch,
+    DismissedOut,
+    DomainDismissIn,
     DomainIn,
     ImportFilter,
     ImportOut,
@@ -343,6 +345,22 @@ def add_triage_domain(request: HttpRequest, payload: DomainIn) -> Client:
         raise PermissionDenied("Only an admin can add a client's email domain from triage.")
     client = add_email_domain(user, get_client_for(user, payload.client), payload.domain)
     return get_client_for(user, client.pk)
+
+
+@router.post(
+    "/triage/domains/dismiss",
+    response={200: DismissedOut, **ADMIN_WRITE_ERRORS},
+    summary="Set aside the mail waiting with people at a domain",
+    tags=["Imports"],
+)
+def dismiss_triage_domain(request: HttpRequest, payload: DomainDismissIn) -> dict[str, int]:
+    """Admins: dismiss every email waiting in triage that the domains list counts for
+    `domain` (a newsletter's, a mailing list's), as `/triage/{id}/dismiss` would each.
+    Refused: a public email provider, the firm's own domain. Answers how many."""
+    user = actor(request)
+    if not user.is_admin:
+        raise PermissionDenied("Only an admin can set mail in triage aside.")
+    return {"dismissed": triage_actions.dismiss_domain(user, payload.domain)}
 
 
 @router.post(

@@ -232,6 +232,26 @@ def list_triage(user: User, *, dismissed: bool = False) -> QuerySet[EmailMessage
     return waiting.order_by("-dismissed_at", "-id") if dismissed else waiting
 
 
+def waiting_with_domain(user: User, domain: str) -> list[int]:
+    """The ids of the mail still waiting in triage that the domains panel counts for
+    `domain`: mail to us from someone there, mail we sent to someone there."""
+    domain = domain.strip().lower()
+    rows = (
+        list_triage(user)
+        .order_by()
+        .values_list("id", "direction", "from_address", *_RECIPIENT_COLUMNS)
+    )
+    found = []
+    for pk, direction, sender, *lists in rows.iterator(chunk_size=2000):
+        if direction == Communication.Direction.IN:
+            addresses = [sender or ""]
+        else:
+            addresses = [a for listed in lists for a in (listed or []) if isinstance(a, str)]
+        if any(a.rpartition("@")[2].lower() == domain for a in addresses if "@" in a):
+            found.append(pk)
+    return found
+
+
 @dataclass(frozen=True)
 class WaitingDomain:
     """A domain whose people the mail waiting in triage is with."""

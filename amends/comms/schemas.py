@@ -177,5 +177,13 @@ class DomainIn(InSchema):
     client: Id = Field(description="The client it belongs to.")
 
 
+class DomainDismissIn(InSchema):
+    domain: str = Field(max_length=253, description="The email domain, like news.example.")
+
+
+class DismissedOut(Schema):
+    dismissed: int = Field(description="How many waiting emails were set aside.")
+
+
 class AssignIn(InSchema):
     client: Id = Field(description="The client the message belongs to.")

@@ -134,6 +134,36 @@ def dismiss_message(actor: User, message: EmailMessage) -> EmailMessage:
 
 
 @transaction.atomic
+def dismiss_domain(actor: User, domain: str) -> int:
+    """Set aside every message waiting in triage with people at `domain` (what the
+    domains panel counts for it: a newsletter's sender, a list we wrote to), as
+    `dismiss_message` would each. Not a public provider's (gmail.com holds clients'
+    people too) nor one of ours. Answers how many were set aside."""
+    from amends.clients.models import is_public_mail_domain
+    from amends.comms.queries import our_domains, waiting_with_domain
+
+    if not actor.is_admin:
+        raise PermissionDenied("Only an admin can set mail in triage aside.")
+    domain = (domain or "").strip().lower()
+    if not domain or "@" in domain or " " in domain:
+        raise ValidationError("Give one email domain, like example.com.")
+    if is_public_mail_domain(domain):
+        raise ValidationError(
+            f"{domain} is a public email provider: its mail may be clients' people's."
+            " Dismiss its messages one by one."
+        )
+    if domain in our_domains():
+        raise ValidationError(f"{domain} is the firm's own domain.")
+    now, dismissed = timezone.now(), 0
+    ids = waiting_with_domain(actor, domain)
+    for start in range(0, len(ids), 500):
+        dismissed += EmailMessage.objects.filter(
+            pk__in=ids[start : start + 500], client__isnull=True, dismissed_at__isnull=True
+        ).update(dismissed_at=now)
+    return dismissed
+
+
+@transaction.atomic
 def restore_message(actor: User, message: EmailMessage) -> EmailMessage:
     """Put a dismissed message back in the triage list, where matches place it again."""
     message = _waiting_for_admin(actor, message)

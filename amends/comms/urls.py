@@ -15,6 +15,7 @@ urlpatterns = [
     path("triage/<int:email_id>/dismiss/", views.triage_dismiss, name="triage_dismiss"),
     path("triage/<int:email_id>/restore/", views.triage_restore, name="triage_restore"),
     path("triage/domain/", views.triage_domain, name="triage_domain"),
+    path("triage/domain/dismiss/", views.triage_domain_dismiss, name="triage_domain_dismiss"),
     path("upcoming/<int:meeting_id>/remove/", views.upcoming_remove, name="upcoming_remove"),
 ]
 urlpatterns += message_urls.urlpatterns + mailbox_urls.urlpatterns

@@ -488,6 +488,26 @@ def triage_dismiss(request: HttpRequest, email_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def triage_domain_dismiss(request: HttpRequest) -> HttpResponse:
+    """Admins: set aside all the mail waiting with people at one domain."""
+    user = _admin_or_404(request)
+    domain = str(request.POST.get("domain", ""))[:253]
+    try:
+        count = triage_actions.dismiss_domain(user, domain)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"{count} message{'s' if count != 1 else ''} waiting with people at"
+            f" {domain.strip().lower()} set aside as no client's. Each can be restored from"
+            " the list of dismissed mail.",
+        )
+    return redirect(request, reverse("comms:triage"))
+
+
+@login_required
+@require_POST
 def triage_restore(request: HttpRequest, email_id: int) -> HttpResponse:
     """Admins: put a dismissed message back in the triage list."""
     user = _admin_or_404(request)

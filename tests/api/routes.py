@@ -137,6 +137,13 @@ ROUTES: list[Route] = [
         "POST", "/triage/{message_id}/assign", lambda w, a: {"client": w.acme.pk}, admin_only=True
     ),
     Route("POST", "/triage/{message_id}/dismiss", admin_only=True),
+    Route(
+        "POST",
+        "/triage/domains/dismiss",
+        lambda w, a: {"domain": "nowhere.example"},
+        admin_only=True,
+        outsider="forbidden",
+    ),
     Route("POST", "/triage/{message_id}/restore", admin_only=True),
     Route("GET", "/mailboxes", outsider="own"),
     Route(

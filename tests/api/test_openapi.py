@@ -57,6 +57,7 @@ EXPECTED_PATHS = (
         "/imports/{job_id}",
         "/triage",
         "/triage/domains",
+        "/triage/domains/dismiss",
         "/triage/{message_id}/assign",
         "/triage/{message_id}/dismiss",
         "/triage/{message_id}/restore",

@@ -134,3 +134,69 @@ def test_a_placed_message_cannot_be_dismissed(world, waiting, client, api_ada):
     browser.force_login(world.ada)
     response = browser.post(reverse("comms:triage_dismiss", args=[question.pk]), follow=True)
     assert "no longer waiting in triage" in response.content.decode()
+
+
+def test_dismiss_all_the_mail_waiting_at_a_domain(world, waiting, tmp_path, client, api_ada):
+    """The domains panel's "Dismiss all": the newsletters go, mail we sent to the list
+    too, the rest stays; a public provider or the firm's own domain is refused."""
+    from amends.comms.triage_actions import dismiss_domain
+
+    sent = m.simple(9, sender="alice@firm.example", to="list@news.example", subject="Unsubscribe")
+    (tmp_path / "9.eml").write_bytes(sent)
+    (tmp_path / "10.eml").write_bytes(m.simple(10, sender="jo@gmail.com", subject="Personal"))
+    import_path(None, tmp_path)
+    browser = Client()
+    browser.force_login(world.ada)
+    page = browser.get(reverse("comms:triage")).content.decode()
+    assert 'aria-label="Dismiss all at news.example"' in page
+    assert 'aria-label="Dismiss all at gmail.com"' not in page  # a public provider
+    response = browser.post(
+        reverse("comms:triage_domain_dismiss"), {"domain": " News.Example "}, follow=True
+    )
+    assert "3 messages waiting with people at news.example set aside" in response.content.decode()
+    waiting_now = {e.subject for e in list_triage(world.ada)}
+    assert waiting_now == {"Kick-off questions", "Personal"}
+    assert {e.subject for e in list_triage(world.ada, dismissed=True)} == {
+        "Weekly digest",
+        "Another digest",
+        "Unsubscribe",
+    }
+    for domain, says in [
+        ("gmail.com", "public email provider"),
+        ("firm.example", "the firm's own domain"),
+        ("not a domain", "Give one email domain"),
+    ]:
+        with pytest.raises(Exception, match=says):
+            dismiss_domain(world.ada, domain)
+        response = client.post(
+            f"{API}/triage/domains/dismiss",
+            data={"domain": domain},
+            content_type="application/json",
+            **api_ada,
+        )
+        assert response.status_code == 422 and says in response.content.decode()
+    response = client.post(
+        f"{API}/triage/domains/dismiss",
+        data={"domain": "newco.example"},
+        content_type="application/json",
+        **api_ada,
+    )
+    assert response.status_code == 200 and response.json() == {"dismissed": 1}
+    assert {e.subject for e in list_triage(world.ada)} == {"Personal"}
+
+
+def test_only_admins_dismiss_a_domain(world, waiting, client, api_alice, api_carol):
+    for headers in (api_alice, api_carol):
+        response = client.post(
+            f"{API}/triage/domains/dismiss",
+            data={"domain": "news.example"},
+            content_type="application/json",
+            **headers,
+        )
+        assert response.status_code == 403
+    for user in (world.alice, world.carol):
+        browser = Client()
+        browser.force_login(user)
+        response = browser.post(reverse("comms:triage_domain_dismiss"), {"domain": "news.example"})
+        assert response.status_code == 404
+    assert not list_triage(world.ada, dismissed=True).exists()
