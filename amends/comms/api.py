@@ -363,6 +363,14 @@ def dismiss_triage_domain(request: HttpRequest, payload: DomainDismissIn) -> dic
     return {"dismissed": triage_actions.dismiss_domain(user, payload.domain)}
 
 
+def _waiting_email(user: Any, message_id: int) -> EmailMessage:
+    """An email still in triage (waiting or dismissed), for an admin; 404 otherwise."""
+    message = queries.get_email_for(user, message_id)
+    if message.client_id is not None or not user.is_admin:
+        raise NotFound("email")
+    return message
+
+
 @router.post(
     "/triage/{message_id}/assign",
     response={200: CommunicationOut, **ADMIN_WRITE_ERRORS},
@@ -374,9 +382,7 @@ def assign_email(request: HttpRequest, message_id: Id, payload: AssignIn) -> Com
     own message, its recipient) becomes a contact, so the next one matches by itself.
     Answers the communication created."""
     user = actor(request)
-    message = queries.get_email_for(user, message_id)
-    if message.client_id is not None or not user.is_admin:
-        raise NotFound("email")
+    message = _waiting_email(user, message_id)
     comm = actions.assign_message(user, message, get_client_for(user, payload.client))
     return queries.get_communication_for(user, comm.pk)
 
@@ -391,9 +397,7 @@ def dismiss_email(request: HttpRequest, message_id: Id) -> EmailMessage:
     """Admins: take a waiting email off the triage list (a newsletter, spam). It is kept,
     no later match places it, and `/restore` puts it back. Answers the email."""
     user = actor(request)
-    message = queries.get_email_for(user, message_id)
-    if message.client_id is not None or not user.is_admin:
-        raise NotFound("email")
+    message = _waiting_email(user, message_id)
     return triage_actions.dismiss_message(user, message)
 
 
@@ -406,9 +410,7 @@ def dismiss_email(request: HttpRequest, message_id: Id) -> EmailMessage:
 def restore_email(request: HttpRequest, message_id: Id) -> EmailMessage:
     """Admins: put a dismissed email back on the triage list. Answers the email."""
     user = actor(request)
-    message = queries.get_email_for(user, message_id)
-    if message.client_id is not None or not user.is_admin:
-        raise NotFound("email")
+    message = _waiting_email(user, message_id)
     return triage_actions.restore_message(user, message)
 
 
