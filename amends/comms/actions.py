@@ -1425,15 +1425,18 @@ def _stop_first_response_clocks_bulk(comms: list[_NewComm]) -> None:
 
 
 @transaction.atomic
-def assign_message(actor: User | None, message: EmailMessage, client: Client) -> Communication:
+def assign_message(
+    actor: User | None, message: EmailMessage, client: Client, matcher: Matcher | None = None
+) -> Communication:
     """Assign an unmatched email to a client from triage: it joins the client's timeline,
-    and its sender (or our recipient) becomes a contact so the next one matches."""
+    and its sender (or our recipient) becomes a contact so the next one matches.
+    `matcher`: one already loaded (only the firm's own addresses are read from it)."""
     if actor is not None and not actor.is_admin:
         raise PermissionDenied("Only an admin can assign messages from triage.")
     message = EmailMessage.objects.select_for_update().get(pk=message.pk)
     if message.client_id is not None:
         raise ValidationError("This message is already assigned to a client.")
-    matcher = Matcher()
+    matcher = matcher or Matcher()
     outbound = message.direction != Communication.Direction.IN
     candidates = (
         [

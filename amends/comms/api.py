@@ -22,16 +22,20 @@ from amends.clients.schemas import ClientOut
 from amends.comms import actions, csv_import, meeting_actions, queries, triage_actions
 from amends.comms.models import Communication, EmailMessage
 from amends.comms.schemas import (
+    AssignedOut,
     AssignIn,
+    AssignSelectedIn,
     CommunicationFilter,
     CommunicationIn,
     CommunicationOut,
     CommunicationPatch,
     DismissedOut,
+    DismissedSelectedOut,
     DomainDismissIn,
     DomainIn,
     ImportFilter,
     ImportOut,
+    SelectedIn,
     UnmatchedEmailOut,
     UpcomingMeetingFilter,
     UpcomingMeetingOut,
@@ -296,13 +300,33 @@ def get_import(request: HttpRequest, job_id: Id) -> Job:
     return job
 
 
+class TriagePage(Page):
+    """`Page`, with the client each email answers (`thread_client`) looked up for the
+    whole page at once."""
+
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        result = super().paginate_queryset(queryset, pagination, request, **params)
+        items = list(result["items"])
+        result["items"] = _with_thread_clients(actor(request), items)
+        return result
+
+
+def _with_thread_clients(user: User, emails: list[EmailMessage]) -> list[EmailMessage]:
+    found = queries.thread_clients(user, emails)
+    for email in emails:
+        email.thread_client = found.get(email.pk)  # type: ignore[attr-defined]
+    return emails
+
+
 @router.get(
     "/triage",
     response={200: list[UnmatchedEmailOut], **TRIAGE_READ_ERRORS},
     summary="List unmatched emails",
     tags=["Imports"],
 )
-@paginate(Page)
+@paginate(TriagePage)
 def list_triage(request: HttpRequest, dismissed: bool = False) -> QuerySet[EmailMessage]:
     """Admins: imported emails no client matched and still waiting, newest first; with
     `dismissed=true`, those set aside as no client's instead. Others get 403."""
@@ -371,6 +395,50 @@ def _waiting_email(user: Any, message_id: int) -> EmailMessage:
     return message
 
 
+def _skipped(result: triage_actions.Selected, missing: list[int]) -> list[dict[str, object]]:
+    skipped = [{"id": pk, "reason": reason} for pk, reason in result.skipped]
+    gone = "This message is no longer waiting in triage."
+    return skipped + [{"id": pk, "reason": gone} for pk in missing]
+
+
+@router.post(
+    "/triage/assign",
+    response={200: AssignedOut, **ADMIN_WRITE_ERRORS},
+    summary="Assign several unmatched emails to a client",
+    tags=["Imports"],
+)
+def assign_selected(request: HttpRequest, payload: AssignSelectedIn) -> dict[str, object]:
+    """Admins: assign up to 200 emails waiting in triage to one client, each as
+    `/triage/{id}/assign` would. One that is no longer waiting (assigned meanwhile,
+    dismissed, unknown) is skipped with the reason; the others go."""
+    user = actor(request)
+    if not user.is_admin:
+        raise PermissionDenied("Only an admin can assign mail in triage.")
+    client = get_client_for(user, payload.client)
+    chosen, missing = queries.waiting_selected(user, payload.ids)
+    result = triage_actions.assign_selected(user, chosen, client) if chosen else None
+    done = result or triage_actions.Selected()
+    return {"assigned": done.done, "skipped": _skipped(done, missing)}
+
+
+@router.post(
+    "/triage/dismiss",
+    response={200: DismissedSelectedOut, **ADMIN_WRITE_ERRORS},
+    summary="Set several unmatched emails aside as no client's",
+    tags=["Imports"],
+)
+def dismiss_selected(request: HttpRequest, payload: SelectedIn) -> dict[str, object]:
+    """Admins: dismiss up to 200 emails waiting in triage, each as `/triage/{id}/dismiss`
+    would. One that is no longer waiting is skipped with the reason."""
+    user = actor(request)
+    if not user.is_admin:
+        raise PermissionDenied("Only an admin can set mail in triage aside.")
+    chosen, missing = queries.waiting_selected(user, payload.ids)
+    result = triage_actions.dismiss_selected(user, chosen) if chosen else None
+    done = result or triage_actions.Selected()
+    return {"dismissed": done.done, "skipped": _skipped(done, missing)}
+
+
 @router.post(
     "/triage/{message_id}/assign",
     response={200: CommunicationOut, **ADMIN_WRITE_ERRORS},
@@ -398,7 +466,7 @@ def dismiss_email(request: HttpRequest, message_id: Id) -> EmailMessage:
     no later match places it, and `/restore` puts it back. Answers the email."""
     user = actor(request)
     message = _waiting_email(user, message_id)
-    return triage_actions.dismiss_message(user, message)
+    return _with_thread_clients(user, [triage_actions.dismiss_message(user, message)])[0]
 
 
 @router.post(
@@ -411,7 +479,7 @@ def restore_email(request: HttpRequest, message_id: Id) -> EmailMessage:
     """Admins: put a dismissed email back on the triage list. Answers the email."""
     user = actor(request)
     message = _waiting_email(user, message_id)
-    return triage_actions.restore_message(user, message)
+    return _with_thread_clients(user, [triage_actions.restore_message(user, message)])[0]
 
 
 @router.get(

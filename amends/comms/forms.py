@@ -16,6 +16,7 @@ from amends.clients.models import Client
 from amends.clients.queries import list_contacts
 from amends.comms.models import Communication
 from amends.comms.queries import list_communications
+from amends.comms.triage_actions import MAX_SELECTED
 from amends.core.forms import VersionedForm, ZonedDateTimeField, set_timezone
 
 CHANNEL = Communication.Channel
@@ -157,6 +158,50 @@ class AssignForm(forms.Form):
         from amends.clients.queries import list_clients
 
         self.fields["client"].queryset = list_clients(user)  # type: ignore[attr-defined]
+
+
+class IdsField(forms.Field):
+    """Several message ids from checkboxes (`name="ids"`, repeated), at most `limit`."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *args: Any, limit: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit = limit
+
+    def to_python(self, value: Any) -> list[int]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        if len(values) > self.limit:
+            raise forms.ValidationError(f"Select at most {self.limit} messages at a time.")
+        ids = []
+        for item in values:
+            text = str(item).strip()
+            if not text.isascii() or not text.isdigit() or len(text) > 18:
+                raise forms.ValidationError("Select messages from the list.")
+            ids.append(int(text))
+        return ids
+
+
+class SelectedForm(AssignForm):
+    """Triage: several waiting messages, what to do with them, and (to assign) the
+    client they belong to."""
+
+    ids = IdsField(limit=MAX_SELECTED, error_messages={"required": "Select at least one message."})
+    action = forms.ChoiceField(choices=[("assign", "Assign"), ("dismiss", "Dismiss")])
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["client"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("action") == "assign"
+            and not data.get("client")
+            and "client" not in self.errors
+        ):
+            self.add_error("client", "Choose a client to assign the selected messages to.")
+        return data
 
 
 class DomainForm(AssignForm):

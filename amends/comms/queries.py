@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -225,11 +225,70 @@ def list_unmatched(user: User) -> QuerySet[EmailMessage]:
     return EmailMessage.objects.filter(client__isnull=True).order_by("-occurred_at", "-id")
 
 
+@dataclass(frozen=True)
+class ThreadClient:
+    """The client whose mail a message in triage answers (by its headers)."""
+
+    id: int
+    name: str
+    email: int  # the client's message it answers (nearest first)
+
+
+# How many of a message's References are looked at (the nearest ones).
+_HINT_REFERENCES = 20
+
+
+def thread_clients(user: User, messages: Iterable[EmailMessage]) -> dict[int, ThreadClient]:
+    """For messages waiting in triage (a page of them): the client each one answers by
+    its headers — the message named by In-Reply-To, then by References from the
+    nearest — among the emails `user` may see. A reply from someone no contact or
+    domain matches (a client's colleague writing from home) is thus shown with the
+    client whose thread it is in, to assign in one click; it is not placed by itself,
+    since a forward to someone outside may carry the same headers. Two queries at most
+    for a page; by message pk."""
+    wanted: dict[int, list[str]] = {}
+    for message in messages:
+        if message.client_id is not None:
+            continue
+        references = message.references if isinstance(message.references, list) else []
+        named = [message.in_reply_to, *reversed(references[-_HINT_REFERENCES:])]
+        ids = list(dict.fromkeys(r for r in named if isinstance(r, str) and r))
+        if ids:
+            wanted[message.pk] = ids
+    every = sorted({r for ids in wanted.values() for r in ids})
+    known: dict[str, ThreadClient] = {}
+    for start in range(0, len(every), 500):
+        rows = (
+            list_emails(user)
+            .filter(message_id__in=every[start : start + 500])
+            .order_by("occurred_at", "pk")
+            .values_list("pk", "message_id", "client_id", "client__name")
+        )
+        for pk, message_id, client_id, name in rows:
+            known.setdefault(message_id, ThreadClient(client_id, name, pk))
+    found: dict[int, ThreadClient] = {}
+    for pk, ids in wanted.items():
+        hint = next((known[r] for r in ids if r in known), None)
+        if hint is not None:
+            found[pk] = hint
+    return found
+
+
 def list_triage(user: User, *, dismissed: bool = False) -> QuerySet[EmailMessage]:
     """The triage list: unmatched emails still waiting, newest first; or, with
     `dismissed`, those an admin set aside as no client's, most recently set aside first."""
     waiting = list_unmatched(user).filter(dismissed_at__isnull=not dismissed)
     return waiting.order_by("-dismissed_at", "-id") if dismissed else waiting
+
+
+def waiting_selected(user: User, ids: Iterable[int]) -> tuple[list[EmailMessage], list[int]]:
+    """The messages among `ids` still waiting in triage for `user` (oldest first, so
+    that a thread's first message is placed before its replies), and the ids that are
+    not (placed, dismissed, unknown, or not the user's to see)."""
+    wanted = list(dict.fromkeys(ids))
+    messages = list(list_triage(user).filter(pk__in=wanted).order_by("occurred_at", "pk"))
+    there = {message.pk for message in messages}
+    return messages, [pk for pk in wanted if pk not in there]
 
 
 def waiting_with_domain(user: User, domain: str) -> list[int]:

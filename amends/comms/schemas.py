@@ -142,6 +142,14 @@ class ImportFilter(Schema):
     status: Job.Status | None = Field(None, description="Only imports in this status.")
 
 
+class ThreadClientOut(OutSchema):
+    """The client whose mail an email in triage answers, by its headers."""
+
+    id: int = Field(description="The client.")
+    name: str
+    email: int = Field(description="The client's email it answers (In-Reply-To or References).")
+
+
 class UnmatchedEmailOut(OutSchema):
     """An imported email no client matched, waiting in triage."""
 
@@ -156,6 +164,12 @@ class UnmatchedEmailOut(OutSchema):
     direction: Direction
     dismissed_at: datetime | None = Field(
         None, description="When an admin set it aside as no client's (null: waiting)."
+    )
+    thread_client: ThreadClientOut | None = Field(
+        None,
+        description="The client whose mail this answers (by In-Reply-To, then References):"
+        " the one to assign it to, most likely. Not placed there by itself, since a forward"
+        " outside carries the same headers. Null: it answers no client's mail.",
     )
 
 
@@ -187,3 +201,28 @@ class DismissedOut(Schema):
 
 class AssignIn(InSchema):
     client: Id = Field(description="The client the message belongs to.")
+
+
+class SelectedIn(InSchema):
+    ids: list[Id] = Field(
+        min_length=1, max_length=200, description="Emails waiting in triage (1–200)."
+    )
+
+
+class AssignSelectedIn(SelectedIn):
+    client: Id = Field(description="The client they belong to.")
+
+
+class SkippedOut(Schema):
+    id: int
+    reason: str = Field(description="Why this one was left as it was.")
+
+
+class AssignedOut(Schema):
+    assigned: int = Field(description="How many were assigned.")
+    skipped: list[SkippedOut] = Field(description="Those left as they were, and why.")
+
+
+class DismissedSelectedOut(Schema):
+    dismissed: int = Field(description="How many were set aside.")
+    skipped: list[SkippedOut] = Field(description="Those left as they were, and why.")

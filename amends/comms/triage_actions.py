@@ -10,7 +10,8 @@ tied to their client as an import would tie them today: `match_waiting`, run by 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
@@ -19,7 +20,13 @@ from django.utils import timezone
 
 from amends.accounts.models import User
 from amends.clients.models import Client
-from amends.comms.actions import Match, Matcher, place_batch_in_clients, place_in_client
+from amends.comms.actions import (
+    Match,
+    Matcher,
+    assign_message,
+    place_batch_in_clients,
+    place_in_client,
+)
 from amends.comms.models import EmailMessage
 from amends.core.errors import ValidationError
 from amends.watch.models import Job
@@ -29,6 +36,8 @@ logger = logging.getLogger("amends.comms")
 TRIAGE_MATCH_JOB = "comms.match_triage"
 _SCAN_CHUNK = 2_000
 _PLACE_CHUNK = 500
+# The most messages one request assigns or dismisses together (a page of triage).
+MAX_SELECTED = 200
 
 
 def match_waiting(progress: Callable[[int, int], None] | None = None) -> int:
@@ -172,3 +181,57 @@ def restore_message(actor: User, message: EmailMessage) -> EmailMessage:
         EmailMessage.objects.filter(pk=message.pk).update(dismissed_at=None)
         queue_triage_match()
     return message
+
+
+@dataclass
+class Selected:
+    """What a choice of several messages in triage came to: how many were done, and
+    why each of the others was not (by message id)."""
+
+    done: int = 0
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _selected(actor: User, messages: Sequence[EmailMessage], verb: str) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied(f"Only an admin can {verb} mail in triage.")
+    if not messages:
+        raise ValidationError("Select at least one message.")
+    if len(messages) > MAX_SELECTED:
+        raise ValidationError(f"Select at most {MAX_SELECTED} messages at a time.")
+
+
+def assign_selected(actor: User, messages: Sequence[EmailMessage], client: Client) -> Selected:
+    """Assign several messages from triage to `client`, as `assign_message` does each
+    (each in its own transaction: one assigned meanwhile by someone else is skipped
+    with the reason, the others go)."""
+    _selected(actor, messages, "assign")
+    matcher, result = Matcher(), Selected()
+    for message in messages:
+        try:
+            assign_message(actor, message, client, matcher)
+        except (ValidationError, EmailMessage.DoesNotExist) as exc:
+            result.skipped.append((message.pk, _reason(exc)))
+        else:
+            result.done += 1
+    return result
+
+
+def dismiss_selected(actor: User, messages: Sequence[EmailMessage]) -> Selected:
+    """Set several messages waiting in triage aside, as `dismiss_message` does each."""
+    _selected(actor, messages, "set aside")
+    result = Selected()
+    for message in messages:
+        try:
+            dismiss_message(actor, message)
+        except ValidationError as exc:
+            result.skipped.append((message.pk, _reason(exc)))
+        else:
+            result.done += 1
+    return result
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return "This message is no longer waiting in triage."

@@ -11,6 +11,7 @@ urlpatterns = [
     path("import/jobs/", views.import_jobs, name="import_jobs"),
     path("import/csv/<str:token>/", views.import_csv, name="import_csv"),
     path("triage/", views.triage, name="triage"),
+    path("triage/selected/", views.triage_selected, name="triage_selected"),
     path("triage/<int:email_id>/assign/", views.triage_assign, name="triage_assign"),
     path("triage/<int:email_id>/dismiss/", views.triage_dismiss, name="triage_dismiss"),
     path("triage/<int:email_id>/restore/", views.triage_restore, name="triage_restore"),

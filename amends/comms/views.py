@@ -25,7 +25,7 @@ from amends.clients.queries import get_client_for
 from amends.comms import actions, meeting_actions, triage_actions
 from amends.comms.csv_import import FIELDS as CSV_FIELDS
 from amends.comms.csv_import import CsvError, MappingError
-from amends.comms.forms import AssignForm, CommunicationForm, DomainForm, ImportForm
+from amends.comms.forms import AssignForm, CommunicationForm, DomainForm, ImportForm, SelectedForm
 from amends.comms.models import Communication, EmailMessage
 from amends.comms.queries import (
     DIRECTION,
@@ -39,7 +39,9 @@ from amends.comms.queries import (
     our_addresses,
     our_domains,
     outside_recipients,
+    thread_clients,
     waiting_domains,
+    waiting_selected,
 )
 from amends.comms.triage_actions import TRIAGE_MATCH_JOB
 from amends.comms.uploads import store_upload, upload_folder, upload_kind
@@ -394,10 +396,12 @@ def triage(request: HttpRequest) -> HttpResponse:
     listed = list_triage(user, dismissed=dismissed)
     page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     ours, users = our_domains(), our_addresses()
+    hints = {} if dismissed else thread_clients(user, page)
     for message in page:  # mail we sent is shown by whom it went to
         if message.direction != DIRECTION.IN:
             shown, more = outside_recipients(message, ours, users)
             message.outside, message.more = shown, more  # type: ignore[attr-defined]
+        message.thread_client = hints.get(message.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "comms/triage.html",
@@ -484,6 +488,46 @@ def triage_dismiss(request: HttpRequest, email_id: int) -> HttpResponse:
             " restore it from the list of dismissed mail.",
         )
     return redirect(request, reverse("comms:triage"))
+
+
+@login_required
+@require_POST
+def triage_selected(request: HttpRequest) -> HttpResponse:
+    """Admins: assign the messages ticked in the triage list to one client, or set them
+    aside; says how many went and why any did not."""
+    user = _admin_or_404(request)
+    form = SelectedForm(request.POST, user=user)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(request, reverse("comms:triage"))
+    chosen, missing = waiting_selected(user, form.cleaned_data["ids"])
+    result = triage_actions.Selected()
+    if form.cleaned_data["action"] == "assign":
+        client = form.cleaned_data["client"]
+        if chosen:
+            result = triage_actions.assign_selected(user, chosen, client)
+        done = (
+            f"assigned to {client.name}. Other messages waiting with the same people follow"
+            " in a moment"
+        )
+    else:
+        if chosen:
+            result = triage_actions.dismiss_selected(user, chosen)
+        done = "set aside as no client's. Each can be restored from the list of dismissed mail"
+    if result.done:
+        messages.success(request, f"{_messages(result.done)} {done}.")
+    skipped = len(result.skipped) + len(missing)
+    if skipped:
+        reasons = {reason for _, reason in result.skipped}
+        reasons |= {"No longer waiting in triage."} if missing else set()
+        messages.warning(
+            request, f"{_messages(skipped)} left as they were: {' '.join(sorted(reasons))}"
+        )
+    return redirect(request, reverse("comms:triage"))
+
+
+def _messages(count: int) -> str:
+    return f"{count} message{'s' if count != 1 else ''}"
 
 
 @login_required

@@ -279,7 +279,9 @@ def load_demo_mail(
 
 def _waiting(day: Callable[[int, int, int], datetime]) -> list[bytes]:
     """Mail with no client yet: Quayside Books, whom the firm has not set up (two people
-    and one reply of ours), and a freelancer writing from Gmail."""
+    and one reply of ours), a freelancer writing from Gmail, and Harbour & Vine's shop
+    manager answering the checkout thread from her own Gmail (no contact, so triage
+    shows it answers the client's mail, with the client chosen already)."""
     joe = ("Joe Marsh", "joe@quaysidebooks.example")
     ana = ("Ana Ruiz", "ana@quaysidebooks.example")
     lee = ("Lee Fox", "lee.fox.design@gmail.com")
@@ -319,6 +321,22 @@ def _waiting(day: Callable[[int, int, int], datetime]) -> list[bytes]:
             at=day(3, 16, 30),
             msgid="lee-portfolio@mail.gmail.example",
             text="Hi Tom, here is the portfolio link we talked about. Lee",
+        ),
+        _message(
+            sender=("Jess Alder", "jess.alder.home@gmail.com"),
+            to=TOM,
+            subject="Re: Checkout still failing on mobile",
+            at=day(2, 19, 40),
+            msgid="hv-checkout-jess@mail.gmail.example",
+            reply_to=[
+                "hv-checkout-1@harbourandvine.example",
+                "hv-checkout-2@northlight.example",
+            ],
+            text=(
+                "Tom,\n\nWriting from home: I run the Clifton shop. The till's card"
+                " reader froze twice tonight as well, on the same payment page. Rachel"
+                " asked me to send you the times: 17:10 and 18:25.\n\nJess"
+            ),
         ),
     ]
 

@@ -145,6 +145,20 @@ ROUTES: list[Route] = [
         outsider="forbidden",
     ),
     Route("POST", "/triage/{message_id}/restore", admin_only=True),
+    Route(
+        "POST",
+        "/triage/assign",
+        lambda w, a: {"ids": [_unmatched_message(w).pk], "client": w.acme.pk},
+        admin_only=True,
+        outsider="forbidden",
+    ),
+    Route(
+        "POST",
+        "/triage/dismiss",
+        lambda w, a: {"ids": [_unmatched_message(w).pk]},
+        admin_only=True,
+        outsider="forbidden",
+    ),
     Route("GET", "/mailboxes", outsider="own"),
     Route(
         "POST",

@@ -58,6 +58,8 @@ EXPECTED_PATHS = (
         "/triage",
         "/triage/domains",
         "/triage/domains/dismiss",
+        "/triage/assign",
+        "/triage/dismiss",
         "/triage/{message_id}/assign",
         "/triage/{message_id}/dismiss",
         "/triage/{message_id}/restore",

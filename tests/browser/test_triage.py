@@ -116,3 +116,56 @@ def test_dismiss_a_newsletter_then_restore_it(
     expect(table).to_contain_text("Weekly digest")
     assert EmailMessage.objects.get(subject="Weekly digest").dismissed_at is None
     assert console.errors == []
+
+
+def test_tick_several_and_assign_them_together(
+    page: Any, world: Any, console: Console, tmp_path: Path
+) -> None:
+    """A reply to Acme's thread from home shows Acme chosen already; ticking every
+    message, then unticking that one, assigns the other three to Globex in one go."""
+    acme = tmp_path / "acme"
+    acme.mkdir()
+    (acme / "1.eml").write_bytes(m.simple(1, subject="Launch date"))
+    assert import_path(None, acme).imported == 1
+    answers = b"In-Reply-To: <m1@acme.example>\nReferences: <m1@acme.example>\n"
+    waiting = [
+        (2, "jess.home@gmail.com", "Re: Launch date", answers),
+        (3, "sam@newco.example", "Kick-off questions", b""),
+        (4, "sam@newco.example", "Brief attached", b""),
+        (5, "lee@gmail.com", "Portfolio", b""),
+    ]
+    for n, sender, subject, extra in waiting:
+        (tmp_path / f"{n}.eml").write_bytes(
+            m.simple(n, sender=sender, subject=subject, extra=extra)
+        )
+    assert import_path(None, tmp_path).unmatched == 4
+
+    log_in(page, "ada", PASSWORD)
+    page.goto("/comms/triage/")
+    reply = page.locator("tr", has_text="Re: Launch date")
+    expect(reply).to_contain_text("Answers mail with Acme Ltd")
+    expect(reply.get_by_label("Client")).to_have_value(str(world.acme.pk))
+
+    every = page.get_by_label("Select every message on this page")
+    every.check()
+    for subject in ("Re: Launch date", "Kick-off questions", "Brief attached", "Portfolio"):
+        expect(page.get_by_label(f"Select “{subject}”")).to_be_checked()
+    expect(page.locator("[data-selected-count]")).to_have_text("4 selected:")
+    page.get_by_label("Select “Re: Launch date”").uncheck()
+    expect(page.locator("[data-selected-count]")).to_have_text("3 selected:")
+    assert every.evaluate("box => box.indeterminate") is True
+
+    page.get_by_label("Client for the selected messages").select_option(label="Globex")
+    page.get_by_role("button", name="Assign selected").click()
+    expect(page.locator("body")).to_contain_text("3 messages assigned to Globex.")
+    table = page.get_by_role("region", name="Unmatched emails")
+    expect(table).to_contain_text("Re: Launch date")
+    expect(table).not_to_contain_text("Portfolio")
+    placed = {e.subject: e.client for e in EmailMessage.objects.filter(client__isnull=False)}
+    assert placed == {
+        "Launch date": world.acme,
+        "Kick-off questions": world.globex,
+        "Brief attached": world.globex,
+        "Portfolio": world.globex,
+    }
+    assert console.errors == []

@@ -110,15 +110,18 @@ def test_the_admin_has_something_in_every_attention_list(db, moment):
 
 
 def test_mail_from_people_who_are_no_client_yet_waits_in_triage(db):
-    from amends.comms.queries import list_unmatched, waiting_domains
+    from amends.comms.queries import list_unmatched, thread_clients, waiting_domains
 
     _demo()
     maya = User.objects.get(username="maya")
-    assert list_unmatched(maya).count() == 4
+    assert list_unmatched(maya).count() == 5
     assert [(d.domain, d.messages, d.public) for d in waiting_domains(maya)] == [
         ("quaysidebooks.example", 3, False),  # two from there, and our reply
-        ("gmail.com", 1, True),
+        ("gmail.com", 2, True),
     ]
+    # The shop manager's reply from home answers Harbour & Vine's checkout thread.
+    hints = thread_clients(maya, list_unmatched(maya))
+    assert {h.name for h in hints.values()} == {"Harbour & Vine"}
     assert list_unmatched(User.objects.get(username="jo")).count() == 0
 
 

@@ -9,6 +9,9 @@
  *   enabled while words are selected inside a [data-quote-source] element; a click
  *   puts those words, spacing collapsed, into the textarea and focuses it. Without
  *   script the user pastes the sentence; the server checks it occurs either way.
+ * - <input type="checkbox" data-select-all="ids" form="F">: ticks or unticks every
+ *   checkbox named "ids" of form F, and follows them (ticked when all are, mixed when
+ *   some are); an element [data-selected-count="ids"] then says how many are ticked.
  * - After htmx swaps in content that has an element with [data-focus], focus it, so
  *   keyboard users land on the form they just opened or the message they just got.
  */
@@ -51,6 +54,39 @@
       event.stopImmediatePropagation();
     }
   }, true);
+
+  function boxesOf(name, formId) {
+    var found = document.querySelectorAll('input[type="checkbox"][name="' + name + '"]');
+    return Array.prototype.filter.call(found, function (box) {
+      return !formId || box.getAttribute("form") === formId || (box.form && box.form.id === formId);
+    });
+  }
+
+  function followSelection(name, formId) {
+    var boxes = boxesOf(name, formId);
+    var ticked = boxes.filter(function (box) { return box.checked; }).length;
+    document.querySelectorAll('[data-select-all="' + name + '"]').forEach(function (all) {
+      all.checked = boxes.length > 0 && ticked === boxes.length;
+      all.indeterminate = ticked > 0 && ticked < boxes.length;
+    });
+    document.querySelectorAll('[data-selected-count="' + name + '"]').forEach(function (el) {
+      if (!el.hasAttribute("data-idle")) { el.setAttribute("data-idle", el.textContent); }
+      el.textContent = ticked ? ticked + " selected:" : el.getAttribute("data-idle");
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches('input[type="checkbox"]')) { return; }
+    var formId = box.getAttribute("form") || (box.form && box.form.id) || "";
+    var all = box.getAttribute("data-select-all");
+    if (all) {
+      boxesOf(all, formId).forEach(function (each) { each.checked = box.checked; });
+      followSelection(all, formId);
+    } else if (box.name && document.querySelector('[data-select-all="' + box.name + '"]')) {
+      followSelection(box.name, formId);
+    }
+  });
 
   document.addEventListener("focusin", function (event) {
     var el = event.target;
