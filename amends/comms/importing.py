@@ -885,6 +885,22 @@ JUNK_FOLDER_NAMES = frozenset(
         "ongewenste e-mail",  # Dutch
         "lixo eletrônico",  # Portuguese (Brazil)
         "skräppost",  # Swedish
+        "uønsket mail",  # Danish Outlook
+        "uønsket e-mail",
+        "søppelpost",  # Norwegian
+        "roskaposti",  # Finnish
+        "wiadomości-śmieci",  # Polish Outlook
+        "nevyžádaná pošta",  # Czech
+        "levélszemét",  # Hungarian
+        "gereksiz e-posta",  # Turkish Outlook
+        "ανεπιθύμητη αλληλογραφία",  # Greek
+        "нежелательная почта",  # Russian Outlook
+        "спам",  # Russian (Yandex, Mail.ru)
+        "迷惑メール",  # Japanese
+        "垃圾邮件",  # Chinese (simplified)
+        "垃圾郵件",  # Chinese (traditional)
+        "정크 메일",  # Korean Outlook
+        "스팸",  # Korean
     }
 )
 
@@ -892,11 +908,28 @@ JUNK_FOLDER_NAMES = frozenset(
 def is_junk_folder(name: str) -> bool:
     """Whether a folder or mbox file of this name is a junk mail folder: `Junk`,
     `Junk.mbox` (Apple Mail), `.Junk` or `.INBOX.Spam` (Maildir++), `Junk Email`.
-    Accents match however they are stored (macOS decomposes them in file names)."""
-    name = unicodedata.normalize("NFC", name).casefold()
+    Accents match however they are stored: decomposed (macOS file names) or in IMAP's
+    modified UTF-7 (`.Courrier ind&AOk-sirable`, as Dovecot and Courier name Maildir++
+    folders)."""
+    name = unicodedata.normalize("NFC", name)
     for suffix in (".mbox", ".mbx", ".sbd"):
-        name = name.removesuffix(suffix)
-    return name.rsplit(".", 1)[-1].strip() in JUNK_FOLDER_NAMES
+        if name.casefold().endswith(suffix):
+            name = name[: -len(suffix)]
+    last = name.rsplit(".", 1)[-1].strip()
+    return last.casefold() in JUNK_FOLDER_NAMES or _imap_utf7(last) in JUNK_FOLDER_NAMES
+
+
+def _imap_utf7(name: str) -> str:
+    """A folder name as IMAP's modified UTF-7 spells it (`ind&AOk-sirable`), decoded and
+    case-folded; the name as it is when it is not one."""
+    if "&" not in name or not name.isascii():
+        return name.casefold()
+    from imapclient import imap_utf7
+
+    try:  # base64 is case-sensitive: the name as stored, not case-folded
+        return unicodedata.normalize("NFC", imap_utf7.decode(name.encode())).casefold()
+    except (ValueError, UnicodeError):
+        return name.casefold()
 
 
 def _maildir_subfolders(root: Path) -> list[Path]:

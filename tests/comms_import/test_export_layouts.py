@@ -764,15 +764,17 @@ def test_junk_mail_folders_found_in_an_export_are_left_out_and_counted(world, tm
             "Maildir/.Junk/cur/15:2,S": m.simple(15),
             "Maildir/.INBOX.Spam/new/16": m.simple(16),
             "Maildir/.INBOX.Spam/cur/17:2,S": m.simple(17),
+            # A French Dovecot's "Courrier indésirable", named in modified UTF-7.
+            "Maildir/.Courrier ind&AOk-sirable/cur/18:2,S": m.simple(18),
         },
     )
     summary = import_path(None, root)
     assert ids() == expected(1, 2, 3, 4, 5)
-    assert summary.spam == 7 and summary.rejected == []
+    assert summary.spam == 8 and summary.rejected == []
     assert summary.imported == 5
     # A Maildir given on its own leaves its junk subfolders out too.
     summary = import_path(None, root / "Maildir")
-    assert (summary.duplicates, summary.spam, summary.total) == (2, 3, 4)
+    assert (summary.duplicates, summary.spam, summary.total) == (2, 4, 5)
     # A junk folder named on its own is what the user asked for: it is read.
     summary = import_path(None, root / "Local Folders" / "Junk")
     assert summary.imported == 2 and summary.spam == 0
@@ -793,6 +795,17 @@ def test_junk_mail_folders_found_in_an_export_are_left_out_and_counted(world, tm
         ("Indésirables.mbox", True),
         ("Inde\u0301sirables.mbox", True),  # as macOS stores the name (decomposed)
         (".INBOX.Correo no deseado", True),
+        # Dovecot and Courier spell Maildir++ folder names in IMAP's modified UTF-7.
+        (".Courrier ind&AOk-sirable", True),
+        (".INBOX.&BCEEPwQwBDw-", True),  # Спам
+        (".Nevy&AX4A4Q-dan&AOE- po&AWE-ta", True),  # Nevyžádaná pošta
+        (".nevy&ax4a4q-dan&aoe- po&awe-ta", False),  # base64 is case-sensitive
+        (".R&-D", False),  # "R&D"
+        (".Tom & Jerry", False),  # not modified UTF-7 at all
+        ("&ZZZ", False),
+        ("迷惑メール.mbox", True),
+        ("Wiadomości-śmieci", True),
+        ("Нежелательная почта", True),
         ("Junkyard", False),
         ("Spam filters", False),
         ("Inbox", False),
