@@ -103,11 +103,17 @@ def _stop_first_response_clocks(comm: Communication) -> None:
 
 @transaction.atomic
 def record_communication(
-    actor: User | None, client: Client, *, tone_text: str | None = None, **fields: Any
+    actor: User | None,
+    client: Client,
+    *,
+    tone_text: str | None = None,
+    index: bool = True,
+    **fields: Any,
 ) -> Communication:
     """Record an email, call, meeting or note with the client (R22, R23). The tone of
     one from the client is scored from `tone_text` when given (an email's whole text),
-    else from its summary or subject."""
+    else from its summary or subject. `index=False`: the caller indexes it for search
+    (an email, once linked to it)."""
     unknown = set(fields) - FIELDS
     if unknown:
         raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
@@ -128,7 +134,8 @@ def record_communication(
         subject=comm,
     )
     _stop_first_response_clocks(comm)
-    index_object(comm)
+    if index:
+        index_object(comm)
     return comm
 
 
@@ -691,9 +698,11 @@ def _record_email_communication(
         subject=message.subject[:300],
         summary=summary,
         tone_text=message.text_body,
+        index=False,
     )
     EmailMessage.objects.filter(pk=message.pk).update(communication=comm)
     message.communication = comm
+    index_object(comm)  # now that its email is linked: the text, as search reads it
     return comm
 
 
@@ -831,6 +840,11 @@ INDEX_THREADS = 2
 INDEX_QUEUE_BATCHES = 2
 
 
+# A committed batch to index: its communications, their emails' texts, and where to
+# stop indexing those (see `indexed_quote`).
+_IndexWork = tuple[list["_NewComm"], dict[int, str], dict[int, int]]
+
+
 class _BackgroundIndexer:
     """Indexes the batches an import has committed, in INDEX_THREADS threads of its
     own, each with its own connection, each batch whole in one of them.
@@ -841,9 +855,7 @@ class _BackgroundIndexer:
     import and the worker (when the process was killed)."""
 
     def __init__(self) -> None:
-        self.queue: queue.Queue[tuple[list[_NewComm], dict[int, str]] | None] = queue.Queue(
-            INDEX_QUEUE_BATCHES
-        )
+        self.queue: queue.Queue[_IndexWork | None] = queue.Queue(INDEX_QUEUE_BATCHES)
         self.failed: Exception | None = None
         self.threads = [
             threading.Thread(target=self._run, name=f"amends-import-indexer-{i}", daemon=True)
@@ -866,13 +878,15 @@ class _BackgroundIndexer:
             return None
         return cls()
 
-    def after_commit(self, comms: list[_NewComm], email_bodies: dict[int, str]) -> None:
+    def after_commit(
+        self, comms: list[_NewComm], email_bodies: dict[int, str], quotes: dict[int, int]
+    ) -> None:
         """Queue a batch for indexing once the transaction storing it has committed
         (not at all if it rolls back: the batch is then stored again one at a time,
         indexed in line)."""
-        transaction.on_commit(lambda: self._put((comms, email_bodies)))
+        transaction.on_commit(lambda: self._put((comms, email_bodies, quotes)))
 
-    def _put(self, work: tuple[list[_NewComm], dict[int, str]] | None) -> None:
+    def _put(self, work: _IndexWork | None) -> None:
         """Hand work to the threads; never blocks for good, never raises: should they
         all be gone, the batches stay listed and `finish` indexes them."""
         while any(thread.is_alive() for thread in self.threads):
@@ -1262,14 +1276,35 @@ def _bulk_store(
     comms = _new_comms(actor, comm_ids, comm_rows)
     _on_timeline(actor_id, comms)
     email_bodies = {comm_of[i]: fresh[i][1].text[:MAX_BODY_CHARS] for i in matched}
+    quotes = {
+        comm_of[i]: cut
+        for i in matched
+        if (cut := indexed_quote(fresh[i][1], emails[i], threads)) is not None
+    }
     if indexer is None:
-        index_communications(comms, email_bodies)
+        index_communications(comms, email_bodies, quotes)
     else:
         defer_communications(comm_ids)
-        indexer.after_commit(comms, email_bodies)
+        indexer.after_commit(comms, email_bodies, quotes)
     counts.imported = len(emails)
     counts.unmatched = len(emails) - len(matched)
     counts.problems = sum(bool(p.problems) for _, p in fresh)
+
+
+def indexed_quote(parsed: ParsedMessage, email: _NewEmail, threads: _Threads) -> int | None:
+    """Where to stop indexing an email's text for search (None: index it all): at its
+    quoted history, when it is a reply whose parent (In-Reply-To, else the last of
+    References) is stored in the same client — the parent's words are indexed there
+    already, and the thread shows both. The quote is indexed whenever its source may not
+    be findable: the parent not imported (yet), or another client's."""
+    cut = parsed.quote_at
+    if cut is None:
+        return None
+    parent_id = email.in_reply_to or (email.references[-1] if email.references else "")
+    parent = threads.by_mid.get(parent_id) if parent_id else None
+    if parent is None or parent.client_id is None or parent.client_id != email.client_id:
+        return None
+    return cut
 
 
 def _new_comms(

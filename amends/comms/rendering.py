@@ -274,6 +274,21 @@ def _signature_start(lines: list[str]) -> int | None:
     return None
 
 
+def quote_offset(text: str) -> int | None:
+    """Where the quoted history of a plain-text body starts (what `split_text` folds
+    away as quoted), as an offset into `text` (newlines "\n"), or None: no quote, or
+    nothing new before it."""
+    try:
+        lines = text.split("\n")
+        q = _quote_start(lines)
+        if not q:
+            return None
+        offset = sum(len(line) + 1 for line in lines[:q])
+        return offset if text[:offset].strip() else None
+    except Exception:
+        return None
+
+
 def split_text(text: str) -> Split:
     """Split a plain-text body into the new part, the quoted history and the signature."""
     try:

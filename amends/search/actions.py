@@ -29,16 +29,54 @@ def _clean(text: str, limit: int) -> str:
     return text
 
 
-def communication_text(summary: str, email_body: str) -> str:
+def communication_text(summary: str, email_body: str, quote_at: int | None = None) -> str:
     """What search reads of a communication: its summary and its email's text. An
     imported email's summary is the start of its text (the first 20,000 characters), so
-    then the text alone, whole (up to MAX_BODY_CHARS); otherwise both."""
+    then the text alone, whole (up to MAX_BODY_CHARS); otherwise both. `quote_at`: where
+    the email's quoted history starts, when it is not to be indexed (see
+    `comms.actions.indexed_quote`)."""
     summary = summary or ""
     if not email_body:
         return summary
+    indexed = email_body if quote_at is None else email_body[:quote_at]
     if email_body.startswith(summary):
-        return email_body
-    return f"{summary}\n{email_body}"
+        return indexed
+    return f"{summary}\n{indexed}"
+
+
+def stored_quotes(comm_ids: Sequence[int]) -> dict[int, int]:
+    """For communications whose emails are stored: where each email's quoted history
+    starts, for those whose quote is not to be indexed — a reply whose parent
+    (In-Reply-To, else the last of References) is stored in the same client, where its
+    words are indexed already. The importer works this out as it goes
+    (`comms.actions.indexed_quote`); every other way of indexing reads it from here, so
+    a document is the same however its email arrived. By communication id."""
+    from amends.comms.rendering import quote_offset
+
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(comm_ids), 500):
+        rows += EmailMessage.objects.filter(
+            communication_id__in=comm_ids[start : start + 500], client__isnull=False
+        ).values_list("communication_id", "text_body", "in_reply_to", "references", "client_id")
+    parents: dict[int, tuple[str, int]] = {}
+    for comm_id, _text, in_reply_to, references, client_id in rows:
+        refs = references if isinstance(references, list) else []
+        parent = in_reply_to or (refs[-1] if refs and isinstance(refs[-1], str) else "")
+        if parent:
+            parents[comm_id] = (parent, client_id)
+    wanted = sorted({parent for parent, _ in parents.values()})
+    present: set[tuple[str, int]] = set()
+    for start in range(0, len(wanted), 500):
+        present.update(
+            EmailMessage.objects.filter(
+                message_id__in=wanted[start : start + 500], client__isnull=False
+            ).values_list("message_id", "client_id")
+        )
+    quotes = {}
+    for comm_id, text, *_ in rows:
+        if parents.get(comm_id) in present and (cut := quote_offset(text)) is not None:
+            quotes[comm_id] = cut
+    return quotes
 
 
 def _document_fields(obj: Any) -> dict[str, Any] | None:
@@ -49,7 +87,8 @@ def _document_fields(obj: Any) -> dict[str, Any] | None:
             .values_list("text_body", flat=True)
             .first()
         )
-        body = communication_text(obj.summary, email_body or "")
+        quote_at = stored_quotes([obj.pk]).get(obj.pk) if email_body else None
+        body = communication_text(obj.summary, email_body or "", quote_at)
         return {
             "kind": KIND.COMMUNICATION,
             "client_id": obj.client_id,
@@ -159,17 +198,23 @@ class IndexedCommunication(Protocol):
 
 
 def index_communications(
-    comms: Sequence[IndexedCommunication], email_bodies: dict[int, str]
+    comms: Sequence[IndexedCommunication],
+    email_bodies: dict[int, str],
+    quotes: dict[int, int] | None = None,
 ) -> int:
     """Index just-created communications in bulk (the email importer's path): the same
     documents `index_object` writes, with a few statements for the whole batch.
-    `email_bodies` maps a communication's id to its email's text. Call inside the
-    transaction that created them. Returns how many documents were written."""
+    `email_bodies` maps a communication's id to its email's text; `quotes`, to where
+    its quoted history starts when that is not to be indexed (None: read from the
+    database, `stored_quotes`). Call inside the transaction that created them. Returns
+    how many documents were written."""
     from amends.search.bulk import Inserter
 
+    if quotes is None:
+        quotes = stored_quotes([comm.pk for comm in comms if email_bodies.get(comm.pk)])
     docs: list[dict[str, Any]] = []
     for comm in comms:
-        body = communication_text(comm.summary, email_bodies.get(comm.pk, ""))
+        body = communication_text(comm.summary, email_bodies.get(comm.pk, ""), quotes.get(comm.pk))
         docs.append(
             {
                 "kind": KIND.COMMUNICATION,
@@ -228,7 +273,11 @@ def _already_indexed(comm_ids: Sequence[int]) -> set[int]:
 
 
 @transaction.atomic
-def index_deferred(comms: Sequence[IndexedCommunication], email_bodies: dict[int, str]) -> int:
+def index_deferred(
+    comms: Sequence[IndexedCommunication],
+    email_bodies: dict[int, str],
+    quotes: dict[int, int] | None = None,
+) -> int:
     """Index communications listed by `defer_communications`, from the records the
     importer already holds, and strike them off the list in the same transaction. Those
     no longer listed (indexed meanwhile by `index_pending`, or deleted) are skipped, so
@@ -240,7 +289,7 @@ def index_deferred(comms: Sequence[IndexedCommunication], email_bodies: dict[int
         taken.update(pending.values_list("pk", flat=True))
         PendingIndex.objects.filter(pk__in=chunk).delete()
     taken -= _already_indexed(list(taken))
-    return index_communications([comm for comm in comms if comm.pk in taken], email_bodies)
+    return index_communications([comm for comm in comms if comm.pk in taken], email_bodies, quotes)
 
 
 def index_pending(batch_size: int = 500) -> int:
