@@ -422,6 +422,26 @@ def assign_selected(request: HttpRequest, payload: AssignSelectedIn) -> dict[str
 
 
 @router.post(
+    "/triage/assign-by-thread",
+    response={200: AssignedOut, **ADMIN_WRITE_ERRORS},
+    summary="Assign several unmatched emails, each to the client whose mail it answers",
+    tags=["Imports"],
+)
+def assign_by_thread(request: HttpRequest, payload: SelectedIn) -> dict[str, object]:
+    """Admins: assign up to 200 emails waiting in triage, each to its `thread_client`
+    (the client whose mail it answers by In-Reply-To or References), as
+    `/triage/{id}/assign` would. One that answers no client's mail, or is no longer
+    waiting, is skipped with the reason."""
+    user = actor(request)
+    if not user.is_admin:
+        raise PermissionDenied("Only an admin can assign mail in triage.")
+    chosen, missing = queries.waiting_selected(user, payload.ids)
+    result = triage_actions.assign_by_thread(user, chosen) if chosen else None
+    done = result or triage_actions.Selected()
+    return {"assigned": done.done, "skipped": _skipped(done, missing)}
+
+
+@router.post(
     "/triage/dismiss",
     response={200: DismissedSelectedOut, **ADMIN_WRITE_ERRORS},
     summary="Set several unmatched emails aside as no client's",

@@ -187,7 +187,13 @@ class SelectedForm(AssignForm):
     client they belong to."""
 
     ids = IdsField(limit=MAX_SELECTED, error_messages={"required": "Select at least one message."})
-    action = forms.ChoiceField(choices=[("assign", "Assign"), ("dismiss", "Dismiss")])
+    action = forms.ChoiceField(
+        choices=[
+            ("assign", "Assign"),
+            ("thread", "Assign each to the client whose mail it answers"),
+            ("dismiss", "Dismiss"),
+        ]
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)

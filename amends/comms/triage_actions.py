@@ -217,6 +217,31 @@ def assign_selected(actor: User, messages: Sequence[EmailMessage], client: Clien
     return result
 
 
+def assign_by_thread(actor: User, messages: Sequence[EmailMessage]) -> Selected:
+    """Assign each of several messages from triage to the client whose mail it answers
+    (`queries.thread_clients`: by In-Reply-To, then References), as `assign_message`
+    does each; one that answers no client's mail the actor may see is skipped."""
+    from amends.comms.queries import thread_clients
+
+    _selected(actor, messages, "assign")
+    hints = thread_clients(actor, messages)
+    clients = Client.objects.in_bulk({hint.id for hint in hints.values()})
+    matcher, result = Matcher(), Selected()
+    for message in messages:
+        hint = hints.get(message.pk)
+        client = clients.get(hint.id) if hint is not None else None
+        if client is None:
+            result.skipped.append((message.pk, "It answers no client's mail."))
+            continue
+        try:
+            assign_message(actor, message, client, matcher)
+        except (ValidationError, EmailMessage.DoesNotExist) as exc:
+            result.skipped.append((message.pk, _reason(exc)))
+        else:
+            result.done += 1
+    return result
+
+
 def dismiss_selected(actor: User, messages: Sequence[EmailMessage]) -> Selected:
     """Set several messages waiting in triage aside, as `dismiss_message` does each."""
     _selected(actor, messages, "set aside")

@@ -407,6 +407,7 @@ def triage(request: HttpRequest) -> HttpResponse:
         "comms/triage.html",
         {
             "messages_page": page,
+            "answering": list(hints),  # the messages here that answer a client's mail
             "form": AssignForm(user=user),
             "dismissed": dismissed,
             "dismissed_count": list_triage(user, dismissed=True).count(),
@@ -509,6 +510,13 @@ def triage_selected(request: HttpRequest) -> HttpResponse:
         done = (
             f"assigned to {client.name}. Other messages waiting with the same people follow"
             " in a moment"
+        )
+    elif form.cleaned_data["action"] == "thread":
+        if chosen:
+            result = triage_actions.assign_by_thread(user, chosen)
+        done = (
+            "assigned, each to the client whose mail it answers. Other messages waiting with"
+            " the same people follow in a moment"
         )
     else:
         if chosen:

@@ -154,6 +154,13 @@ ROUTES: list[Route] = [
     ),
     Route(
         "POST",
+        "/triage/assign-by-thread",
+        lambda w, a: {"ids": [_unmatched_message(w).pk]},
+        admin_only=True,
+        outsider="forbidden",
+    ),
+    Route(
+        "POST",
         "/triage/dismiss",
         lambda w, a: {"ids": [_unmatched_message(w).pk]},
         admin_only=True,

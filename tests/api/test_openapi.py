@@ -59,6 +59,7 @@ EXPECTED_PATHS = (
         "/triage/domains",
         "/triage/domains/dismiss",
         "/triage/assign",
+        "/triage/assign-by-thread",
         "/triage/dismiss",
         "/triage/{message_id}/assign",
         "/triage/{message_id}/dismiss",

@@ -272,3 +272,50 @@ def test_assign_selected_refuses_nothing_or_too_many(world, mail):
     many = list(list_triage(world.ada)) * (MAX_SELECTED // 5 + 1)
     with pytest.raises(ValidationError, match=f"at most {MAX_SELECTED}"):
         assign_selected(world.ada, many, world.acme)
+
+
+def test_assign_each_to_the_client_whose_mail_it_answers(world, mail):
+    """The page offers one button for the messages on it that answer a client's mail:
+    each goes to that client; the rest stay."""
+    browser = Client()
+    browser.force_login(world.ada)
+    page = browser.get(reverse("comms:triage")).content.decode()
+    assert "3 messages on this page answer a client's mail." in page
+    assert "Assign each to that client" in page
+    response = browser.post(
+        reverse("comms:triage_selected"),
+        {"ids": [mail[3].pk, mail[4].pk, mail[5].pk, mail[6].pk], "action": "thread"},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "3 messages assigned, each to the client whose mail it answers." in text
+    assert "1 message left as they were: It answers no client&#x27;s mail." in text
+    placed = {n: EmailMessage.objects.get(pk=mail[n].pk).client for n in (3, 4, 5, 6)}
+    assert placed == {3: world.acme, 4: world.acme, 5: world.globex, 6: None}
+    page = browser.get(reverse("comms:triage")).content.decode()
+    assert "Assign each to that client" not in page  # none left that answers one
+
+
+def test_the_api_assigns_each_by_thread_and_only_within_what_the_admin_sees(
+    world, mail, client, api_ada, api_alice
+):
+    response = client.post(
+        f"{API}/triage/assign-by-thread",
+        data={"ids": [mail[3].pk, mail[7].pk]},
+        content_type="application/json",
+        **api_ada,
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "assigned": 1,
+        "skipped": [{"id": mail[7].pk, "reason": "It answers no client's mail."}],
+    }
+    assert EmailMessage.objects.get(pk=mail[3].pk).client == world.acme
+    response = client.post(
+        f"{API}/triage/assign-by-thread",
+        data={"ids": [mail[5].pk]},
+        content_type="application/json",
+        **api_alice,
+    )
+    assert response.status_code == 403
+    assert EmailMessage.objects.get(pk=mail[5].pk).client is None
