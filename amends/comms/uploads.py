@@ -319,13 +319,30 @@ def extract_compressed(path: Path, dest: Path, *, name: str = "") -> Path:
 def extract_archive(path: Path, dest: Path, *, name: str = "") -> Path:
     """Unpack a .zip or a tar archive into `dest` (which must not exist yet), or
     decompress a single compressed file into it (`name`, the file's own name, names
-    what it holds; by default the path's). Returns what to import: the `import_root`
-    of what was unpacked, or the decompressed file."""
+    what it holds; by default the path's) — and unpack it too when it is a zip (an
+    `export.zip.gz`). Returns what to import: the `import_root` of what was unpacked,
+    or the decompressed file."""
     with path.open("rb") as fh:
         head = fh.read(8)
     found = _compression(head)
     if found is not None and not _holds_tar(path, found[1]):
-        return extract_compressed(path, dest, name=name)
+        outer = dest.with_name(dest.name + ".decompressed")
+        try:
+            single = extract_compressed(path, outer, name=name)
+            with single.open("rb") as fh:
+                zipped = fh.read(4) == b"PK\x03\x04"
+        except BaseException:
+            shutil.rmtree(outer, ignore_errors=True)
+            raise
+        if not zipped:
+            outer.rename(dest)
+            return dest / single.name
+        # A zip inside (an `export.zip.gz`): unpacked too, under the same limits.
+        try:
+            extract_zip(single, dest)
+        finally:
+            shutil.rmtree(outer, ignore_errors=True)
+        return import_root(dest)
     if head.startswith(b"PK\x03\x04"):
         extract_zip(path, dest)
     else:

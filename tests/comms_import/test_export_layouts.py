@@ -494,6 +494,43 @@ def test_the_command_line_imports_a_compressed_mbox(world, tmp_path, settings, n
     assert _leftovers(settings) == []
 
 
+def test_a_compressed_zip_is_unpacked_too(world, tmp_path, settings, as_alice):
+    """An `export.zip.gz` (a zip, then compressed): decompressed, then its zip unpacked
+    under the same limits, on the command line and on the upload page; a zip bomb inside
+    is refused with nothing left behind."""
+    import gzip
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.DATA_DIR = tmp_path / "data"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("Mail/Inbox.mbox", mbox(1, 2))
+        archive.writestr("Mail/Sent.mbox", mbox(3))
+    path = tmp_path / "export.zip.gz"
+    path.write_bytes(gzip.compress(buffer.getvalue()))
+    out = io.StringIO()
+    call_command("import", str(path), stdout=out)
+    assert "3 imported" in out.getvalue()
+    assert ids() == expected(1, 2, 3)
+    assert _leftovers(settings) == []
+    # Through the upload page too: the same mail, so nothing new.
+    job = _upload(as_alice, world, settings, tmp_path, "export.zip.gz", path.read_bytes())
+    assert job.payload["summary"]["duplicates"] == 3
+    # A bomb inside the zip is refused by the zip's own limits.
+    settings.AMENDS_MAX_ZIP_BYTES = 64 * 1024
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("big.mbox", mbox(4) + b"x" * (10 * 1024 * 1024))
+    assert len(bomb.getvalue()) < 64 * 1024
+    path.write_bytes(gzip.compress(bomb.getvalue()))
+    with pytest.raises(CommandError, match="more than"):
+        call_command("import", str(path), stdout=io.StringIO())
+    assert ids() == expected(1, 2, 3)
+    assert _leftovers(settings) == []
+
+
 def test_the_command_line_imports_a_compressed_eml_and_a_compressed_calendar(
     world, tmp_path, settings
 ):
