@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -395,10 +396,15 @@ def _waiting_email(user: Any, message_id: int) -> EmailMessage:
     return message
 
 
-def _skipped(result: triage_actions.Selected, missing: list[int]) -> list[dict[str, object]]:
+def _on_selected(
+    user: User, ids: list[int], act: Callable[[User, list[EmailMessage]], triage_actions.Selected]
+) -> tuple[int, list[dict[str, object]]]:
+    """`triage_actions.on_waiting`, answered as how many were done and the skipped ones
+    with their reasons."""
+    result, missing = triage_actions.on_waiting(user, ids, act)
     skipped = [{"id": pk, "reason": reason} for pk, reason in result.skipped]
     gone = "This message is no longer waiting in triage."
-    return skipped + [{"id": pk, "reason": gone} for pk in missing]
+    return result.done, skipped + [{"id": pk, "reason": gone} for pk in missing]
 
 
 @router.post(
@@ -415,10 +421,9 @@ def assign_selected(request: HttpRequest, payload: AssignSelectedIn) -> dict[str
     if not user.is_admin:
         raise PermissionDenied("Only an admin can assign mail in triage.")
     client = get_client_for(user, payload.client)
-    chosen, missing = queries.waiting_selected(user, payload.ids)
-    result = triage_actions.assign_selected(user, chosen, client) if chosen else None
-    done = result or triage_actions.Selected()
-    return {"assigned": done.done, "skipped": _skipped(done, missing)}
+    act = partial(triage_actions.assign_selected, client=client)
+    assigned, skipped = _on_selected(user, payload.ids, act)
+    return {"assigned": assigned, "skipped": skipped}
 
 
 @router.post(
@@ -435,10 +440,8 @@ def assign_by_thread(request: HttpRequest, payload: SelectedIn) -> dict[str, obj
     user = actor(request)
     if not user.is_admin:
         raise PermissionDenied("Only an admin can assign mail in triage.")
-    chosen, missing = queries.waiting_selected(user, payload.ids)
-    result = triage_actions.assign_by_thread(user, chosen) if chosen else None
-    done = result or triage_actions.Selected()
-    return {"assigned": done.done, "skipped": _skipped(done, missing)}
+    assigned, skipped = _on_selected(user, payload.ids, triage_actions.assign_by_thread)
+    return {"assigned": assigned, "skipped": skipped}
 
 
 @router.post(
@@ -453,10 +456,8 @@ def dismiss_selected(request: HttpRequest, payload: SelectedIn) -> dict[str, obj
     user = actor(request)
     if not user.is_admin:
         raise PermissionDenied("Only an admin can set mail in triage aside.")
-    chosen, missing = queries.waiting_selected(user, payload.ids)
-    result = triage_actions.dismiss_selected(user, chosen) if chosen else None
-    done = result or triage_actions.Selected()
-    return {"dismissed": done.done, "skipped": _skipped(done, missing)}
+    dismissed, skipped = _on_selected(user, payload.ids, triage_actions.dismiss_selected)
+    return {"dismissed": dismissed, "skipped": skipped}
 
 
 @router.post(

@@ -201,20 +201,27 @@ def _selected(actor: User, messages: Sequence[EmailMessage], verb: str) -> None:
         raise ValidationError(f"Select at most {MAX_SELECTED} messages at a time.")
 
 
-def assign_selected(actor: User, messages: Sequence[EmailMessage], client: Client) -> Selected:
-    """Assign several messages from triage to `client`, as `assign_message` does each
-    (each in its own transaction: one assigned meanwhile by someone else is skipped
-    with the reason, the others go)."""
-    _selected(actor, messages, "assign")
-    matcher, result = Matcher(), Selected()
+def _each(messages: Sequence[EmailMessage], act: Callable[[EmailMessage], object]) -> Selected:
+    """`act` on each message, each on its own: one it refuses (a `ValidationError`, or
+    gone meanwhile) is skipped with the reason, the others go."""
+    result = Selected()
     for message in messages:
         try:
-            assign_message(actor, message, client, matcher)
+            act(message)
         except (ValidationError, EmailMessage.DoesNotExist) as exc:
             result.skipped.append((message.pk, _reason(exc)))
         else:
             result.done += 1
     return result
+
+
+def assign_selected(actor: User, messages: Sequence[EmailMessage], client: Client) -> Selected:
+    """Assign several messages from triage to `client`, as `assign_message` does each
+    (each in its own transaction: one assigned meanwhile by someone else is skipped
+    with the reason, the others go)."""
+    _selected(actor, messages, "assign")
+    matcher = Matcher()
+    return _each(messages, lambda message: assign_message(actor, message, client, matcher))
 
 
 def assign_by_thread(actor: User, messages: Sequence[EmailMessage]) -> Selected:
@@ -226,34 +233,36 @@ def assign_by_thread(actor: User, messages: Sequence[EmailMessage]) -> Selected:
     _selected(actor, messages, "assign")
     hints = thread_clients(actor, messages)
     clients = Client.objects.in_bulk({hint.id for hint in hints.values()})
-    matcher, result = Matcher(), Selected()
-    for message in messages:
+    matcher = Matcher()
+
+    def assign(message: EmailMessage) -> None:
         hint = hints.get(message.pk)
         client = clients.get(hint.id) if hint is not None else None
         if client is None:
-            result.skipped.append((message.pk, "It answers no client's mail."))
-            continue
-        try:
-            assign_message(actor, message, client, matcher)
-        except (ValidationError, EmailMessage.DoesNotExist) as exc:
-            result.skipped.append((message.pk, _reason(exc)))
-        else:
-            result.done += 1
-    return result
+            raise ValidationError("It answers no client's mail.")
+        assign_message(actor, message, client, matcher)
+
+    return _each(messages, assign)
 
 
 def dismiss_selected(actor: User, messages: Sequence[EmailMessage]) -> Selected:
     """Set several messages waiting in triage aside, as `dismiss_message` does each."""
     _selected(actor, messages, "set aside")
-    result = Selected()
-    for message in messages:
-        try:
-            dismiss_message(actor, message)
-        except ValidationError as exc:
-            result.skipped.append((message.pk, _reason(exc)))
-        else:
-            result.done += 1
-    return result
+    return _each(messages, lambda message: dismiss_message(actor, message))
+
+
+def on_waiting(
+    actor: User,
+    ids: Sequence[int],
+    act: Callable[[User, list[EmailMessage]], Selected],
+) -> tuple[Selected, list[int]]:
+    """`act` (`assign_selected`, `dismiss_selected`…) on those of `ids` still waiting
+    in triage for `actor` (`queries.waiting_selected`); answers what it came to and the
+    ids that were not waiting (none acted on when no id is)."""
+    from amends.comms.queries import waiting_selected
+
+    chosen, missing = waiting_selected(actor, ids)
+    return (act(actor, chosen) if chosen else Selected()), missing
 
 
 def _reason(exc: Exception) -> str:

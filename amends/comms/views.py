@@ -4,8 +4,10 @@ and its edit form. The client page embeds the same section partial (`comms/_sect
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from copy import copy
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -41,7 +43,6 @@ from amends.comms.queries import (
     outside_recipients,
     thread_clients,
     waiting_domains,
-    waiting_selected,
 )
 from amends.comms.triage_actions import TRIAGE_MATCH_JOB
 from amends.comms.uploads import store_upload, upload_folder, upload_kind
@@ -501,27 +502,24 @@ def triage_selected(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(request, reverse("comms:triage"))
-    chosen, missing = waiting_selected(user, form.cleaned_data["ids"])
-    result = triage_actions.Selected()
+    act: Callable[[User, list[EmailMessage]], triage_actions.Selected]
     if form.cleaned_data["action"] == "assign":
         client = form.cleaned_data["client"]
-        if chosen:
-            result = triage_actions.assign_selected(user, chosen, client)
+        act = partial(triage_actions.assign_selected, client=client)
         done = (
             f"assigned to {client.name}. Other messages waiting with the same people follow"
             " in a moment"
         )
     elif form.cleaned_data["action"] == "thread":
-        if chosen:
-            result = triage_actions.assign_by_thread(user, chosen)
+        act = triage_actions.assign_by_thread
         done = (
             "assigned, each to the client whose mail it answers. Other messages waiting with"
             " the same people follow in a moment"
         )
     else:
-        if chosen:
-            result = triage_actions.dismiss_selected(user, chosen)
+        act = triage_actions.dismiss_selected
         done = "set aside as no client's. Each can be restored from the list of dismissed mail"
+    result, missing = triage_actions.on_waiting(user, form.cleaned_data["ids"], act)
     if result.done:
         messages.success(request, f"{_messages(result.done)} {done}.")
     skipped = len(result.skipped) + len(missing)
