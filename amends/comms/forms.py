@@ -121,8 +121,9 @@ class ImportForm(forms.Form):
         label="Mail export",
         help_text=(
             "A .eml or .emlx file, an .mbox file (or a .gz, .bz2 or .xz of one, such as a"
-            " mailing list's archive), or a .zip or .tgz of a mail export: a Google Takeout,"
-            " .eml files, mbox files or a Maildir."
+            " mailing list's archive), Outlook's .msg or .pst (or .ost) file, or a .zip or"
+            " .tgz of a mail export: a Google Takeout, .eml or .msg files, mbox files or a"
+            " Maildir."
         ),
     )
     client = forms.ModelChoiceField(

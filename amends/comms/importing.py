@@ -32,6 +32,8 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from amends.comms.outlook import MSG_MAGIC, PST_MAGIC, PST_SUFFIXES
+
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 MAX_TEXT_CHARS = 1_000_000
 MAX_PARTS = 1000
@@ -546,21 +548,7 @@ def _looks_like_headers(data: bytes) -> bool:
 
 # Files that hold mail in a form Amends does not read, known by their first bytes, with
 # what to do instead: people export mail in them, so "no headers" would not help.
-_OUTLOOK_HINT = (
-    "connect the mailbox over IMAP, or download the messages as .eml files"
-    " (Outlook on the web and the new Outlook do)"
-)
 NOT_MAIL_FORMATS: tuple[tuple[bytes, str, str], ...] = (
-    (
-        b"!BDN",
-        "an Outlook data file (.pst, .ost)",
-        f"Amends does not read Outlook data files: {_OUTLOOK_HINT}",
-    ),
-    (
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
-        "an Outlook message (.msg) or another Office file",
-        f"Amends does not read Outlook .msg files: {_OUTLOOK_HINT}",
-    ),
     (
         b"PK\x03\x04",
         "a zip archive",
@@ -582,8 +570,10 @@ _OLM = (
     " mail folder from Outlook to the desktop to save it as an .mbox, or connect the"
     " mailbox over IMAP"
 )
-# Outlook's file names: in a folder, these are listed as not read rather than left out.
+# Outlook's own files: messages (.msg) and data files (.pst, .ost) are read by
+# `comms.outlook`; an .olm is listed as not read rather than left out.
 OUTLOOK_SUFFIXES = (".pst", ".ost", ".msg", ".olm")
+_OUTLOOK_MAIL = (".pst", ".ost", ".msg")
 
 
 def not_mail_reason(head: bytes, name: str = "") -> str:
@@ -594,10 +584,10 @@ def not_mail_reason(head: bytes, name: str = "") -> str:
     for magic, what, instead in NOT_MAIL_FORMATS:
         if head.startswith(magic):
             return f"not an email: {what}; {instead}"
-    suffix = os.path.splitext(name.lower())[1]
-    if suffix in OUTLOOK_SUFFIXES:  # damaged, or not read yet: its name says what it is
-        _, what, instead = NOT_MAIL_FORMATS[1 if suffix == ".msg" else 0]
-        return f"not an email: {what}; {instead}"
+    if head.startswith(PST_MAGIC):
+        return "not an email: an Outlook data file (.pst, .ost); import the file itself"
+    if head.startswith(MSG_MAGIC):
+        return "not an email: an Outlook message (.msg) or another Office file"
     return ""
 
 
@@ -823,9 +813,10 @@ def _read_bounded(path: str | Path, max_bytes: int, label: str | None = None) ->
             # Read what the file holds, never more than the limit. (read(limit + 1)
             # alone allocates the whole limit, 25 MB, for every file: 3× the time.)
             size = os.fstat(fh.fileno()).st_size
-            if lower.endswith(OUTLOOK_SUFFIXES):  # often gigabytes: say what it is
-                reason = _unreadable_format(fh.read(1000), lower)
-                if reason:
+            if lower.endswith(OUTLOOK_SUFFIXES):
+                head = fh.read(1000)
+                reason = _outlook_file_reason(head, lower)
+                if reason:  # a data file (often gigabytes) is read whole elsewhere
                     return SourceItem(label, rejected=reason)
                 fh.seek(0)
             data = fh.read(min(size, limit) + 1)
@@ -838,9 +829,34 @@ def _read_bounded(path: str | Path, max_bytes: int, label: str | None = None) ->
         if message is None:
             return SourceItem(label, rejected=problem)
         data = message
+    elif data.startswith(MSG_MAGIC) and len(data) <= max_bytes:
+        return _outlook_message(data, label)
     if len(data) > max_bytes:
         return SourceItem(label, rejected=f"larger than {max_bytes / 1024 / 1024:g} MB")
     return SourceItem(label, data=data)
+
+
+def _outlook_file_reason(head: bytes, name: str) -> str:
+    """Why a file with an Outlook name, starting with `head`, is not read as one message
+    here: "" for an Outlook message (.msg, converted once read), or a file that holds an
+    email or an mbox whatever its name."""
+    if head.startswith(MSG_MAGIC) or head.startswith(b"From ") or _looks_like_headers(head):
+        return ""
+    if head.startswith(PST_MAGIC):
+        return "an Outlook data file (.pst, .ost): import the file on its own"
+    if name.endswith(".olm"):
+        return _OLM
+    return f"a damaged Outlook file: it does not start as a {name.rsplit('.', 1)[-1]} file does"
+
+
+def _outlook_message(data: bytes, label: str) -> SourceItem:
+    """An Outlook .msg file's message, rebuilt as an email (see `comms.outlook`)."""
+    from amends.comms.outlook import msg_to_email
+
+    message, problem = msg_to_email(data)
+    if message is None:
+        return SourceItem(label, rejected=problem)
+    return SourceItem(label, data=message)
 
 
 # Room for an .emlx file's length line and Apple Mail's property list after the message.
@@ -1028,6 +1044,7 @@ def _mbox_items(path: Path, max_bytes: int) -> tuple[int, Iterator[SourceItem]]:
 
 
 MAX_MBOX_FILES = 500
+MAX_DATA_FILES = 100
 
 
 def _looks_like_mbox(path: Path) -> bool:
@@ -1064,9 +1081,10 @@ def _export_entries(root: str | os.PathLike[str]) -> Iterator[tuple[str, Path]]:
 
 def _folder_source(root: Path, max_bytes: int) -> Source:
     """A folder of mail as exports leave it, at any depth, in name order: `.eml` files
-    (and Apple Mail's `.emlx`), mbox files (see `_looks_like_mbox`) and Maildirs (with
-    their Maildir++ subfolders). Anything else — Thunderbird's `.msf` indexes, an Apple
-    export's `Info.plist` and `table_of_contents`, notes — is not mail and is left out,
+    (and Apple Mail's `.emlx`), mbox files (see `_looks_like_mbox`), Maildirs (with
+    their Maildir++ subfolders) and Outlook's files (.msg, .pst, .ost). Anything else —
+    Thunderbird's `.msf` indexes, an Apple export's `Info.plist` and
+    `table_of_contents`, notes — is not mail and is left out,
     as are junk mail folders (`is_junk_folder`: one item each, counting their messages);
     symbolic links are never followed."""
     parts: list[tuple[int, Iterator[SourceItem]]] = []
@@ -1078,7 +1096,7 @@ def _folder_source(root: Path, max_bytes: int) -> Source:
             parts.append((len(listed), (_unread(f, _size_of(f)) for f in listed)))
             files.clear()
 
-    boxes = 0
+    boxes = data_files = 0
     for kind, path in _export_entries(root):
         if kind == "maildir":
             flush_files()
@@ -1091,8 +1109,17 @@ def _folder_source(root: Path, max_bytes: int) -> Source:
             parts.append((1, iter([_junk_item(path, max_bytes)])))
         elif _is_eml(path):
             files.append(os.fspath(path))
+        elif path.suffix.lower() in PST_SUFFIXES:
+            flush_files()
+            data_files += 1
+            if data_files > MAX_DATA_FILES:
+                raise SourceError(
+                    f"{os.fsdecode(root)}: more than {MAX_DATA_FILES} Outlook data files;"
+                    " import them a few at a time."
+                )
+            parts.append(_data_file_items(path, max_bytes))
         elif path.suffix.lower() in OUTLOOK_SUFFIXES:
-            files.append(os.fspath(path))  # rejected with its reason when parsed
+            files.append(os.fspath(path))  # a message (.msg) is converted once read
         elif _looks_like_mbox(path):
             boxes += 1
             if boxes > MAX_MBOX_FILES:
@@ -1141,7 +1168,9 @@ def folder_contents(root: str | os.PathLike[str]) -> tuple[bool, bool]:
             mail = True
         elif path.suffix.lower() == ".ics":  # what `meeting_actions.calendar_files` reads
             calendars = True
-        elif not mail and (_is_eml(path) or _looks_like_mbox(path)):
+        elif not mail and (
+            _is_eml(path) or path.suffix.lower() in _OUTLOOK_MAIL or _looks_like_mbox(path)
+        ):
             mail = True
         if (mail and calendars) or seen >= _CONTENTS_SCAN_LIMIT:
             break
@@ -1149,8 +1178,9 @@ def folder_contents(root: str | os.PathLike[str]) -> tuple[bool, bool]:
 
 
 def open_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
-    """Recognise what `path` is (Maildir, a folder of mail, mbox, one .eml) and return its
-    messages as a stream. Raises `SourceError` if the path cannot be read at all."""
+    """Recognise what `path` is (Maildir, a folder of mail, mbox, one .eml, an Outlook
+    .msg, .pst or .ost) and return its messages as a stream. Raises `SourceError` if the
+    path cannot be read at all."""
     root = Path(path)
     if not root.exists():
         raise SourceError(f"{os.fsdecode(root)}: no such file or folder.")
@@ -1172,8 +1202,12 @@ def open_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BY
             head = fh.read(1000)
     except OSError as exc:
         raise SourceError(f"{os.fsdecode(root)}: {exc.strerror or exc}.") from None
-    reason = _unreadable_format(head, root.name)
-    if reason:  # however large: an Outlook data file is often gigabytes
+    if head.startswith(PST_MAGIC) or (
+        root.name.lower().endswith(PST_SUFFIXES) and _outlook_file_reason(head, ".pst")
+    ):
+        return _data_file_source(root, max_bytes)
+    reason = "" if head.startswith(MSG_MAGIC) else _unreadable_format(head, root.name)
+    if reason:  # however large
         label = clean_text(os.fsdecode(root))
         return Source("eml", root, 1, iter([SourceItem(label, rejected=reason)]))
     if head.startswith(b"From "):
@@ -1183,6 +1217,25 @@ def open_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BY
             raise SourceError(f"{os.fsdecode(root)}: not a readable mbox ({exc}).") from None
         return Source("mbox", root, total, items)
     return Source("eml", root, 1, iter([_read_bounded(root, max_bytes)]))
+
+
+def _data_file_items(path: Path, max_bytes: int) -> tuple[int, Iterator[SourceItem]]:
+    """An Outlook data file's (.pst, .ost) messages, rebuilt as emails (`comms.outlook`),
+    with one item for each junk folder and each folder of other things (a calendar)."""
+    from amends.comms.outlook import pst_items
+
+    label = clean_text(os.fsdecode(path))
+    try:
+        total, found = pst_items(path, label, max_bytes)
+    except ValueError as exc:
+        return 1, iter([SourceItem(label, rejected=str(exc))])
+    items = (SourceItem(f.label, data=f.data, rejected=f.rejected, junk=f.junk) for f in found)
+    return total, items
+
+
+def _data_file_source(path: Path, max_bytes: int) -> Source:
+    total, items = _data_file_items(path, max_bytes)
+    return Source("outlook", path, total, items)
 
 
 # --- Parsing in worker processes ---------------------------------------------------------

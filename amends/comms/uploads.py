@@ -46,6 +46,9 @@ _SUFFIXES = {
     ".gz": "archive",
     ".bz2": "archive",
     ".xz": "archive",
+    ".msg": "msg",  # Outlook's own files (comms.outlook)
+    ".pst": "pst",
+    ".ost": "ost",
     ".ics": "ics",
     ".csv": "csv",
 }
@@ -83,7 +86,8 @@ def uploads_root() -> Path:
 def upload_kind(name: str) -> str:
     """eml, emlx (Apple Mail), mbox, zip, archive (a tar, plain or compressed: .tgz,
     .tar.gz, .tar.bz2, .tar.xz, .tar; or one compressed file: .mbox.gz, .gz, .bz2, .xz),
-    ics or csv, from the uploaded file's name; ValidationError otherwise."""
+    msg, pst or ost (Outlook), ics or csv, from the uploaded file's name; ValidationError
+    otherwise."""
     path = PurePosixPath(name.replace("\\", "/"))
     suffix = path.suffix.lower()
     kind = _SUFFIXES.get(suffix)
@@ -95,7 +99,7 @@ def upload_kind(name: str) -> str:
             {
                 "file": (
                     "Upload a .eml, .emlx, .mbox, .zip or .tgz of mail (or a .gz of one),"
-                    " an .ics calendar or a .csv call log."
+                    " Outlook's .msg or .pst, an .ics calendar or a .csv call log."
                 )
             }
         )

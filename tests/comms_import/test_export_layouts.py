@@ -719,7 +719,7 @@ def test_an_archive_import_names_its_files_inside_the_archive(world, tmp_path, s
     out = io.StringIO()
     call_command("import", str(archive), stdout=out)
     text = out.getvalue()
-    assert f"{archive}:Mail/Archive.pst: not an email: an Outlook data file" in text
+    assert f"{archive}:Mail/Archive.pst: a damaged Outlook data file" in text
     assert "/uploads/" not in text.split("\n", 1)[1]  # only the first line says where
     (tmp_path / "notes.gz").write_bytes(gzip.compress(b"no headers at all\n"))
     out = io.StringIO()

@@ -188,7 +188,11 @@ PST = b"!BDN\x00\x00\x00\x00SM\x17\x00" + bytes(4000)
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000)
 
 
-def test_outlook_files_and_archives_are_rejected_saying_what_to_do(world, tmp_path, settings):
+def test_damaged_outlook_files_and_archives_are_rejected_saying_what_to_do(
+    world, tmp_path, settings
+):
+    """Outlook's files are read (tests/comms_import/test_outlook.py); damaged ones are
+    listed with what is wrong, and the rest of the export is imported."""
     settings.AMENDS_MAX_MESSAGE_BYTES = 50_000
     write(
         tmp_path / "export",
@@ -206,12 +210,13 @@ def test_outlook_files_and_archives_are_rejected_saying_what_to_do(world, tmp_pa
     assert summary.imported == 2
     reasons = dict((Path(label).name, reason) for label, reason in summary.rejected)
     assert set(reasons) == {"Archive.pst", "offline.ost", "Re Invoice.msg", "Mac export.olm"}
-    assert reasons["Archive.pst"].startswith("not an email: an Outlook data file (.pst, .ost)")
-    assert reasons["offline.ost"] == reasons["Archive.pst"]
-    assert "connect the mailbox over IMAP" in reasons["Archive.pst"]
-    assert reasons["Re Invoice.msg"].startswith("not an email: an Outlook message (.msg)")
+    assert reasons["Archive.pst"].startswith(
+        "a damaged Outlook data file (.pst, .ost): it cannot be opened ("
+    )
+    assert reasons["offline.ost"].startswith("a damaged Outlook data file (.pst, .ost)")
+    assert reasons["Re Invoice.msg"].startswith("a damaged Outlook message (.msg)")
     assert "save it as an .mbox" in reasons["Mac export.olm"]
-    # One file on its own, however large: what it is, not "larger than 0.05 MB".
+    # One file on its own, however large: what is wrong, not "larger than 0.05 MB".
     (tmp_path / "Big.pst").write_bytes(PST + bytes(200_000))
     alone = import_path(None, tmp_path / "Big.pst")
     assert [reason for _, reason in alone.rejected] == [reasons["Archive.pst"]]

@@ -1,0 +1,714 @@
+"""Reading Outlook's own files: `.msg` messages (with extract-msg) and `.pst`/`.ost` data
+files (with libpff). Neither holds the message as it was sent: Outlook keeps each one as
+a set of properties (the headers it received, the text and HTML bodies, the
+attachments, the recipients). Each message is rebuilt here as a standard email, always
+the same bytes for the same message, and then read like any other (`parse_message`):
+so a message imported twice is stored once, and the headers it arrived with are kept
+as they were.
+
+A data file is read in a process of its own (libpff is C, and a damaged file must not
+take the import down with it), which streams the rebuilt messages back; an item that is
+not mail (calendar entries, contacts, tasks) is left out and counted per folder.
+
+No database here; `importing.open_source` and the parsing workers call these.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import hashlib
+import logging
+import mimetypes
+import multiprocessing
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email import policy as email_policy
+from email.header import Header
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from typing import Any
+
+MSG_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 compound file (.msg, .doc, .xls)
+PST_MAGIC = b"!BDN"
+MSG_SUFFIXES = (".msg",)
+PST_SUFFIXES = (".pst", ".ost")
+# Messages a data file's reader sends back at a time (and bytes, whichever comes first).
+_BATCH = 50
+_BATCH_BYTES = 8 * 1024 * 1024
+_MAX_DEPTH = 3  # messages attached to messages attached to messages
+_MAX_FOLDER_DEPTH = 64
+
+# Folders Outlook keeps for itself: not mail from anyone, and not shown as mail.
+_OUTLOOK_OWN_FOLDERS = frozenset({"sync issues"})
+# Names of the folders above a data file's own, which Outlook does not show.
+_STRUCTURE_FOLDERS = frozenset(
+    {"top of personal folders", "top of outlook data file", "root - mailbox", "ipm_subtree"}
+)
+_EMBEDDED = 5  # PR_ATTACH_METHOD: ATTACH_EMBEDDED_MSG
+_HEADER_FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:")
+_BODY_HEADERS = frozenset({"content-type", "content-transfer-encoding", "mime-version"})
+
+
+def message_kind(message_class: str) -> str:
+    """ "" when an item of this MAPI message class is mail (IPM.Note, meeting requests
+    and answers, delivery reports, posts); otherwise what it is, in words."""
+    klass = message_class.strip().casefold()
+    if klass.startswith(("ipm.note", "ipm.schedule.meeting", "report.ipm", "ipm.post")):
+        return ""
+    if not klass or klass == "ipm":
+        return ""  # some writers leave the class out of plain messages
+    for prefix, what in (
+        ("ipm.appointment", "calendar item"),
+        ("ipm.contact", "contact"),
+        ("ipm.distlist", "contact list"),
+        ("ipm.task", "task"),
+        ("ipm.stickynote", "note"),
+        ("ipm.activity", "journal entry"),
+    ):
+        if klass.startswith(prefix):
+            return what
+    return "Outlook item"
+
+
+# --- One .msg file ---------------------------------------------------------------------
+
+
+def msg_to_email(data: bytes) -> tuple[bytes | None, str]:
+    """An Outlook .msg file's bytes rebuilt as an email (RFC 5322 bytes), or (None, why
+    not). Never raises."""
+    try:
+        import extract_msg
+        from extract_msg.enums import ErrorBehavior
+
+        # It logs each property a message lacks as a warning: what is there is enough.
+        logging.getLogger("extract_msg").setLevel(logging.ERROR)
+    except ImportError:  # pragma: no cover - a dependency of Amends
+        return None, "an Outlook message (.msg), which this installation cannot read"
+    tolerant = ErrorBehavior(0)
+    for flag in ErrorBehavior:
+        tolerant |= flag
+    msg: Any = None
+    try:
+        msg = extract_msg.openMsg(data, strict=False, errorBehavior=tolerant)
+        kind = message_kind(str(getattr(msg, "classType", "") or ""))
+        if kind:
+            return None, (
+                f"not an email: an Outlook {kind} (.msg); Amends imports Outlook messages,"
+                " not other Outlook items"
+            )
+        _skip_rtf_conversion(msg)
+        built = msg.asEmailMessage()
+        _complete_headers(built, msg)
+        _stable_boundaries(built, data)
+        return built.as_bytes(policy=_BUILD), ""
+    except Exception as exc:  # a damaged or hostile file: say so, never stop the batch
+        what = type(exc).__name__
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else what
+        if data.startswith(MSG_MAGIC):
+            return None, f"a damaged Outlook message (.msg) that cannot be read: {detail}"
+        return None, f"not an Outlook message (.msg): {detail}"
+    finally:
+        if msg is not None:
+            with contextlib.suppress(Exception):
+                msg.close()
+
+
+# Emails as the standard library builds them, with "\n" line ends (as files hold them).
+# Lines up to 998 characters (the standard's limit), so text that fits is kept as it
+# is (7bit or 8bit) rather than quoted-printable, which is slow to write.
+_BUILD = email_policy.default.clone(linesep="\n", max_line_length=998)
+
+
+def _skip_rtf_conversion(msg: Any, depth: int = 0) -> None:
+    """A message with a text body and no HTML one: keep it so. (extract-msg would make
+    the HTML from the RTF body Outlook also keeps, at a second or more a message, or
+    from the text itself.) Attached Outlook messages too."""
+    with contextlib.suppress(Exception):
+        if msg.getStream("__substg1.0_10130102") is None and msg.body:
+            msg.__dict__["htmlBody"] = None  # functools.cached_property's own slot
+    if depth < _MAX_DEPTH:
+        for attachment in _safe(lambda: list(msg.attachments)) or []:
+            inner = getattr(attachment, "data", None)
+            if hasattr(inner, "getStream"):
+                _skip_rtf_conversion(inner, depth + 1)
+
+
+def _complete_headers(built: Any, msg: Any) -> None:
+    """A message Outlook kept no received headers for (a draft, or one saved from Sent
+    Items) gets empty From and Message-ID fields and no Subject or Date from extract-msg:
+    the empty fields go, and the subject and time Outlook kept are added."""
+    for name in {key.casefold() for key in built}:
+        if not any(str(value).strip() for value in built.get_all(name, [])):
+            del built[name]
+    if getattr(msg, "headerText", None) is None:  # recipients as Outlook lists them
+        found: dict[int, list[str]] = {1: [], 2: [], 3: []}
+        for recipient in getattr(msg, "recipients", None) or []:
+            kind = int(getattr(recipient, "type", 1) or 1)
+            shown = _address(_text(recipient.name or ""), _text(recipient.email or ""))
+            if shown and kind in found:
+                found[kind].append(shown)
+        for kind, name in ((1, "To"), (2, "Cc"), (3, "Bcc")):
+            del built[name]
+            if found[kind]:
+                built[name] = ", ".join(found[kind])
+    subject = getattr(msg, "subject", None)
+    if built["Subject"] is None and isinstance(subject, str) and subject.strip():
+        built["Subject"] = _text(subject).replace("\r", " ").replace("\n", " ")
+    when = getattr(msg, "date", None)
+    if built["Date"] is None and isinstance(when, datetime):
+        built["Date"] = format_datetime(when if when.tzinfo else when.replace(tzinfo=UTC))
+
+
+def _stable_boundaries(message: Any, seed: bytes) -> None:
+    """Replace the random MIME boundaries with ones derived from the source's bytes: the
+    same file always gives the same email (and so is recognised when imported again)."""
+    digest = hashlib.sha256(seed).hexdigest()[:24]
+    for number, part in enumerate(message.walk()):
+        if part.is_multipart():
+            part.set_boundary(f"=_amends_{digest}_{number}")
+
+
+# --- A .pst or .ost data file ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the reading process sends back for one message or folder."""
+
+    label: str
+    data: bytes | None = None
+    rejected: str = ""
+    junk: int | None = None
+
+
+def pst_items(
+    path: str | os.PathLike[str], label: str, max_bytes: int
+) -> tuple[int, Iterator[_Found]]:
+    """(how many items the data file holds, a stream of them) for the Outlook data file
+    at `path`. Both are read by a process of their own (the stream's starts when it is
+    first read). Raises ValueError, saying why, when the file cannot be opened at all."""
+    reader, receive = _start(os.fspath(path), label, max_bytes, count_only=True)
+    try:
+        total = _opening(reader, receive)
+    finally:
+        receive.close()
+        reader.join(5)
+    return total, _stream(os.fspath(path), label, max_bytes, total)
+
+
+def _start(path: str, label: str, max_bytes: int, *, count_only: bool) -> tuple[Any, Any]:
+    context: Any = multiprocessing.get_context(
+        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    )
+    receive, send = context.Pipe(duplex=False)
+    reader = context.Process(
+        target=_read_data_file,
+        args=(path, label, max_bytes, send, count_only),
+        name="amends-outlook",
+        daemon=True,
+    )
+    reader.start()
+    send.close()
+    return reader, receive
+
+
+def _opening(reader: Any, receive: Any) -> int:
+    """The item count the reading process sends first; ValueError if it could not open
+    the file (or died trying)."""
+    try:
+        first = receive.recv()
+    except (EOFError, OSError):
+        reader.join(5)
+        raise ValueError("a damaged Outlook data file: it cannot be read") from None
+    if first[0] == "error":
+        raise ValueError(first[1])
+    return int(first[1])
+
+
+def _stream(path: str, label: str, max_bytes: int, total: int) -> Iterator[_Found]:
+    reader, receive = _start(path, label, max_bytes, count_only=False)
+    seen = 0
+    try:
+        try:
+            _opening(reader, receive)
+        except ValueError as exc:
+            yield _Found(label, rejected=str(exc))
+            return
+        while True:
+            try:
+                batch = receive.recv()
+            except (EOFError, OSError):
+                reader.join(5)
+                yield _Found(
+                    label,
+                    rejected=(
+                        f"a damaged Outlook data file: reading it stopped after {seen:,} of"
+                        f" {total:,} items"
+                    ),
+                )
+                return
+            if batch is None:
+                return
+            seen += len(batch)
+            yield from batch
+    finally:
+        receive.close()
+        if reader.is_alive():
+            reader.terminate()
+        reader.join(5)
+
+
+def _read_data_file(path: str, label: str, max_bytes: int, send: Any, count_only: bool) -> None:
+    """In the reading process: open the data file, say how many items it holds, then
+    (unless `count_only`) send its messages rebuilt as emails, in batches, and None at
+    the end."""
+    try:
+        import pypff
+    except ImportError:  # pragma: no cover - a dependency of Amends
+        send.send(("error", "this installation cannot read Outlook data files (no libpff)"))
+        return
+    data_file = pypff.file()
+    try:
+        data_file.open(path)
+        folders = list(_folders(data_file.get_root_folder(), (), 0))
+    except Exception as exc:
+        send.send(("error", f"a damaged Outlook data file (.pst, .ost): {_libpff_why(exc)}"))
+        return
+    send.send(("total", sum(_items_sent(folder) for folder in folders)))
+    if count_only:
+        return
+    batch: list[_Found] = []
+    size = 0
+    for folder in folders:
+        for found in _folder_items(folder, label, max_bytes):
+            batch.append(found)
+            size += len(found.data or b"")
+            if len(batch) >= _BATCH or size >= _BATCH_BYTES:
+                send.send(batch)
+                batch, size = [], 0
+    if batch:
+        send.send(batch)
+    send.send(None)
+    with contextlib.suppress(Exception):
+        data_file.close()
+
+
+def _libpff_why(exc: BaseException) -> str:
+    """libpff's reason, from the chain of "function: what" it gives (the first is only
+    "unable to open file")."""
+    steps = [step.split(": ", 1)[-1].strip() for step in str(exc).split(". ") if step.strip()]
+    found = steps[1] if len(steps) > 1 else (steps[0] if steps else "")
+    return f"it cannot be opened ({found[:150]})" if found else "it cannot be opened"
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+@dataclass(frozen=True)
+class _Folder:
+    folder: Any
+    names: tuple[str, ...]  # from the top, as Outlook shows them
+    count: int  # messages (of any kind) in it
+    holds: str  # "" for mail, else what its items are (`folder_kind`)
+
+    @property
+    def junk(self) -> bool:
+        from amends.comms.importing import is_junk_folder
+
+        return bool(self.names) and is_junk_folder(self.names[-1])
+
+
+def folder_kind(container_class: str) -> str:
+    """ "" for a folder of mail (IPF.Note, IPF.Imap, or no class: older files), else
+    what its items are, in words."""
+    klass = container_class.strip().casefold()
+    if not klass or klass == "ipf" or klass.startswith(("ipf.note", "ipf.imap")):
+        return ""
+    for prefix, what in (
+        ("ipf.appointment", "calendar item"),
+        ("ipf.contact", "contact"),
+        ("ipf.task", "task"),
+        ("ipf.stickynote", "note"),
+        ("ipf.journal", "journal entry"),
+    ):
+        if klass.startswith(prefix):
+            return what
+    return "Outlook item"
+
+
+def _items_sent(folder: _Folder) -> int:
+    """How many items `_folder_items` sends for the folder: one line for a junk folder or
+    a folder of other things than mail, else one for each message."""
+    if not folder.count:
+        return 0
+    return 1 if folder.junk or folder.holds else folder.count
+
+
+def _folders(folder: Any, names: tuple[str, ...], depth: int) -> Iterator[_Folder]:
+    """Every folder, depth first, but the ones Outlook keeps for itself."""
+    try:
+        count = int(folder.number_of_sub_messages)
+    except Exception:
+        count = 0
+    holds = folder_kind(_text(_properties(folder).get(_CONTAINER_CLASS)))
+    yield _Folder(folder, names, count, holds)
+    if depth >= _MAX_FOLDER_DEPTH:
+        return
+    try:
+        subfolders = list(folder.sub_folders)
+    except Exception:
+        return
+    for sub in subfolders:
+        try:
+            name = str(sub.name or "")
+        except Exception:
+            name = ""
+        if name.casefold() in _OUTLOOK_OWN_FOLDERS:
+            continue
+        shown = names if name.casefold() in _STRUCTURE_FOLDERS or not name else (*names, name)
+        yield from _folders(sub, shown, depth + 1)
+
+
+def _plural(count: int, what: str) -> str:
+    return f"{count:,} {what}{'' if count == 1 else 's'}"
+
+
+def _folder_items(folder: _Folder, label: str, max_bytes: int) -> Iterator[_Found]:
+    where = f"{label}/{'/'.join(folder.names)}" if folder.names else label
+    if not folder.count:
+        return
+    if folder.junk:
+        yield _Found(where, junk=folder.count)
+        return
+    if folder.holds:
+        yield _Found(
+            where,
+            rejected=(
+                f"{_plural(folder.count, folder.holds)} left out: Amends imports the mail in"
+                " an Outlook data file (export a calendar as .ics to import its meetings)"
+            ),
+        )
+        return
+    for number in range(folder.count):
+        item_label = f"{where}#{number + 1}"
+        try:
+            message = folder.folder.get_sub_message(number)
+            props = _properties(message)
+            kind = message_kind(_text(props.get(_CLASS)))
+            if kind:
+                data, why = None, f"not an email: an Outlook {kind}, left out"
+            else:
+                data, why = _rebuild(message, props, max_bytes, depth=0)
+        except Exception as exc:
+            data, why = None, f"cannot be read from the Outlook data file ({_why(exc)})"
+        yield _Found(item_label, data=data, rejected=why)
+
+
+# MAPI property tags (without their type) that the rebuilt email uses.
+_CLASS = 0x001A
+_SUBJECT = 0x0037
+_SUBMIT_TIME = 0x0039
+_SENT_REPRESENTING_NAME = 0x0042
+_SENT_REPRESENTING_EMAIL = 0x0065
+_HEADERS = 0x007D
+_SENDER_NAME = 0x0C1A
+_SENDER_EMAIL = 0x0C1F
+_DELIVERY_TIME = 0x0E06
+_INTERNET_REFERENCES = 0x1039
+_MESSAGE_ID = 0x1035
+_IN_REPLY_TO = 0x1042
+_INTERNET_CPID = 0x3FDE
+_SENDER_SMTP = 0x5D01
+_SENT_REPRESENTING_SMTP = 0x5D02
+_CREATION_TIME = 0x3007
+_CONTAINER_CLASS = 0x3613  # a folder's
+# A recipient's
+_DISPLAY_NAME = 0x3001
+_EMAIL_ADDRESS = 0x3003
+_RECIPIENT_TYPE = 0x0C15
+_SMTP_ADDRESS = 0x39FE
+# An attachment's
+_ATTACH_FILENAME = 0x3704
+_ATTACH_LONG_FILENAME = 0x3707
+_ATTACH_METHOD = 0x3705
+_ATTACH_MIME = 0x370E
+_ATTACH_CONTENT_ID = 0x3712
+_DISPLAY_NAME_ATTACH = 0x3001
+
+_STRING_TYPES = (0x001E, 0x001F)
+
+
+def _properties(item: Any, record_set: int = 0) -> dict[int, Any]:
+    """The item's properties by tag: strings as str, times as datetime (UTC), other
+    values as their bytes."""
+    props: dict[int, Any] = {}
+    try:
+        entries = item.get_record_set(record_set).entries
+    except Exception:
+        return props
+    for entry in entries:
+        tag, value = _safe(lambda entry=entry: _entry(entry)) or (0, None)
+        if value is not None:
+            props[tag] = value
+    return props
+
+
+def _entry(entry: Any) -> tuple[int, Any]:
+    tag, kind = int(entry.entry_type), int(entry.value_type)
+    if kind in _STRING_TYPES:
+        return tag, entry.data_as_string
+    if kind == 0x0040:  # PT_SYSTIME
+        return tag, entry.data_as_datetime
+    return tag, entry.data
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):  # lone surrogates (broken UTF-16) become "?"
+        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    return ""
+
+
+def _integer(value: Any) -> int | None:
+    if isinstance(value, bytes) and 1 <= len(value) <= 8:
+        return int.from_bytes(value, "little")
+    return None
+
+
+def _codec(props: dict[int, Any]) -> str:
+    """The Python codec for the message's Windows code page (its HTML is stored in it)."""
+    page = _integer(props.get(_INTERNET_CPID)) or 0
+    name = {65001: "utf-8", 20127: "ascii", 28591: "latin-1", 50220: "iso2022_jp"}.get(page)
+    if name is None and 28592 <= page <= 28605:
+        name = f"iso8859_{page - 28590}"
+    for candidate in (name, f"cp{page}" if page else None):
+        if candidate:
+            with contextlib.suppress(LookupError):
+                return codecs.lookup(candidate).name
+    return "cp1252"
+
+
+def _decode(data: bytes | None, codec: str) -> str:
+    if not data:
+        return ""
+    data = data.rstrip(b"\x00")
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace")
+
+
+def _address(name: str, email: str) -> str:
+    """A header's address, or the name alone when Outlook kept no Internet address (an
+    Exchange one such as /O=ORG/OU=…/CN=…)."""
+    name, email = name.strip(), email.strip()
+    if "@" not in email or any(c in email for c in " <>\r\n"):
+        email = ""
+    if not email:
+        return name.replace("\r", " ").replace("\n", " ")
+    return formataddr((name if name != email else "", email), charset="utf-8")
+
+
+def _recipients(message: Any) -> dict[int, list[str]]:
+    """Recipients by type (1 To, 2 Cc, 3 Bcc), as header addresses."""
+    found: dict[int, list[str]] = {1: [], 2: [], 3: []}
+    try:
+        table = message.recipients
+        count = int(table.number_of_record_sets) if table is not None else 0
+    except Exception:
+        return found
+    for number in range(min(count, 5000)):
+        props = _properties(table, number)
+        kind = _integer(props.get(_RECIPIENT_TYPE)) or 1
+        email = _text(props.get(_SMTP_ADDRESS)) or _text(props.get(_EMAIL_ADDRESS))
+        shown = _address(_text(props.get(_DISPLAY_NAME)), email)
+        if shown and kind in found:
+            found[kind].append(shown)
+    return found
+
+
+def _header_fields(headers: str) -> list[str]:
+    """The transport headers' fields (each with its folded lines), but the ones about the
+    body, which is rebuilt."""
+    fields: list[str] = []
+    for line in headers.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if line[:1] in (" ", "\t") and fields:
+            fields[-1] += "\n" + line
+        elif line.strip():
+            fields.append(line)
+    kept = []
+    for field in fields:
+        found = _HEADER_FIELD.match(field)
+        if found and found.group(1).casefold() not in _BODY_HEADERS:
+            kept.append(field)
+    return kept
+
+
+def _rebuild(
+    message: Any, props: dict[int, Any], max_bytes: int, depth: int
+) -> tuple[bytes | None, str]:
+    """A data file's message as an email's bytes, or (None, why not)."""
+    sizes = 0
+    attachments = []
+    try:
+        count = int(message.number_of_attachments)
+    except Exception:
+        count = 0
+    for number in range(min(count, 1000)):
+        attachment = _safe(lambda number=number: message.get_attachment(number))
+        size = _safe(lambda attachment=attachment: int(attachment.size or 0))
+        if attachment is not None and size is not None:
+            sizes += size
+            attachments.append(attachment)
+    if sizes > max_bytes:
+        return None, f"larger than {max_bytes / 1024 / 1024:g} MB (its attachments)"
+    codec = _codec(props)
+    body = EmailMessage(policy=_BUILD)
+    plain = _decode(_safe(lambda: message.plain_text_body), codec)
+    html = _decode(_safe(lambda: message.html_body), codec)
+    if not plain and not html:
+        rtf = _safe(lambda: message.rtf_body)
+        plain = _rtf_text(rtf) if rtf else ""
+    if plain or not html:
+        body.set_content(plain, charset="utf-8")
+        if html:
+            body.add_alternative(html, subtype="html", charset="utf-8")
+    else:
+        body.set_content(html, subtype="html", charset="utf-8")
+    for attachment in attachments:
+        _attach(body, attachment, max_bytes, depth)
+    seed = "\x00".join(
+        [str(props.get(tag, "")) for tag in (_MESSAGE_ID, _SUBJECT, _SUBMIT_TIME, _CREATION_TIME)]
+        + [plain, html, str(sizes)]
+    )
+    _stable_boundaries(body, seed.encode("utf-8", "replace"))
+    headers = _header_fields(_text(_safe(lambda: message.transport_headers)))
+    if not headers:
+        headers = _made_headers(message, props)
+    # The rebuilt body's own header fields (MIME-Version, Content-Type…) follow.
+    data = "".join(f"{field}\n" for field in headers).encode("utf-8", "replace")
+    data += body.as_bytes(policy=_BUILD)
+    if len(data) > max_bytes:
+        return None, f"larger than {max_bytes / 1024 / 1024:g} MB"
+    return data, ""
+
+
+def _safe(read: Any) -> Any:
+    try:
+        return read()
+    except Exception:
+        return None
+
+
+def _made_headers(message: Any, props: dict[int, Any]) -> list[str]:
+    """Headers from the message's properties, for one Outlook kept none of (what it
+    sent, drafts)."""
+    headers = []
+    sender = _address(
+        _text(props.get(_SENT_REPRESENTING_NAME)) or _text(props.get(_SENDER_NAME)),
+        _text(props.get(_SENT_REPRESENTING_SMTP))
+        or _text(props.get(_SENDER_SMTP))
+        or _text(props.get(_SENT_REPRESENTING_EMAIL))
+        or _text(props.get(_SENDER_EMAIL)),
+    )
+    if sender:
+        headers.append(_field("From", sender))
+    recipients = _recipients(message)
+    for kind, name in ((1, "To"), (2, "Cc"), (3, "Bcc")):
+        if recipients[kind]:
+            headers.append(_field(name, ", ".join(recipients[kind])))
+    when = props.get(_SUBMIT_TIME) or props.get(_DELIVERY_TIME)
+    if isinstance(when, datetime):
+        headers.append(f"Date: {format_datetime(when.replace(tzinfo=UTC))}")
+    subject = _safe(lambda: message.subject)
+    if isinstance(subject, str) and subject:
+        headers.append(_field("Subject", subject))
+    for tag, name in (
+        (_MESSAGE_ID, "Message-ID"),
+        (_IN_REPLY_TO, "In-Reply-To"),
+        (_INTERNET_REFERENCES, "References"),
+    ):
+        value = _text(props.get(tag)).strip()
+        if value:
+            headers.append(_field(name, value))
+    return headers
+
+
+def _field(name: str, value: str) -> str:
+    """One header field, folded and encoded as the standard library does."""
+    value = value.replace("\r", " ").replace("\n", " ")
+    holder = EmailMessage(policy=_BUILD)
+    try:
+        holder[name] = value
+        return holder.as_string().rstrip("\n")
+    except Exception:  # a value the header's parser refuses: kept as text
+        return f"{name}: {Header(value, 'utf-8').encode()}"
+
+
+def _rtf_text(rtf: bytes) -> str:
+    """The HTML or text an RTF body carries (Outlook wraps HTML in RTF), or "" ."""
+    try:
+        from RTFDE.deencapsulate import DeEncapsulator
+
+        found = DeEncapsulator(rtf)
+        found.deencapsulate()
+        if found.content_type == "html":
+            from amends.comms.importing import text_from_html
+
+            content = found.html
+            return text_from_html(content if isinstance(content, str) else content.decode())
+        text = found.text
+        return text if isinstance(text, str) else text.decode("utf-8", "replace")
+    except Exception:
+        return ""
+
+
+def _attach(body: EmailMessage, attachment: Any, max_bytes: int, depth: int) -> None:
+    props = _properties(attachment)
+    name = (
+        _text(props.get(_ATTACH_LONG_FILENAME))
+        or _text(props.get(_ATTACH_FILENAME))
+        or _text(props.get(_DISPLAY_NAME_ATTACH))
+        or "attachment"
+    )
+    name = re.sub(r"[\x00-\x1f\x7f/\\]", "_", name)[:200]
+    if _integer(props.get(_ATTACH_METHOD)) == _EMBEDDED:
+        inner = _embedded(attachment, max_bytes, depth)
+        if inner is not None:
+            attached = message_from_bytes(inner, policy=_BUILD)
+            body.add_attachment(attached, filename=f"{name}.eml")
+        return
+    try:
+        size = int(attachment.size or 0)
+        data = attachment.read_buffer(size) if size else b""
+    except Exception:
+        return
+    mime = _text(props.get(_ATTACH_MIME)).strip().lower()
+    if not re.fullmatch(r"[a-z0-9.+-]+/[a-z0-9.+-]+", mime) or mime.startswith(
+        ("multipart/", "message/")
+    ):
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    maintype, subtype = mime.split("/", 1)
+    cid = _text(props.get(_ATTACH_CONTENT_ID)).strip().strip("<>")
+    extra: dict[str, Any] = {"cid": f"<{cid}>"} if re.fullmatch(r"[!-;=?-~]{1,200}", cid) else {}
+    body.add_attachment(data, maintype=maintype, subtype=subtype, filename=name, **extra)
+
+
+def _embedded(attachment: Any, max_bytes: int, depth: int) -> bytes | None:
+    """An attached Outlook message, rebuilt as an email too (to a few levels)."""
+    if depth + 1 >= _MAX_DEPTH:
+        return None
+    try:
+        inner = attachment.get_sub_item(0) if attachment.number_of_sub_items else None
+    except Exception:
+        return None
+    if inner is None:
+        return None
+    data, _ = _rebuild(inner, _properties(inner), max_bytes, depth + 1)
+    return data
