@@ -282,10 +282,12 @@ def _read_data_file(path: str, label: str, max_bytes: int, send: Any, count_only
     send.send(("total", sum(_items_sent(folder) for folder in folders)))
     if count_only:
         return
+    addresses = _Addresses()
+    addresses.learn_from(folders)
     batch: list[_Found] = []
     size = 0
     for folder in folders:
-        for found in _folder_items(folder, label, max_bytes):
+        for found in _folder_items(folder, label, max_bytes, addresses):
             batch.append(found)
             size += len(found.data or b"")
             if len(batch) >= _BATCH or size >= _BATCH_BYTES:
@@ -380,7 +382,9 @@ def _plural(count: int, what: str) -> str:
     return f"{count:,} {what}{'' if count == 1 else 's'}"
 
 
-def _folder_items(folder: _Folder, label: str, max_bytes: int) -> Iterator[_Found]:
+def _folder_items(
+    folder: _Folder, label: str, max_bytes: int, addresses: _Addresses
+) -> Iterator[_Found]:
     where = f"{label}/{'/'.join(folder.names)}" if folder.names else label
     if not folder.count:
         return
@@ -402,10 +406,11 @@ def _folder_items(folder: _Folder, label: str, max_bytes: int) -> Iterator[_Foun
             message = folder.folder.get_sub_message(number)
             props = _properties(message)
             kind = message_kind(_text(props.get(_CLASS)))
+            addresses.learn(props)
             if kind:
                 data, why = None, f"not an email: an Outlook {kind}, left out"
             else:
-                data, why = _rebuild(message, props, max_bytes, depth=0)
+                data, why = _rebuild(message, props, max_bytes, 0, addresses)
         except Exception as exc:
             data, why = None, f"cannot be read from the Outlook data file ({_why(exc)})"
         yield _Found(item_label, data=data, rejected=why)
@@ -427,6 +432,10 @@ _IN_REPLY_TO = 0x1042
 _INTERNET_CPID = 0x3FDE
 _SENDER_SMTP = 0x5D01
 _SENT_REPRESENTING_SMTP = 0x5D02
+_RECEIVED_BY_EMAIL = 0x0076
+_RECEIVED_REPRESENTING_EMAIL = 0x0078
+_RECEIVED_BY_SMTP = 0x5D07
+_RECEIVED_REPRESENTING_SMTP = 0x5D08
 _CREATION_TIME = 0x3007
 _CONTAINER_CLASS = 0x3613  # a folder's
 # A recipient's
@@ -508,14 +517,71 @@ def _address(name: str, email: str) -> str:
     """A header's address, or the name alone when Outlook kept no Internet address (an
     Exchange one such as /O=ORG/OU=…/CN=…)."""
     name, email = name.strip(), email.strip()
-    if "@" not in email or any(c in email for c in " <>\r\n"):
+    if not _plain_address(email):
         email = ""
     if not email:
         return name.replace("\r", " ").replace("\n", " ")
     return formataddr((name if name != email else "", email), charset="utf-8")
 
 
-def _recipients(message: Any) -> dict[int, list[str]]:
+# (Exchange address, Internet address) property pairs a message may carry: who received
+# it (its mailbox's owner), for whom, who sent it, for whom.
+_ADDRESS_PAIRS = (
+    (_RECEIVED_BY_EMAIL, _RECEIVED_BY_SMTP),
+    (_RECEIVED_REPRESENTING_EMAIL, _RECEIVED_REPRESENTING_SMTP),
+    (_SENDER_EMAIL, _SENDER_SMTP),
+    (_SENT_REPRESENTING_EMAIL, _SENT_REPRESENTING_SMTP),
+)
+_LEARN_PER_FOLDER = 50
+
+
+class _Addresses:
+    """The Internet addresses of Exchange ones (/O=ORG/OU=…/CN=…), as the data file's
+    own messages pair them. Mail Outlook sent from an Exchange or Outlook.com mailbox
+    often names its sender by the Exchange address alone; the mail that mailbox received
+    names its owner by both (PR_RECEIVED_BY_EMAIL_ADDRESS, PR_RECEIVED_BY_SMTP_ADDRESS),
+    so what the owner sent gets their address back."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, str] = {}
+
+    def learn(self, props: dict[int, Any]) -> None:
+        for exchange, internet in _ADDRESS_PAIRS:
+            self._pair(_text(props.get(exchange)), _text(props.get(internet)))
+
+    def _pair(self, exchange: str, internet: str) -> None:
+        exchange, internet = exchange.strip(), internet.strip()
+        if exchange.startswith("/") and _plain_address(internet) and len(self.known) < 10_000:
+            self.known.setdefault(exchange.casefold(), internet)
+
+    def internet(self, *candidates: str) -> str:
+        """The first of `candidates` that is an Internet address, or that an Exchange
+        one stands for; "" when none is."""
+        for candidate in candidates:
+            candidate = candidate.strip()
+            if _plain_address(candidate):
+                return candidate
+            found = self.known.get(candidate.casefold()) if candidate.startswith("/") else None
+            if found:
+                return found
+        return ""
+
+    def learn_from(self, folders: list[_Folder]) -> None:
+        """Learn from the first messages of each mail folder, before any is rebuilt."""
+        for folder in folders:
+            if folder.holds or folder.junk:
+                continue
+            for number in range(min(folder.count, _LEARN_PER_FOLDER)):
+                message = _safe(lambda number=number, f=folder: f.folder.get_sub_message(number))
+                if message is not None:
+                    self.learn(_properties(message))
+
+
+def _plain_address(value: str) -> bool:
+    return "@" in value and not any(c in value for c in " <>\r\n")
+
+
+def _recipients(message: Any, addresses: _Addresses) -> dict[int, list[str]]:
     """Recipients by type (1 To, 2 Cc, 3 Bcc), as header addresses."""
     found: dict[int, list[str]] = {1: [], 2: [], 3: []}
     try:
@@ -526,7 +592,9 @@ def _recipients(message: Any) -> dict[int, list[str]]:
     for number in range(min(count, 5000)):
         props = _properties(table, number)
         kind = _integer(props.get(_RECIPIENT_TYPE)) or 1
-        email = _text(props.get(_SMTP_ADDRESS)) or _text(props.get(_EMAIL_ADDRESS))
+        email = addresses.internet(
+            _text(props.get(_SMTP_ADDRESS)), _text(props.get(_EMAIL_ADDRESS))
+        )
         shown = _address(_text(props.get(_DISPLAY_NAME)), email)
         if shown and kind in found:
             found[kind].append(shown)
@@ -551,7 +619,7 @@ def _header_fields(headers: str) -> list[str]:
 
 
 def _rebuild(
-    message: Any, props: dict[int, Any], max_bytes: int, depth: int
+    message: Any, props: dict[int, Any], max_bytes: int, depth: int, addresses: _Addresses
 ) -> tuple[bytes | None, str]:
     """A data file's message as an email's bytes, or (None, why not)."""
     sizes = 0
@@ -582,7 +650,7 @@ def _rebuild(
     else:
         body.set_content(html, subtype="html", charset="utf-8")
     for attachment in attachments:
-        _attach(body, attachment, max_bytes, depth)
+        _attach(body, attachment, max_bytes, depth, addresses)
     seed = "\x00".join(
         [str(props.get(tag, "")) for tag in (_MESSAGE_ID, _SUBJECT, _SUBMIT_TIME, _CREATION_TIME)]
         + [plain, html, str(sizes)]
@@ -590,7 +658,7 @@ def _rebuild(
     _stable_boundaries(body, seed.encode("utf-8", "replace"))
     headers = _header_fields(_text(_safe(lambda: message.transport_headers)))
     if not headers:
-        headers = _made_headers(message, props)
+        headers = _made_headers(message, props, addresses)
     # The rebuilt body's own header fields (MIME-Version, Content-Type…) follow.
     data = "".join(f"{field}\n" for field in headers).encode("utf-8", "replace")
     data += body.as_bytes(policy=_BUILD)
@@ -606,20 +674,20 @@ def _safe(read: Any) -> Any:
         return None
 
 
-def _made_headers(message: Any, props: dict[int, Any]) -> list[str]:
+def _made_headers(message: Any, props: dict[int, Any], addresses: _Addresses) -> list[str]:
     """Headers from the message's properties, for one Outlook kept none of (what it
     sent, drafts)."""
     headers = []
     sender = _address(
         _text(props.get(_SENT_REPRESENTING_NAME)) or _text(props.get(_SENDER_NAME)),
-        _text(props.get(_SENT_REPRESENTING_SMTP))
-        or _text(props.get(_SENDER_SMTP))
-        or _text(props.get(_SENT_REPRESENTING_EMAIL))
-        or _text(props.get(_SENDER_EMAIL)),
+        addresses.internet(
+            *(_text(props.get(tag)) for tag in (_SENT_REPRESENTING_SMTP, _SENDER_SMTP)),
+            *(_text(props.get(tag)) for tag in (_SENT_REPRESENTING_EMAIL, _SENDER_EMAIL)),
+        ),
     )
     if sender:
         headers.append(_field("From", sender))
-    recipients = _recipients(message)
+    recipients = _recipients(message, addresses)
     for kind, name in ((1, "To"), (2, "Cc"), (3, "Bcc")):
         if recipients[kind]:
             headers.append(_field(name, ", ".join(recipients[kind])))
@@ -669,7 +737,9 @@ def _rtf_text(rtf: bytes) -> str:
         return ""
 
 
-def _attach(body: EmailMessage, attachment: Any, max_bytes: int, depth: int) -> None:
+def _attach(
+    body: EmailMessage, attachment: Any, max_bytes: int, depth: int, addresses: _Addresses
+) -> None:
     props = _properties(attachment)
     name = (
         _text(props.get(_ATTACH_LONG_FILENAME))
@@ -679,7 +749,7 @@ def _attach(body: EmailMessage, attachment: Any, max_bytes: int, depth: int) -> 
     )
     name = re.sub(r"[\x00-\x1f\x7f/\\]", "_", name)[:200]
     if _integer(props.get(_ATTACH_METHOD)) == _EMBEDDED:
-        inner = _embedded(attachment, max_bytes, depth)
+        inner = _embedded(attachment, max_bytes, depth, addresses)
         if inner is not None:
             attached = message_from_bytes(inner, policy=_BUILD)
             body.add_attachment(attached, filename=f"{name}.eml")
@@ -700,7 +770,7 @@ def _attach(body: EmailMessage, attachment: Any, max_bytes: int, depth: int) -> 
     body.add_attachment(data, maintype=maintype, subtype=subtype, filename=name, **extra)
 
 
-def _embedded(attachment: Any, max_bytes: int, depth: int) -> bytes | None:
+def _embedded(attachment: Any, max_bytes: int, depth: int, addresses: _Addresses) -> bytes | None:
     """An attached Outlook message, rebuilt as an email too (to a few levels)."""
     if depth + 1 >= _MAX_DEPTH:
         return None
@@ -710,5 +780,5 @@ def _embedded(attachment: Any, max_bytes: int, depth: int) -> bytes | None:
         return None
     if inner is None:
         return None
-    data, _ = _rebuild(inner, _properties(inner), max_bytes, depth + 1)
+    data, _ = _rebuild(inner, _properties(inner), max_bytes, depth + 1, addresses)
     return data

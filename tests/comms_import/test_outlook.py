@@ -18,6 +18,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from amends.accounts.actions import create_user
 from amends.comms import outlook
 from amends.comms.actions import import_path
 from amends.comms.importing import ParsedMessage, open_source, parse_message
@@ -76,6 +77,8 @@ def test_a_pst_is_imported_folder_by_folder_and_only_once(world):
 
 def test_an_ost_keeps_the_mail_and_says_what_was_left_out(world):
     ost = sample("outlook.com.ost")
+    # The mailbox's owner works here: what they sent is ours, the rest the client's.
+    create_user(None, username="pst", password=None, email="pstextractortest@outlook.com")
     summary = import_path(None, ost, client=world.acme)
     assert (summary.seen, summary.imported) == (15, 13)
     left_out = {Path(where).name: why for where, why in summary.rejected}
@@ -103,10 +106,20 @@ def test_an_ost_keeps_the_mail_and_says_what_was_left_out(world):
     assert attached.to_addresses == ["pstextractortest@outlook.com"]
     assert EmailMessage.objects.filter(subject__startswith="Invitation: ").count() == 3
     # A message Outlook sent has no received headers: they are made from what it kept.
+    # Its sender is named by an Exchange address only (/o=First Organization/…/cn=…);
+    # the mail the mailbox received pairs that address with the owner's own.
     sent = stored("meeting with attachments (jpg, pdf, text)")
     raw = bytes(sent.raw.data)
-    assert raw.startswith(b"From: Pst Extractor\nTo: epfromer@gmail.com\nDate: Thu, 12 Aug 2021")
+    assert raw.startswith(
+        b"From: Pst Extractor <pstextractortest@outlook.com>\nTo: epfromer@gmail.com\n"
+        b"Date: Thu, 12 Aug 2021 20:41:29 +0000\nSubject: meeting with attachments"
+    )
     assert sent.message_id.endswith("@BN7PR03MB3762.namprd03.prod.outlook.com")
+    assert sent.from_address == "pstextractortest@outlook.com"
+    directions = dict(EmailMessage.objects.values_list("subject", "direction"))
+    assert directions["meeting with attachments (jpg, pdf, text)"] == "out"
+    assert directions["Accepted: meeting from Ed"] == "out"
+    assert directions["text, jpg, pdf attachments"] == "in"
     # HTML in the cp1252 code page Outlook stored it in reads as it was written.
     welcome = stored("Welcome to your new Outlook.com account")
     assert "productive\u2014at work" in welcome.text_body
