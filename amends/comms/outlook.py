@@ -42,6 +42,9 @@ _BATCH = 50
 _BATCH_BYTES = 8 * 1024 * 1024
 _MAX_DEPTH = 3  # messages attached to messages attached to messages
 _MAX_FOLDER_DEPTH = 64
+_MAX_FOLDERS = 20_000
+# Seconds the reading process may go without sending anything before it is stopped.
+READER_SILENCE = 300
 
 # Folders Outlook keeps for itself: not mail from anyone, and not shown as mail.
 _OUTLOOK_OWN_FOLDERS = frozenset({"sync issues"})
@@ -221,13 +224,22 @@ def _opening(reader: Any, receive: Any) -> int:
     """The item count the reading process sends first; ValueError if it could not open
     the file (or died trying)."""
     try:
-        first = receive.recv()
+        first = _receive(receive)
     except (EOFError, OSError):
+        reader.kill()  # stopped, looping or dead: it has nothing to tidy
         reader.join(5)
         raise ValueError("a damaged Outlook data file: it cannot be read") from None
     if first[0] == "error":
         raise ValueError(first[1])
     return int(first[1])
+
+
+def _receive(receive: Any) -> Any:
+    """What the reading process sends next; EOFError if it died, or sent nothing for
+    `READER_SILENCE` seconds (a damaged file can make libpff loop)."""
+    if not receive.poll(READER_SILENCE):
+        raise EOFError("the reader is silent")
+    return receive.recv()
 
 
 def _stream(path: str, label: str, max_bytes: int, total: int) -> Iterator[_Found]:
@@ -241,8 +253,9 @@ def _stream(path: str, label: str, max_bytes: int, total: int) -> Iterator[_Foun
             return
         while True:
             try:
-                batch = receive.recv()
+                batch = _receive(receive)
             except (EOFError, OSError):
+                reader.kill()
                 reader.join(5)
                 yield _Found(
                     label,
@@ -259,7 +272,7 @@ def _stream(path: str, label: str, max_bytes: int, total: int) -> Iterator[_Foun
     finally:
         receive.close()
         if reader.is_alive():
-            reader.terminate()
+            reader.kill()
         reader.join(5)
 
 
@@ -275,7 +288,7 @@ def _read_data_file(path: str, label: str, max_bytes: int, send: Any, count_only
     data_file = pypff.file()
     try:
         data_file.open(path)
-        folders = list(_folders(data_file.get_root_folder(), (), 0))
+        folders = _all_folders(data_file.get_root_folder())
     except Exception as exc:
         send.send(("error", f"a damaged Outlook data file (.pst, .ost): {_libpff_why(exc)}"))
         return
@@ -351,6 +364,16 @@ def _items_sent(folder: _Folder) -> int:
     if not folder.count:
         return 0
     return 1 if folder.junk or folder.holds else folder.count
+
+
+def _all_folders(root: Any) -> list[_Folder]:
+    """The data file's folders (at most `_MAX_FOLDERS`: a damaged file's tree may loop)."""
+    found = []
+    for folder in _folders(root, (), 0):
+        found.append(folder)
+        if len(found) >= _MAX_FOLDERS:
+            break
+    return found
 
 
 def _folders(folder: Any, names: tuple[str, ...], depth: int) -> Iterator[_Folder]:
@@ -533,6 +556,7 @@ _ADDRESS_PAIRS = (
     (_SENT_REPRESENTING_EMAIL, _SENT_REPRESENTING_SMTP),
 )
 _LEARN_PER_FOLDER = 50
+_LEARN_AT_MOST = 2000
 
 
 class _Addresses:
@@ -567,11 +591,15 @@ class _Addresses:
         return ""
 
     def learn_from(self, folders: list[_Folder]) -> None:
-        """Learn from the first messages of each mail folder, before any is rebuilt."""
+        """Learn from the first messages of each mail folder (2,000 at most), before any
+        is rebuilt."""
+        budget = _LEARN_AT_MOST
         for folder in folders:
-            if folder.holds or folder.junk:
+            if folder.holds or folder.junk or budget <= 0:
                 continue
-            for number in range(min(folder.count, _LEARN_PER_FOLDER)):
+            first = min(folder.count, _LEARN_PER_FOLDER, budget)
+            budget -= first
+            for number in range(first):
                 message = _safe(lambda number=number, f=folder: f.folder.get_sub_message(number))
                 if message is not None:
                     self.learn(_properties(message))

@@ -324,3 +324,18 @@ def test_a_reader_that_dies_midway_ends_the_stream_saying_so(world):
     assert rest[-1].rejected.startswith("a damaged Outlook data file: reading it stopped after")
     assert rest[-1].rejected.endswith(f"of {total} items")
     assert not [p for p in multiprocessing.active_children() if p.name == "amends-outlook"]
+
+
+def test_a_reader_that_goes_silent_is_stopped(world, monkeypatch, tmp_path):
+    """A damaged file can make libpff loop: a reader that sends nothing for
+    READER_SILENCE seconds is stopped, and the import goes on. (Here it waits, forever,
+    for someone to write into a named pipe.)"""
+    import multiprocessing
+    import os
+
+    monkeypatch.setattr(outlook, "READER_SILENCE", 1)
+    fifo = tmp_path / "stuck.pst"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="a damaged Outlook data file: it cannot be read"):
+        outlook.pst_items(fifo, "stuck.pst", 25 * 1024 * 1024)
+    assert not [p for p in multiprocessing.active_children() if p.name == "amends-outlook"]
