@@ -35,7 +35,6 @@ from typing import Any
 
 MSG_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 compound file (.msg, .doc, .xls)
 PST_MAGIC = b"!BDN"
-MSG_SUFFIXES = (".msg",)
 PST_SUFFIXES = (".pst", ".ost")
 # Messages a data file's reader sends back at a time (and bytes, whichever comes first).
 _BATCH = 50
@@ -98,7 +97,12 @@ def msg_to_email(data: bytes) -> tuple[bytes | None, str]:
     msg: Any = None
     try:
         msg = extract_msg.openMsg(data, strict=False, errorBehavior=tolerant)
-        kind = message_kind(str(getattr(msg, "classType", "") or ""))
+        klass = str(getattr(msg, "classType", "") or "")
+        kind = message_kind(klass)
+        if not hasattr(msg, "asEmailMessage") and not kind:
+            if not klass.strip():  # no message class at all: not Outlook's
+                return None, "not an email: an Office document or another OLE file"
+            kind = f"item of an unknown kind ({klass[:60]})"
         if kind:
             return None, (
                 f"not an email: an Outlook {kind} (.msg); Amends imports Outlook messages,"

@@ -217,6 +217,14 @@ def test_other_outlook_items_and_office_files_are_named():
     data, why = outlook.msg_to_email(outlook.MSG_MAGIC + bytes(4000))
     assert data is None and why.startswith("a damaged Outlook message (.msg)")
     whole = sample("outlook-2016.msg").read_bytes()
+    # An OLE file that is no Outlook item (the message's property stream renamed away).
+    other = whole.replace(
+        "__properties_version1.0".encode("utf-16-le"), "__properties_version1.X".encode("utf-16-le")
+    ).replace("__substg1.0_001A".encode("utf-16-le"), "__substg1.0_XXXX".encode("utf-16-le"))
+    assert outlook.msg_to_email(other) == (
+        None,
+        "not an email: an Office document or another OLE file",
+    )
     for cut in (512, 2048, len(whole) // 2):  # read as far as it goes, or said why not
         data, why = outlook.msg_to_email(whole[:cut])
         assert data is not None or why.startswith("a damaged Outlook message (.msg)")
