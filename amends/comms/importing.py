@@ -840,13 +840,19 @@ def _outlook_file_reason(head: bytes, name: str) -> str:
     """Why a file with an Outlook name, starting with `head`, is not read as one message
     here: "" for an Outlook message (.msg, converted once read), or a file that holds an
     email or an mbox whatever its name."""
-    if head.startswith(MSG_MAGIC) or head.startswith(b"From ") or _looks_like_headers(head):
+    if _holds_mail(head):
         return ""
     if head.startswith(PST_MAGIC):
         return "an Outlook data file (.pst, .ost): import the file on its own"
     if name.endswith(".olm"):
         return _OLM
     return f"a damaged Outlook file: it does not start as a {name.rsplit('.', 1)[-1]} file does"
+
+
+def _holds_mail(head: bytes) -> bool:
+    """Whether a file starting with `head` holds mail one way or another (an email, an
+    mbox, an Outlook message), whatever its name says."""
+    return head.startswith((MSG_MAGIC, b"From ")) or _looks_like_headers(head)
 
 
 def _outlook_message(data: bytes, label: str) -> SourceItem:
@@ -1203,7 +1209,7 @@ def open_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BY
     except OSError as exc:
         raise SourceError(f"{os.fsdecode(root)}: {exc.strerror or exc}.") from None
     if head.startswith(PST_MAGIC) or (
-        root.name.lower().endswith(PST_SUFFIXES) and _outlook_file_reason(head, ".pst")
+        root.name.lower().endswith(PST_SUFFIXES) and not _holds_mail(head)
     ):
         return _data_file_source(root, max_bytes)
     reason = "" if head.startswith(MSG_MAGIC) else _unreadable_format(head, root.name)
