@@ -419,11 +419,12 @@ def _folder_items(
         yield _Found(where, junk=folder.count)
         return
     if folder.holds:
+        advice = " (export the calendar as .ics to import its meetings)"
         yield _Found(
             where,
             rejected=(
                 f"{_plural(folder.count, folder.holds)} left out: Amends imports the mail in"
-                " an Outlook data file (export a calendar as .ics to import its meetings)"
+                f" an Outlook data file{advice if folder.holds == 'calendar item' else ''}"
             ),
         )
         return

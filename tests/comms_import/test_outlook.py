@@ -85,7 +85,7 @@ def test_an_ost_keeps_the_mail_and_says_what_was_left_out(world):
     assert left_out == {
         "Calendar": (
             "9 calendar items left out: Amends imports the mail in an Outlook data file"
-            " (export a calendar as .ics to import its meetings)"
+            " (export the calendar as .ics to import its meetings)"
         ),
         "United States holidays": left_out["United States holidays"],
     }
