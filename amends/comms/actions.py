@@ -703,6 +703,13 @@ def _record_email_communication(
     EmailMessage.objects.filter(pk=message.pk).update(communication=comm)
     message.communication = comm
     index_object(comm)  # now that its email is linked: the text, as search reads it
+    if message.message_id:  # replies stored before it: their quote of it is indexed here
+        from amends.search.actions import drop_indexed_quotes
+
+        earlier = EmailMessage.objects.filter(
+            refs__ref=message.message_id, client=message.client
+        ).exclude(pk=message.pk)
+        drop_indexed_quotes(list(earlier.values_list("pk", flat=True)))
     return comm
 
 
@@ -802,6 +809,7 @@ def import_path(
     workers = import_workers(source.total)
     index_pending()  # what an earlier import, cut short, left unindexed
     indexer = _BackgroundIndexer.for_import(source.total)
+    earlier: list[int] = []  # replies stored before the message they answer came
     with _bulk_write_settings(source.total), _finishing(indexer):
         for item, parsed in _parsed_items(source.items, limit, matcher, workers):
             summary.seen += 1
@@ -817,10 +825,14 @@ def import_path(
             if progress is not None:
                 progress(summary)
             if len(batch) >= batch_size or held >= BATCH_BYTES:
-                _store_batch(actor, batch, matcher, summary, indexer)
+                _store_batch(actor, batch, matcher, summary, indexer, earlier)
                 batch, held = [], 0
         if batch:
-            _store_batch(actor, batch, matcher, summary, indexer)
+            _store_batch(actor, batch, matcher, summary, indexer, earlier)
+    if earlier:  # once every batch is indexed: no indexer can write their old documents
+        from amends.search.actions import drop_indexed_quotes
+
+        drop_indexed_quotes(earlier)
     return summary
 
 
@@ -1119,14 +1131,17 @@ def _store_batch(
     matcher: Matcher,
     summary: ImportSummary,
     indexer: _BackgroundIndexer | None = None,
+    earlier: list[int] | None = None,
 ) -> None:
     """Store a batch in one transaction with bulk statements; if anything in it fails (a
     concurrent import, a message the database refuses), store it again one message at a
-    time, so only the bad message is rejected."""
+    time, so only the bad message is rejected. The ids of replies stored before the
+    batch to one of its messages are added to `earlier`."""
     counts = ImportSummary()
+    found: list[int] = []
     try:
         with transaction.atomic():
-            _bulk_store(actor, batch, matcher, counts, indexer)
+            _bulk_store(actor, batch, matcher, counts, indexer, found)
     except Exception:
         with transaction.atomic():
             for label, parsed in batch:
@@ -1137,6 +1152,8 @@ def _store_batch(
     summary.unmatched += counts.unmatched
     summary.problems += counts.problems
     summary.meetings += _invitations(actor, batch, matcher)
+    if earlier is not None:
+        earlier += found
 
 
 def _invitations(
@@ -1213,12 +1230,27 @@ class _NewComm:
         return Communication.is_reply(self.channel, self.direction)
 
 
+def _replies_stored_before(emails: list[_NewEmail], threads: _Threads) -> list[int]:
+    """The ids of the emails stored before this batch that point at one of its messages
+    in the same client (`_Threads.referring`): replies whose quote of it was indexed, as
+    it was not there yet (see `search.actions.drop_indexed_quotes`)."""
+    batch = {email.pk for email in emails}
+    return [
+        node.pk
+        for email in emails
+        if email.message_id and email.client_id is not None
+        for node in threads.referring.get(email.message_id, ())
+        if node.pk not in batch and node.client_id == email.client_id
+    ]
+
+
 def _bulk_store(
     actor: User | None,
     batch: list[tuple[str, ParsedMessage]],
     matcher: Matcher,
     counts: ImportSummary,
     indexer: _BackgroundIndexer | None = None,
+    earlier: list[int] | None = None,
 ) -> None:
     from amends.search.actions import defer_communications, index_communications
 
@@ -1262,6 +1294,8 @@ def _bulk_store(
         for pk, row in zip(email_ids, email_rows, strict=True)
     ]
     threads = _thread_batch(emails, [p.is_reply_by_subject for _, p in fresh])
+    if earlier is not None:
+        earlier += _replies_stored_before(emails, threads)
     for row, email in zip(email_rows, emails, strict=True):
         row["thread_root_id"] = email.thread_root_id
     emails_in.insert(email_rows, ids=email_ids)

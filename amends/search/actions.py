@@ -317,6 +317,34 @@ def index_pending(batch_size: int = 500) -> int:
             total += index_communications(comms, bodies)
 
 
+def drop_indexed_quotes(email_ids: Sequence[int]) -> int:
+    """Index again those of the emails whose quoted history is indexed but no longer
+    should be: replies stored before their parent, which has come since, in the same
+    client (an Inbox imported before its Sent folder, a parent assigned from triage).
+    Their documents are rewritten as `stored_quotes` now says, in one transaction.
+    Returns how many were."""
+    ids = sorted(set(email_ids))
+    comm_ids: list[int] = []
+    for start in range(0, len(ids), 500):
+        comm_ids += EmailMessage.objects.filter(
+            pk__in=ids[start : start + 500], communication__isnull=False
+        ).values_list("communication_id", flat=True)
+    cuts = stored_quotes(sorted(set(comm_ids)))
+    redo = sorted(cuts)
+    with transaction.atomic():
+        for start in range(0, len(redo), 500):
+            chunk = redo[start : start + 500]
+            SearchDocument.objects.filter(kind=KIND.COMMUNICATION, object_id__in=chunk).delete()
+            comms = list(Communication.objects.filter(pk__in=chunk).order_by("pk"))
+            bodies = dict(
+                EmailMessage.objects.filter(communication_id__in=chunk).values_list(
+                    "communication_id", "text_body"
+                )
+            )
+            index_communications(comms, bodies, {pk: cuts[pk] for pk in chunk})
+    return len(redo)
+
+
 def remove_object(kind: str, object_id: int) -> None:
     """Drop what the index holds for a deleted object (the engine's own index row goes
     with it: a trigger on SQLite, the same row on PostgreSQL)."""

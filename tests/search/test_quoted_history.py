@@ -177,6 +177,43 @@ def test_placed_from_triage_they_are_indexed_the_same(world, tmp_path):
     assert _bodies() == bodies
 
 
+def test_a_reply_imported_before_its_parent_drops_the_quote_when_the_parent_comes(world, tmp_path):
+    """Our answer (in the Sent folder) imported after Dana's reply to it (in the Inbox):
+    her reply quoted it, and the quote was indexed while the answer was missing."""
+    reply = _mail(
+        "a5@acme.example",
+        "dana@acme.example",
+        "alice@firm.example",
+        "Thanks, the kangaroo is fine now.\n\n"
+        + WROTE.format("Alice <alice@firm.example>")
+        + "\n> Thanks Dana, we will fix the koala report.\n",
+        parent="a2@firm.example",
+        n=6,
+    )
+    import_path(None, _write(tmp_path / "inbox", [ORIGINAL, reply]))
+    assert "koala" in _bodies()["a5@acme.example"]  # all there is of our answer, for now
+    summary = import_path(None, _write(tmp_path / "sent", [ANSWER]))
+    assert summary.imported == 1
+    bodies = _bodies()
+    assert "koala" not in bodies["a5@acme.example"] and "kangaroo" in bodies["a5@acme.example"]
+    assert "platypus" not in bodies["a2@firm.example"]
+    assert _found(world.ada, "koala") == {"a2@firm.example"}
+    reindex_all()
+    assert _bodies() == bodies
+
+
+def test_one_at_a_time_a_parent_that_comes_later_drops_the_quote_too(world):
+    """A mailbox poll stores one message at a time; so does placing one from triage."""
+    matcher = Matcher()
+    for raw in (ANSWER, ORIGINAL):  # the answer first, then what it answers
+        parsed = parse_message(raw)
+        assert isinstance(parsed, ParsedMessage)
+        assert store_parsed_message(None, parsed, matcher=matcher)
+    bodies = _bodies()
+    assert "platypus" not in bodies["a2@firm.example"] and "koala" in bodies["a2@firm.example"]
+    assert _found(world.ada, "platypus") == {"a1@acme.example"}
+
+
 @pytest.mark.parametrize(
     ("text", "cut"),
     [
