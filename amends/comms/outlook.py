@@ -64,17 +64,29 @@ def message_kind(message_class: str) -> str:
         return ""
     if not klass or klass == "ipm":
         return ""  # some writers leave the class out of plain messages
-    for prefix, what in (
-        ("ipm.appointment", "calendar item"),
-        ("ipm.contact", "contact"),
-        ("ipm.distlist", "contact list"),
-        ("ipm.task", "task"),
-        ("ipm.stickynote", "note"),
-        ("ipm.activity", "journal entry"),
-    ):
-        if klass.startswith(prefix):
-            return what
-    return "Outlook item"
+    return _in_words(klass, _ITEM_KINDS)
+
+
+# What Outlook items and folders hold, in words, by the start of their MAPI class.
+_ITEM_KINDS = (
+    ("ipm.appointment", "calendar item"),
+    ("ipm.contact", "contact"),
+    ("ipm.distlist", "contact list"),
+    ("ipm.task", "task"),
+    ("ipm.stickynote", "note"),
+    ("ipm.activity", "journal entry"),
+)
+_FOLDER_KINDS = (
+    ("ipf.appointment", "calendar item"),
+    ("ipf.contact", "contact"),
+    ("ipf.task", "task"),
+    ("ipf.stickynote", "note"),
+    ("ipf.journal", "journal entry"),
+)
+
+
+def _in_words(klass: str, kinds: tuple[tuple[str, str], ...]) -> str:
+    return next((what for prefix, what in kinds if klass.startswith(prefix)), "Outlook item")
 
 
 # --- One .msg file ---------------------------------------------------------------------
@@ -350,16 +362,7 @@ def folder_kind(container_class: str) -> str:
     klass = container_class.strip().casefold()
     if not klass or klass == "ipf" or klass.startswith(("ipf.note", "ipf.imap")):
         return ""
-    for prefix, what in (
-        ("ipf.appointment", "calendar item"),
-        ("ipf.contact", "contact"),
-        ("ipf.task", "task"),
-        ("ipf.stickynote", "note"),
-        ("ipf.journal", "journal entry"),
-    ):
-        if klass.startswith(prefix):
-            return what
-    return "Outlook item"
+    return _in_words(klass, _FOLDER_KINDS)
 
 
 def _items_sent(folder: _Folder) -> int:
