@@ -7,11 +7,15 @@ times, best of `--repeat`:
 - *rebuild*: reading each data file and rebuilding its messages as emails
   (`outlook.pst_items`, in its own process, as an import does), and each .msg
   (`outlook.msg_to_email`);
-- *import*: `amends import` of the data file into a fresh SQLite database, end to end.
+- *calendars*: reading its calendar folders and writing them as iCalendar
+  (`outlook.pst_calendars`, in its own process too);
+- *import*: `amends import` of the data file into a fresh SQLite database, end to end:
+  its mail, then its calendars.
 
 The baseline, measured in the same run on the same messages, is the same import of the
-rebuilt messages written out as a folder of .eml files: what reading Outlook's format
-costs over reading plain email. Results go to stdout; copy them into docs/benchmarks.md.
+rebuilt messages and calendars written out as a folder of .eml and .ics files: what
+reading Outlook's format costs over reading plain email and calendars. Results go to
+stdout; copy them into docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -53,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Outlook files, best of {args.repeat}")
     print(
-        f"{'file':<22}{'messages':>9}{'MB':>7}{'rebuild':>10}{'msg/s':>8}{'import':>9}"
-        f"{'.eml':>8}{'ratio':>7}"
+        f"{'file':<22}{'messages':>9}{'MB':>7}{'rebuild':>10}{'msg/s':>8}"
+        f"{'events':>8}{'calendars':>11}{'import':>9}{'.eml+.ics':>11}{'ratio':>7}"
     )
     for name in FILES:
         path = DATA / name
@@ -63,19 +67,29 @@ def main(argv: list[str] | None = None) -> int:
             _, items = outlook.pst_items(path, path.name, MAX_BYTES)
             return [item.data for item in items if item.data]
 
+        def calendars(path: Path = path) -> list[bytes]:
+            found = outlook.pst_calendars(path, path.name, MAX_BYTES)
+            return [item.calendar for item in found if item.calendar]
+
         messages = rebuild()
         took = _best(args.repeat, rebuild)
+        documents = calendars()
+        events = sum(document.count(b"BEGIN:VEVENT") for document in documents)
+        took_calendars = _best(args.repeat, calendars)
         with tempfile.TemporaryDirectory(prefix="amends-bench-outlook-") as tmp:
             folder = Path(tmp) / "eml"
             folder.mkdir()
             for number, data in enumerate(messages):
                 (folder / f"{number:05d}.eml").write_bytes(data)
+            for number, data in enumerate(documents):
+                (folder / f"{number:05d}.ics").write_bytes(data)
             pst = _best(args.repeat, lambda path=path, tmp=tmp: _import(path, tmp))
             eml = _best(args.repeat, lambda folder=folder, tmp=tmp: _import(folder, tmp))
         print(
             f"{name:<22}{len(messages):>9}{sum(map(len, messages)) / 1e6:>7.1f}"
             f"{took:>9.2f}s{len(messages) / took:>8.0f}"
-            f"{pst:>8.2f}s{eml:>7.2f}s{pst / eml:>6.1f}×"
+            f"{events:>8}{took_calendars:>10.2f}s"
+            f"{pst:>8.2f}s{eml:>10.2f}s{pst / eml:>6.1f}×"
         )
     for name in MESSAGES:
         data = (DATA / name).read_bytes()

@@ -1165,7 +1165,11 @@ def folder_contents(root: str | os.PathLike[str]) -> tuple[bool, bool]:
     """(holds mail, holds calendars) for a folder, as an export leaves it: a Google
     Takeout has both (`Mail/….mbox`, `Calendar/….ics`), a Google Calendar export only
     calendars. Mail is what `open_source` reads (.eml, .emlx, mbox files, Maildirs);
-    calendars are .ics files. Symbolic links are not followed."""
+    calendars are .ics files. An Outlook data file (.pst, .ost) may hold both, and so
+    does a folder with one, or the file itself. Symbolic links are not followed."""
+    if Path(root).is_file():
+        data_file = Path(root).suffix.lower() in PST_SUFFIXES
+        return True, data_file
     mail = calendars = False
     for seen, (kind, path) in enumerate(_export_entries(root), start=1):
         if kind == "junk":
@@ -1174,6 +1178,8 @@ def folder_contents(root: str | os.PathLike[str]) -> tuple[bool, bool]:
             mail = True
         elif path.suffix.lower() == ".ics":  # what `meeting_actions.calendar_files` reads
             calendars = True
+        elif path.suffix.lower() in PST_SUFFIXES:  # an Outlook data file: both
+            mail = calendars = True
         elif not mail and (
             _is_eml(path) or path.suffix.lower() in _OUTLOOK_MAIL or _looks_like_mbox(path)
         ):

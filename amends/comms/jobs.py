@@ -29,6 +29,7 @@ from amends.comms.meeting_actions import (
     import_csv,
     record_past_meetings,
 )
+from amends.comms.outlook import PST_SUFFIXES
 from amends.comms.triage_actions import TRIAGE_MATCH_JOB, match_waiting
 from amends.comms.uploads import (
     resolve_upload,
@@ -161,7 +162,7 @@ def _run(
     if payload.get("format") is None and path.is_file() and path.suffix.lower() == ".ics":
         meetings = import_calendar_path(actor, path, client=client, progress=progress)
         return meetings, {"format": "ics"}
-    if payload.get("format") is None and path.is_dir():
+    if payload.get("format") is None and (path.is_dir() or _data_file(path)):
         holds_mail, holds_calendars = folder_contents(path)
         if holds_calendars and not holds_mail:
             meetings = import_calendar_path(actor, path, client=client, progress=progress)
@@ -175,6 +176,11 @@ def _run(
             return summary, {"calendars_error": _bounded(_UPLOAD_PREFIX.sub("", str(exc)))}
         return summary, {"calendars": summary_payload(meetings)}
     return _run_one(payload, actor, path, client, progress), {}
+
+
+def _data_file(path: Any) -> bool:
+    """An Outlook data file: its mail and its calendars are imported."""
+    return bool(path.is_file() and path.suffix.lower() in PST_SUFFIXES)
 
 
 def _run_one(payload: dict[str, Any], actor: User, path: Any, client: Any, progress: Any) -> Any:

@@ -23,7 +23,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -611,19 +611,65 @@ def is_cancelled(external_id: str, client: Client, revision: int) -> bool:
     return False
 
 
+CALENDAR_SUFFIXES = (".ics",)
+DATA_FILE_SUFFIXES = (".pst", ".ost")  # Outlook data files: their calendar folders
+
+
 def calendar_files(path: str | os.PathLike[str]) -> list[Path]:
-    """The .ics file at `path`, or the .ics files in the folder (and its subfolders)."""
+    """The .ics file (or Outlook data file) at `path`, or the .ics and Outlook data files
+    in the folder (and its subfolders)."""
     root = Path(path)
     if root.is_symlink() and root.is_dir():
         raise SourceError(f"{os.fsdecode(root)} is a symbolic link; give the real folder.")
     if root.is_file():
         return [root]
     if root.is_dir():
-        files = sorted(p for p in root.rglob("*") if p.suffix.lower() == ".ics" and p.is_file())
+        wanted = (*CALENDAR_SUFFIXES, *DATA_FILE_SUFFIXES)
+        files = sorted(p for p in root.rglob("*") if p.suffix.lower() in wanted and p.is_file())
         if len(files) > MAX_CALENDAR_FILES:
             raise SourceError(f"The folder holds more than {MAX_CALENDAR_FILES:,} calendars.")
         return files
     raise SourceError(f"{os.fsdecode(root)} does not exist or cannot be read.")
+
+
+def _calendar_documents(
+    files: list[Path], max_bytes: int, rejected: list[tuple[str, str]]
+) -> Iterator[tuple[str, str, bytes]]:
+    """(label, short label, iCalendar text) for each calendar the files hold: an .ics
+    file is one, an Outlook data file one or more for each of its calendar folders
+    (`comms.outlook`, read by a process of its own). What cannot be read goes to
+    `rejected`, but for an Outlook data file that cannot be opened at all: its mail is
+    imported beside its calendars, and that import says why."""
+    from amends.comms.importing import clean_text
+    from amends.comms.outlook import PST_MAGIC, pst_calendars
+
+    for file in files:
+        label = os.fsdecode(file)
+        try:
+            size = file.stat().st_size
+            with file.open("rb") as fh:
+                head = fh.read(4)
+            if head == PST_MAGIC or file.suffix.lower() in DATA_FILE_SUFFIXES:
+                if head != PST_MAGIC:
+                    continue
+                shown = clean_text(label)
+                for found in pst_calendars(file, shown, max_bytes):
+                    if found.rejected and not found.unopened:
+                        rejected.append((found.label, found.rejected))
+                    rejected.extend(found.problems)
+                    if found.calendar is not None:
+                        yield found.label, file.name + found.label[len(shown) :], found.calendar
+                continue
+            if size > max_bytes:
+                rejected.append(
+                    (label, f"the file is larger than {max_bytes / 1024 / 1024:g} MB; not imported")
+                )
+                continue
+            data = file.read_bytes()
+        except OSError as exc:
+            rejected.append((label, f"cannot be read: {exc.strerror or exc}"))
+            continue
+        yield label, file.name, data
 
 
 def import_calendar_path(
@@ -637,8 +683,9 @@ def import_calendar_path(
     max_bytes: int = calendars.DEFAULT_MAX_CALENDAR_BYTES,
 ) -> MeetingImportSummary:
     """Import every meeting between `since` and `until` (default: a year back to 90 days
-    ahead) from an .ics file or a folder of them. Idempotent; a bad event is rejected
-    with its reason and the rest continue. Raises SourceError when the path is unusable.
+    ahead) from an .ics file, the calendars of an Outlook data file (.pst, .ost), or a
+    folder of them. Idempotent; a bad event is rejected with its reason and the rest
+    continue. Raises SourceError when the path is unusable.
 
     A whole calendar (`CalendarRead.name`) read again by the same person is compared with
     what its last copy left coming up: a meeting in the window that it no longer holds
@@ -657,21 +704,9 @@ def import_calendar_path(
     # Each whole calendar's key: the events its copies hold in the window, or None when a
     # copy could not be read whole (then nothing is taken off: it may be what was lost).
     held: dict[str, set[str] | None] = {}
-    for file in files:
-        label = os.fsdecode(file)
-        try:
-            size = file.stat().st_size
-            if size > max_bytes:
-                summary.rejected.append(
-                    (label, f"the file is larger than {max_bytes / 1024 / 1024:g} MB; not imported")
-                )
-                continue
-            data = file.read_bytes()
-        except OSError as exc:
-            summary.rejected.append((label, f"cannot be read: {exc.strerror or exc}"))
-            continue
+    for label, shown, data in _calendar_documents(files, max_bytes, summary.rejected):
         read = calendars.read_calendar(
-            data, since=since, until=until, label=file.name, max_bytes=max_bytes
+            data, since=since, until=until, label=shown, max_bytes=max_bytes
         )
         summary.total = (summary.total or 0) + len(read.meetings)
         summary.cancelled += read.cancelled

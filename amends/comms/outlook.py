@@ -8,7 +8,9 @@ as they were.
 
 A data file is read in a process of its own (libpff is C, and a damaged file must not
 take the import down with it), which streams the rebuilt messages back; an item that is
-not mail (calendar entries, contacts, tasks) is left out and counted per folder.
+not mail (contacts, tasks, notes) is left out and counted per folder. Its calendars are
+read by a second run of that process (`pst_calendars`), each folder written as an
+iCalendar document (`outlook_calendar`) that the calendar import reads like an export.
 
 No database here; `importing.open_source` and the parsing workers call these.
 """
@@ -24,7 +26,7 @@ import multiprocessing
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email import policy as email_policy
@@ -83,6 +85,9 @@ _FOLDER_KINDS = (
     ("ipf.stickynote", "note"),
     ("ipf.journal", "journal entry"),
 )
+
+
+_CALENDAR = "calendar item"
 
 
 def _in_words(klass: str, kinds: tuple[tuple[str, str], ...]) -> str:
@@ -203,6 +208,12 @@ class _Found:
     data: bytes | None = None
     rejected: str = ""
     junk: int | None = None
+    # A calendar folder's items, as an iCalendar document, and those that could not be
+    # written in it (label, why); `items` is how many of the folder's items this covers.
+    calendar: bytes | None = None
+    problems: tuple[tuple[str, str], ...] = ()
+    items: int = 1
+    unopened: bool = False  # the file could not be opened at all (`rejected` says why)
 
 
 def pst_items(
@@ -211,23 +222,31 @@ def pst_items(
     """(how many items the data file holds, a stream of them) for the Outlook data file
     at `path`. Both are read by a process of their own (the stream's starts when it is
     first read). Raises ValueError, saying why, when the file cannot be opened at all."""
-    reader, receive = _start(os.fspath(path), label, max_bytes, count_only=True)
+    reader, receive = _start(os.fspath(path), label, max_bytes, "count")
     try:
         total = _opening(reader, receive)
     finally:
         receive.close()
         reader.join(5)
-    return total, _stream(os.fspath(path), label, max_bytes, total)
+    return total, _stream(os.fspath(path), label, max_bytes, total, "mail")
 
 
-def _start(path: str, label: str, max_bytes: int, *, count_only: bool) -> tuple[Any, Any]:
+def pst_calendars(path: str | os.PathLike[str], label: str, max_bytes: int) -> Iterator[_Found]:
+    """The calendar folders of the Outlook data file at `path`, each as iCalendar
+    documents (`_Found.calendar`, named after the file and the folder), read by a process
+    of its own. A file that cannot be opened, or a reader that dies, gives one item with
+    the reason (`rejected`)."""
+    return _stream(os.fspath(path), label, max_bytes, None, "calendars")
+
+
+def _start(path: str, label: str, max_bytes: int, mode: str) -> tuple[Any, Any]:
     context: Any = multiprocessing.get_context(
         "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     )
     receive, send = context.Pipe(duplex=False)
     reader = context.Process(
         target=_read_data_file,
-        args=(path, label, max_bytes, send, count_only),
+        args=(path, label, max_bytes, send, mode),
         name="amends-outlook",
         daemon=True,
     )
@@ -258,14 +277,17 @@ def _receive(receive: Any) -> Any:
     return receive.recv()
 
 
-def _stream(path: str, label: str, max_bytes: int, total: int) -> Iterator[_Found]:
-    reader, receive = _start(path, label, max_bytes, count_only=False)
+def _stream(
+    path: str, label: str, max_bytes: int, total: int | None, mode: str
+) -> Iterator[_Found]:
+    reader, receive = _start(path, label, max_bytes, mode)
     seen = 0
     try:
         try:
-            _opening(reader, receive)
+            counted = _opening(reader, receive)
+            total = counted if total is None else total
         except ValueError as exc:
-            yield _Found(label, rejected=str(exc))
+            yield _Found(label, rejected=str(exc), unopened=True)
             return
         while True:
             try:
@@ -283,7 +305,7 @@ def _stream(path: str, label: str, max_bytes: int, total: int) -> Iterator[_Foun
                 return
             if batch is None:
                 return
-            seen += len(batch)
+            seen += sum(found.items for found in batch)
             yield from batch
     finally:
         receive.close()
@@ -292,10 +314,11 @@ def _stream(path: str, label: str, max_bytes: int, total: int) -> Iterator[_Foun
         reader.join(5)
 
 
-def _read_data_file(path: str, label: str, max_bytes: int, send: Any, count_only: bool) -> None:
+def _read_data_file(path: str, label: str, max_bytes: int, send: Any, mode: str) -> None:
     """In the reading process: open the data file, say how many items it holds, then
-    (unless `count_only`) send its messages rebuilt as emails, in batches, and None at
-    the end."""
+    send its messages rebuilt as emails (`mode` "mail"), or its calendar folders as
+    iCalendar documents ("calendars"), in batches, and None at the end. "count" stops
+    after the count."""
     try:
         import pypff
     except ImportError:  # pragma: no cover - a dependency of Amends
@@ -308,11 +331,18 @@ def _read_data_file(path: str, label: str, max_bytes: int, send: Any, count_only
     except Exception as exc:
         send.send(("error", f"a damaged Outlook data file (.pst, .ost): {_libpff_why(exc)}"))
         return
-    send.send(("total", sum(_items_sent(folder) for folder in folders)))
-    if count_only:
+    calendars = [folder for folder in folders if folder.holds == _CALENDAR and folder.count]
+    if mode == "calendars":
+        send.send(("total", sum(folder.count for folder in calendars)))
+    else:
+        send.send(("total", sum(_items_sent(folder) for folder in folders)))
+    if mode == "count":
         return
     addresses = _Addresses()
     addresses.learn_from(folders)
+    if mode == "calendars":
+        _send_calendars(data_file, calendars, label, addresses, send)
+        return
     batch: list[_Found] = []
     size = 0
     for folder in folders:
@@ -327,6 +357,72 @@ def _read_data_file(path: str, label: str, max_bytes: int, send: Any, count_only
     send.send(None)
     with contextlib.suppress(Exception):
         data_file.close()
+
+
+def _send_calendars(
+    data_file: Any, calendars: list[_Folder], label: str, addresses: _Addresses, send: Any
+) -> None:
+    from amends.comms.outlook_calendar import documents, named_tags
+
+    tags = named_tags(data_file)
+    # Each calendar is named after the data file's own id (its store's record key), so
+    # a later copy of the same file, uploaded under any name, is known as the same
+    # calendar, and meetings it no longer holds were taken off it; two files are two.
+    store = _safe(lambda: _properties(data_file.get_message_store())) or {}
+    record_key = store.get(_RECORD_KEY)
+    if isinstance(record_key, bytes) and record_key:
+        owner = f"Outlook data file {record_key.hex()}"
+    else:
+        owner = label.replace("\\", "/").rsplit("/", 1)[-1]
+    for folder in calendars:
+        where = f"{label}/{'/'.join(folder.names)}" if folder.names else label
+        name = "/".join((owner, *folder.names))
+        items = _calendar_items(folder, where, addresses)
+        for document, problems in documents(name, items, tags):
+            found = _Found(where, calendar=document, problems=tuple(problems))
+            send.send([replace(found, items=document.count(b"BEGIN:VEVENT") if document else 0)])
+    send.send(None)
+    with contextlib.suppress(Exception):
+        data_file.close()
+
+
+def _calendar_items(folder: _Folder, where: str, addresses: _Addresses) -> Iterator[Any]:
+    """(label, `outlook_calendar.Item` or None, why not) for each item of a calendar
+    folder."""
+    from amends.comms.importing import text_from_html
+    from amends.comms.outlook_calendar import Item
+
+    for number in range(folder.count):
+        item_label = f"{where}#{number + 1}"
+        try:
+            message = folder.folder.get_sub_message(number)
+            props = _properties(message)
+            kind = message_kind(_text(props.get(_CLASS)))
+            if kind != _CALENDAR:
+                what = f"an Outlook {kind}" if kind else "an email"
+                yield item_label, None, f"not a calendar item: {what} in a calendar, left out"
+                continue
+            codec = _codec(props)
+            body = _decode(_safe(lambda message=message: message.plain_text_body), codec)
+            if not body.strip():
+                html = _decode(_safe(lambda message=message: message.html_body), codec)
+                body = text_from_html(html) if html else ""
+            name, email = _sender(props, addresses)
+            yield (
+                item_label,
+                Item(
+                    props=props,
+                    subject=_text(_safe(lambda message=message: message.subject)),
+                    body=body,
+                    organizer=(name.strip(), email) if email else None,
+                    attendees=[
+                        person for person in _recipient_list(message, addresses) if person[2]
+                    ],
+                ),
+                "",
+            )
+        except Exception as exc:
+            yield item_label, None, f"cannot be read from the Outlook data file ({_why(exc)})"
 
 
 def _libpff_why(exc: BaseException) -> str:
@@ -366,9 +462,10 @@ def folder_kind(container_class: str) -> str:
 
 
 def _items_sent(folder: _Folder) -> int:
-    """How many items `_folder_items` sends for the folder: one line for a junk folder or
-    a folder of other things than mail, else one for each message."""
-    if not folder.count:
+    """How many items `_folder_items` sends for the folder: none for a calendar (read by
+    `pst_calendars`), one line for a junk folder or a folder of other things than mail,
+    else one for each message."""
+    if not folder.count or folder.holds == _CALENDAR:
         return 0
     return 1 if folder.junk or folder.holds else folder.count
 
@@ -421,13 +518,14 @@ def _folder_items(
     if folder.junk:
         yield _Found(where, junk=folder.count)
         return
+    if folder.holds == _CALENDAR:
+        return  # its meetings are read by `pst_calendars`
     if folder.holds:
-        advice = " (export the calendar as .ics to import its meetings)"
         yield _Found(
             where,
             rejected=(
-                f"{_plural(folder.count, folder.holds)} left out: Amends imports the mail in"
-                f" an Outlook data file{advice if folder.holds == 'calendar item' else ''}"
+                f"{_plural(folder.count, folder.holds)} left out: Amends imports the mail and"
+                " the calendars in an Outlook data file"
             ),
         )
         return
@@ -469,6 +567,7 @@ _RECEIVED_BY_SMTP = 0x5D07
 _RECEIVED_REPRESENTING_SMTP = 0x5D08
 _CREATION_TIME = 0x3007
 _CONTAINER_CLASS = 0x3613  # a folder's
+_RECORD_KEY = 0x0FF9  # the message store's
 # A recipient's
 _DISPLAY_NAME = 0x3001
 _EMAIL_ADDRESS = 0x3003
@@ -620,20 +719,29 @@ def _plain_address(value: str) -> bool:
 def _recipients(message: Any, addresses: _Addresses) -> dict[int, list[str]]:
     """Recipients by type (1 To, 2 Cc, 3 Bcc), as header addresses."""
     found: dict[int, list[str]] = {1: [], 2: [], 3: []}
+    for kind, name, email in _recipient_list(message, addresses):
+        shown = _address(name, email)
+        if shown and kind in found:
+            found[kind].append(shown)
+    return found
+
+
+def _recipient_list(message: Any, addresses: _Addresses) -> list[tuple[int, str, str]]:
+    """(type, name, Internet address or "") for each recipient (of a meeting: 1
+    required, 2 optional, 3 a resource such as a room)."""
     try:
         table = message.recipients
         count = int(table.number_of_record_sets) if table is not None else 0
     except Exception:
-        return found
+        return []
+    found = []
     for number in range(min(count, 5000)):
         props = _properties(table, number)
         kind = _integer(props.get(_RECIPIENT_TYPE)) or 1
         email = addresses.internet(
             _text(props.get(_SMTP_ADDRESS)), _text(props.get(_EMAIL_ADDRESS))
         )
-        shown = _address(_text(props.get(_DISPLAY_NAME)), email)
-        if shown and kind in found:
-            found[kind].append(shown)
+        found.append((kind, _text(props.get(_DISPLAY_NAME)).strip(), email))
     return found
 
 
@@ -714,13 +822,7 @@ def _made_headers(message: Any, props: dict[int, Any], addresses: _Addresses) ->
     """Headers from the message's properties, for one Outlook kept none of (what it
     sent, drafts)."""
     headers = []
-    sender = _address(
-        _text(props.get(_SENT_REPRESENTING_NAME)) or _text(props.get(_SENDER_NAME)),
-        addresses.internet(
-            *(_text(props.get(tag)) for tag in (_SENT_REPRESENTING_SMTP, _SENDER_SMTP)),
-            *(_text(props.get(tag)) for tag in (_SENT_REPRESENTING_EMAIL, _SENDER_EMAIL)),
-        ),
-    )
+    sender = _address(*_sender(props, addresses))
     if sender:
         headers.append(_field("From", sender))
     recipients = _recipients(message, addresses)
@@ -742,6 +844,17 @@ def _made_headers(message: Any, props: dict[int, Any], addresses: _Addresses) ->
         if value:
             headers.append(_field(name, value))
     return headers
+
+
+def _sender(props: dict[int, Any], addresses: _Addresses) -> tuple[str, str]:
+    """(name, Internet address or "") of who sent the message (for whom)."""
+    return (
+        _text(props.get(_SENT_REPRESENTING_NAME)) or _text(props.get(_SENDER_NAME)),
+        addresses.internet(
+            *(_text(props.get(tag)) for tag in (_SENT_REPRESENTING_SMTP, _SENDER_SMTP)),
+            *(_text(props.get(tag)) for tag in (_SENT_REPRESENTING_EMAIL, _SENDER_EMAIL)),
+        ),
+    )
 
 
 def _field(name: str, value: str) -> str:

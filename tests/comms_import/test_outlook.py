@@ -75,21 +75,14 @@ def test_a_pst_is_imported_folder_by_folder_and_only_once(world):
     assert RawMessage.objects.count() == 71
 
 
-def test_an_ost_keeps_the_mail_and_says_what_was_left_out(world):
+def test_an_ost_keeps_the_mail(world):
     ost = sample("outlook.com.ost")
     # The mailbox's owner works here: what they sent is ours, the rest the client's.
     create_user(None, username="pst", password=None, email="pstextractortest@outlook.com")
     summary = import_path(None, ost, client=world.acme)
-    assert (summary.seen, summary.imported) == (15, 13)
-    left_out = {Path(where).name: why for where, why in summary.rejected}
-    assert left_out == {
-        "Calendar": (
-            "9 calendar items left out: Amends imports the mail in an Outlook data file"
-            " (export the calendar as .ics to import its meetings)"
-        ),
-        "United States holidays": left_out["United States holidays"],
-    }
-    assert left_out["United States holidays"].startswith("160 calendar items left out")
+    # Its calendars are read on their own (test_outlook_calendar.py): nothing left out.
+    assert (summary.total, summary.seen, summary.imported) == (13, 13, 13)
+    assert summary.rejected == []
     # Outlook's own sync log is not mail from anyone.
     assert not EmailMessage.objects.filter(subject__startswith="Synchronization Log").exists()
     # Attachments are listed with their names and types; invitations are mail too.
@@ -171,7 +164,8 @@ def test_the_command_line_reads_a_data_file(world, tmp_path):
     text = out.getvalue()
     assert "(outlook)" in text
     assert "13 imported" in text
-    assert "Calendar: 9 calendar items left out" in text
+    # The calendars beside the mail (here all outside the default window).
+    assert "Imported meetings from" in text and "0 rejected" in text.split("meetings from")[1]
 
 
 # --- .msg --------------------------------------------------------------------------------
@@ -347,3 +341,18 @@ def test_a_reader_that_goes_silent_is_stopped(world, monkeypatch, tmp_path):
     with pytest.raises(ValueError, match="a damaged Outlook data file: it cannot be read"):
         outlook.pst_items(fifo, "stuck.pst", 25 * 1024 * 1024)
     assert not [p for p in multiprocessing.active_children() if p.name == "amends-outlook"]
+
+
+def test_a_folder_of_contacts_is_one_line_and_a_calendar_none():
+    """Contacts, tasks and notes are left out and counted once per folder; a calendar's
+    items are read by `pst_calendars` instead (test_outlook_calendar.py)."""
+    contacts = outlook._Folder(folder=None, names=("Contacts",), count=3, holds="contact")
+    (found,) = outlook._folder_items(contacts, "Mailbox.pst", 1024, outlook._Addresses())
+    assert (found.label, found.rejected) == (
+        "Mailbox.pst/Contacts",
+        "3 contacts left out: Amends imports the mail and the calendars in an Outlook data file",
+    )
+    assert outlook._items_sent(contacts) == 1
+    calendar = outlook._Folder(folder=None, names=("Calendar",), count=9, holds="calendar item")
+    assert list(outlook._folder_items(calendar, "Mailbox.pst", 1024, outlook._Addresses())) == []
+    assert outlook._items_sent(calendar) == 0

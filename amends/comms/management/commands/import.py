@@ -22,6 +22,7 @@ from amends.comms.meeting_actions import (
     import_calendar_path,
     import_csv,
 )
+from amends.comms.outlook import PST_SUFFIXES
 from amends.comms.uploads import (
     abandoned_import_folders,
     claim_import_folder,
@@ -285,13 +286,14 @@ class Command(BaseCommand):
 
 def _kind(path: Path) -> str:
     """csv, ics (a file, or a folder holding .ics files and no mail), both (a folder
-    holding mail and calendars, as a Google Takeout does), or mail."""
+    holding mail and calendars, as a Google Takeout does, or an Outlook data file), or
+    mail."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return "csv"
     if suffix in (".ics", ".ical", ".ifb"):
         return "ics"
-    if path.is_dir() and not path.is_symlink():
+    if (path.is_dir() and not path.is_symlink()) or (path.is_file() and suffix in PST_SUFFIXES):
         holds_mail, holds_calendars = folder_contents(path)
         if holds_calendars:
             return "both" if holds_mail else "ics"

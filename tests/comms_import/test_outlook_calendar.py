@@ -1,0 +1,471 @@
+"""The calendars in an Outlook data file become meetings (R7): an Outlook.com .ost as
+Outlook wrote it (see scripts/fetch_test_data.py), and recurrences written here byte by
+byte as [MS-OXOCAL] describes them — every pattern Outlook offers, an occurrence
+deleted, one moved and renamed, a weekly meeting that keeps its local time across a
+change of clocks — read back through the same calendar reader as an .ics export."""
+
+from __future__ import annotations
+
+import io
+import struct
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from amends.accounts.actions import create_user
+from amends.comms import outlook
+from amends.comms.calendars import read_calendar
+from amends.comms.meeting_actions import import_calendar_path
+from amends.comms.models import Communication, UpcomingMeeting
+from amends.comms.outlook_calendar import Item, NotAnEvent, documents, events, recurrence
+from amends.comms.queries import list_emails
+from amends.watch.models import Job
+from amends.watch.worker import run_one_step
+
+DATA = Path(__file__).resolve().parents[2] / ".cache" / "test-data"
+SINCE, UNTIL = datetime(2021, 8, 1, tzinfo=UTC), datetime(2021, 12, 31, tzinfo=UTC)
+
+
+def sample(name: str) -> Path:
+    path = DATA / name
+    if not path.is_file():
+        pytest.skip(f"{name} not fetched: run `make test-data` (scripts/fetch_test_data.py)")
+    return path
+
+
+def _z(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+# --- The Outlook.com .ost --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_calendars_of_an_ost_become_meetings(world):
+    ost = sample("outlook.com.ost")
+    summary = import_calendar_path(None, ost, client=world.acme, since=SINCE, until=UNTIL)
+    assert summary.rejected == []
+    meetings = Communication.objects.filter(channel="meeting", client=world.acme)
+    starts: dict[str, list[datetime]] = {}
+    for subject, when in meetings.values_list("subject", "occurred_at"):
+        starts.setdefault(subject, []).append(when)
+    # Mondays at 10:00 in Los Angeles, ten of them (its time zone is Outlook's name for
+    # it, "Pacific Standard Time").
+    weekly = sorted(starts["repeats every monday for 10 weeks"])
+    assert len(weekly) == 10
+    assert weekly[0] == _z(2021, 8, 9, 17, 0) and weekly[-1] == _z(2021, 10, 11, 17, 0)
+    assert sorted(starts["repeats for 3 days"]) == [_z(2021, 8, d, 19, 0) for d in (10, 11, 12)]
+    assert starts["just a regular meeting"] == [_z(2021, 8, 13, 21, 0)]
+    yearly = "Occurs every August 13 effective 8/13/2021 from 10:00 AM to 10:30 AM"
+    assert starts[yearly] == [_z(2021, 8, 13, 17, 0)]  # next year's is outside the window
+    # All-day: from midnight on the first day, in the client's zone (London).
+    assert starts["all day event for 3 days"] == [_z(2021, 8, 14, 23, 0)]
+    # A meeting from a Google invitation keeps the UID the invitation carried, so the same
+    # meeting from Google's own export is the same meeting.
+    ed = meetings.get(subject="meeting from Ed")
+    assert ed.external_id == "goedb89m92ojdbql36p5cuu74o@google.com"
+    assert {a["email"] for a in ed.attendees} == {
+        "epfromer@gmail.com",
+        "pstextractortest@outlook.com",
+    }
+    room = meetings.get(subject="meeting with attachments (jpg, pdf, text)")
+    assert room.ends_at == _z(2021, 8, 24, 18, 0)
+    # Each meeting says where it came from: the file, the folder, the event.
+    holidays = meetings.filter(source__contains="/Calendar/United States holidays ")
+    assert meetings.exclude(pk__in=holidays).count() == 10 + 3 + 1 + 1 + 5
+    assert sorted(h.occurred_at.date() for h in holidays.filter(subject="Veterans Day")) == [
+        date(2021, 11, 11)
+    ]
+    assert summary.imported == meetings.count()
+    # The same file again: nothing new.
+    again = import_calendar_path(None, ost, client=world.acme, since=SINCE, until=UNTIL)
+    assert (again.imported, again.duplicates) == (0, summary.imported)
+
+
+@pytest.mark.django_db
+def test_a_data_file_on_the_command_line_brings_its_mail_and_its_meetings(world):
+    create_user(None, username="pst", password=None, email="pstextractortest@outlook.com")
+    out = io.StringIO()
+    call_command(
+        "import",
+        str(sample("outlook.com.ost")),
+        "--client",
+        str(world.acme.pk),
+        "--since",
+        "2021-08-01",
+        "--until",
+        "2021-12-31",
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "(outlook)" in text and "13 imported" in text
+    assert "left out" not in text
+    meetings = text.split("Imported meetings from", 1)[1]
+    imported = Communication.objects.filter(channel="meeting").count()
+    assert imported > 19 and f"  {imported} imported" in meetings
+
+
+def _run_all() -> None:
+    while run_one_step() is not None:
+        pass
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 11, 24, 12, tzinfo=UTC), tick=False)
+def test_an_uploaded_data_file_brings_its_meetings_and_an_outsider_sees_none(
+    as_alice, world, settings, tmp_path
+):
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
+    pst = SimpleUploadedFile("Mailbox.ost", sample("outlook.com.ost").read_bytes())
+    response = as_alice.post(reverse("comms:import"), {"file": pst, "client": world.acme.pk})
+    assert response.status_code == 303
+    _run_all()
+    job = Job.objects.get(kind="comms.import")
+    assert job.status == "done", job.last_error
+    assert job.payload["summary"]["imported"] == 13
+    # The default window (a year back, 90 days ahead) holds the coming holidays only.
+    calendars = job.payload["calendars"]
+    assert calendars["rejected"] == [] and calendars["upcoming"] > 0
+    upcoming = UpcomingMeeting.objects.filter(client=world.acme)
+    assert upcoming.filter(subject="Christmas Day", starts_at__year=2026).exists()
+    assert list_emails(world.carol).count() == 0
+    page = as_alice.get(reverse("clients:detail", args=[world.acme.pk]))
+    assert b"Christmas Day" in page.content
+    # Carol, an outsider to Acme, sees neither the client nor the job.
+    as_alice.force_login(world.carol)
+    assert as_alice.get(reverse("clients:detail", args=[world.acme.pk])).status_code == 404
+    assert b"Christmas Day" not in as_alice.get(reverse("comms:import_jobs")).content
+
+
+# --- Recurrences, byte by byte ---------------------------------------------------------
+
+TAGS = {
+    "start": 0x8001,
+    "end": 0x8002,
+    "recurring": 0x8003,
+    "recurrence": 0x8004,
+    "all_day": 0x8005,
+    "zone_recurrence": 0x8006,
+    "location": 0x8007,
+    "clean_global_id": 0x8008,
+}
+
+
+def _minutes(day: date) -> int:
+    return (day - date(1601, 1, 1)).days * 1440
+
+
+def _zone(key: str) -> bytes:
+    name = key.encode("utf-16-le")
+    return struct.pack("<BBHHH", 2, 1, 6 + len(name), 2, len(key)) + name + b"\x00" * 4
+
+
+def _pattern(
+    *,
+    frequency: int,
+    kind: int,
+    period: int,
+    specific: bytes = b"",
+    start: date,
+    end: date | None = None,
+    count: int = 0,
+    start_offset: int = 600,
+    length: int = 60,
+    deleted: tuple[date, ...] = (),
+    changes: tuple[tuple[date, datetime, datetime, str], ...] = (),
+    calendar: int = 0,
+) -> bytes:
+    """An AppointmentRecurrencePattern as Outlook writes one ([MS-OXOCAL] 2.2.1.44.5)."""
+    end_type = 0x2021 if end else (0x2022 if count else 0x2023)
+    modified = [original for original, *_ in changes]
+    data = struct.pack("<HHHHH", 0x3004, 0x3004, frequency, kind, calendar)
+    data += struct.pack("<III", 0, period, 0) + specific
+    data += struct.pack("<III", end_type, count, 0)
+    all_deleted = sorted({*deleted, *modified})
+    data += struct.pack(f"<I{len(all_deleted)}I", len(all_deleted), *map(_minutes, all_deleted))
+    data += struct.pack(f"<I{len(modified)}I", len(modified), *map(_minutes, sorted(modified)))
+    data += struct.pack("<II", _minutes(start), _minutes(end) if end else 0x5AE980DF)
+    data += struct.pack("<IIII", 0x3006, 0x3009, start_offset, start_offset + length)
+    data += struct.pack("<H", len(changes))
+    times = []
+    for original, new_start, new_end, subject in changes:
+        times.append(
+            struct.pack(
+                "<III",
+                _minutes(new_start.date()) + new_start.hour * 60 + new_start.minute,
+                _minutes(new_end.date()) + new_end.hour * 60 + new_end.minute,
+                _minutes(original) + start_offset,
+            )
+        )
+        data += times[-1] + struct.pack("<H", 0x0001)  # ARO_SUBJECT
+        encoded = subject.encode("cp1252", "replace")  # the code page cannot write all
+        data += struct.pack("<HH", len(encoded) + 1, len(encoded)) + encoded
+    data += struct.pack("<I", 0)  # ReservedBlock1
+    for (*_, subject), written in zip(changes, times, strict=True):
+        # ExtendedException: ChangeHighlight, ReservedBlockEE1, the times again, the
+        # subject in UTF-16, ReservedBlockEE2.
+        wide = subject.encode("utf-16-le")
+        data += struct.pack("<III", 4, 0, 0) + written
+        data += struct.pack("<H", len(wide) // 2) + wide + struct.pack("<I", 0)
+    return data + struct.pack("<I", 0)  # ReservedBlock2
+
+
+def _item(subject: str, start: datetime, end: datetime, **props: object) -> Item:
+    values = {TAGS["start"]: start, TAGS["end"]: end, TAGS["clean_global_id"]: None}
+    for name, value in props.items():
+        values[TAGS[name]] = value
+    uid = b"\x04\x00\x00\x00\x82\x00\xe0\x00" + subject.encode()[:32].ljust(32, b"-") + b"\0" * 8
+    values[TAGS["clean_global_id"]] = uid
+    return Item(props=values, subject=subject, body="", organizer=None, attendees=[])
+
+
+def _occurrences(item: Item, since: datetime, until: datetime) -> list[tuple[object, str]]:
+    (document, rejected), *_ = documents("Test calendar", iter([("t", item, "")]), TAGS)
+    assert rejected == [] and document is not None
+    read = read_calendar(document, since=since, until=until, label="t")
+    assert read.rejected == []
+    return sorted((m.start if m.all_day else m.resolve(UTC)[0], m.summary) for m in read.meetings)
+
+
+def test_a_weekly_meeting_keeps_its_local_time_with_one_deleted_and_one_moved():
+    """Mondays at 10:00 in London from 16 March 2026, four times: the 23rd deleted, the
+    30th (the first day of summer time) moved to 14:00 and renamed."""
+    blob = _pattern(
+        frequency=0x200B,
+        kind=1,
+        period=1,
+        specific=struct.pack("<I", 0x02),
+        start=date(2026, 3, 16),
+        count=4,
+        deleted=(date(2026, 3, 23),),
+        changes=(
+            (
+                date(2026, 3, 30),
+                datetime(2026, 3, 30, 14),
+                datetime(2026, 3, 30, 15),
+                "Moved — 移動",
+            ),
+        ),
+    )
+    item = _item(
+        "Weekly",
+        datetime(2026, 3, 16, 10),  # kept in UTC: 10:00 GMT
+        datetime(2026, 3, 16, 11),
+        recurring=b"\x01",
+        recurrence=blob,
+        zone_recurrence=_zone("GMT Standard Time"),
+    )
+    found = _occurrences(item, _z(2026, 3, 1), _z(2026, 5, 1))
+    assert found == [
+        (_z(2026, 3, 16, 10, 0), "Weekly"),
+        (_z(2026, 3, 30, 13, 0), "Moved — 移動"),  # in UTF-16 after the code page's
+        (_z(2026, 4, 6, 9, 0), "Weekly"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "blob_args", "first", "expected"),
+    [
+        (
+            "the second Tuesday, to a date",
+            {
+                "frequency": 0x200C,
+                "kind": 3,
+                "period": 1,
+                "specific": struct.pack("<II", 0x04, 2),
+                "start": date(2026, 1, 13),
+                "end": date(2026, 4, 14),
+            },
+            datetime(2026, 1, 13, 15),
+            [_z(2026, 1, 13, 15), _z(2026, 2, 10, 15), _z(2026, 3, 10, 15), _z(2026, 4, 14, 15)],
+        ),
+        (
+            "the last day of the month",
+            {
+                "frequency": 0x200C,
+                "kind": 4,
+                "period": 1,
+                "specific": struct.pack("<I", 31),
+                "start": date(2026, 1, 31),
+                "count": 3,
+            },
+            datetime(2026, 1, 31, 15),
+            [_z(2026, 1, 31, 15), _z(2026, 2, 28, 15), _z(2026, 3, 31, 15)],
+        ),
+        (
+            "the 30th, or the last day of a shorter month",
+            {
+                "frequency": 0x200C,
+                "kind": 2,
+                "period": 1,
+                "specific": struct.pack("<I", 30),
+                "start": date(2026, 1, 30),
+                "count": 3,
+            },
+            datetime(2026, 1, 30, 15),
+            [_z(2026, 1, 30, 15), _z(2026, 2, 28, 15), _z(2026, 3, 30, 15)],
+        ),
+        (
+            "every weekday",
+            {
+                "frequency": 0x200A,
+                "kind": 1,
+                "period": 1,
+                "specific": struct.pack("<I", 0x3E),
+                "start": date(2026, 1, 1),
+                "count": 6,
+            },
+            datetime(2026, 1, 1, 15),
+            [_z(2026, 1, d, 15) for d in (1, 2, 5, 6, 7, 8)],
+        ),
+        (
+            "every third day",
+            {
+                "frequency": 0x200A,
+                "kind": 0,
+                "period": 3 * 1440,
+                "start": date(2026, 1, 1),
+                "count": 3,
+            },
+            datetime(2026, 1, 1, 15),
+            [_z(2026, 1, 1, 15), _z(2026, 1, 4, 15), _z(2026, 1, 7, 15)],
+        ),
+    ],
+)
+def test_each_pattern_outlook_offers(name, blob_args, first, expected):
+    """With no time zone known, the times stay in UTC."""
+    item = _item(
+        name,
+        first,
+        first.replace(hour=first.hour + 1),
+        recurring=b"\x01",
+        recurrence=_pattern(start_offset=first.hour * 60, **blob_args),
+    )
+    found = _occurrences(item, _z(2025, 12, 1), _z(2026, 6, 1))
+    assert [when for when, _ in found] == expected
+
+
+def test_a_yearly_all_day_event_with_no_end():
+    blob = _pattern(
+        frequency=0x200D,
+        kind=2,
+        period=12,
+        specific=struct.pack("<I", 5),
+        start=date(2024, 6, 5),
+        start_offset=0,
+        length=1440,
+    )
+    # Midnight in Paris, kept in UTC.
+    item = _item(
+        "Birthday",
+        datetime(2024, 6, 4, 22),
+        datetime(2024, 6, 5, 22),
+        recurring=b"\x01",
+        recurrence=blob,
+        all_day=b"\x01",
+        zone_recurrence=_zone("Romance Standard Time"),
+    )
+    found = _occurrences(item, _z(2024, 1, 1), _z(2026, 12, 31))
+    assert found == [(date(year, 6, 5), "Birthday") for year in (2024, 2025, 2026)]
+
+
+def test_what_cannot_be_a_meeting_is_rejected_saying_why():
+    hijri = _pattern(
+        frequency=0x200C, kind=0xA, period=1, specific=b"\x01\0\0\0", start=date(2026, 1, 1)
+    )
+    items = [
+        (
+            "cal#1",
+            _item(
+                "Hijri",
+                datetime(2026, 1, 1, 9),
+                datetime(2026, 1, 1, 10),
+                recurring=b"\x01",
+                recurrence=hijri,
+            ),
+            "",
+        ),
+        (
+            "cal#2",
+            _item(
+                "Cut",
+                datetime(2026, 1, 1, 9),
+                datetime(2026, 1, 1, 10),
+                recurring=b"\x01",
+                recurrence=hijri[:30],
+            ),
+            "",
+        ),
+        ("cal#3", Item(props={}, subject="No time", body="", organizer=None, attendees=[]), ""),
+        ("cal#4", None, "not a calendar item: an Outlook contact in a calendar, left out"),
+        ("cal#5", _item("Fine", datetime(2026, 1, 1, 9), datetime(2026, 1, 1, 10)), ""),
+    ]
+    ((document, rejected),) = list(documents("c", iter(items), TAGS))
+    assert rejected == [
+        (
+            "cal#1",
+            "cannot be read as a meeting: it repeats by a calendar other than the Gregorian one",
+        ),
+        ("cal#2", "cannot be read as a meeting: its recurrence is cut short"),
+        ("cal#3", "cannot be read as a meeting: it has no start time"),
+        ("cal#4", "not a calendar item: an Outlook contact in a calendar, left out"),
+    ]
+    assert document is not None and document.count(b"BEGIN:VEVENT") == 1
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400), st.integers(min_value=0, max_value=399), st.binary(max_size=8))
+def test_any_recurrence_bytes_either_read_or_say_why(garbage, at, patch):
+    """Arbitrary bytes, and a real pattern with a few bytes overwritten anywhere."""
+    real = _pattern(
+        frequency=0x200B,
+        kind=1,
+        period=1,
+        specific=struct.pack("<I", 0x02),
+        start=date(2026, 3, 16),
+        count=4,
+        changes=(
+            (date(2026, 3, 30), datetime(2026, 3, 30, 14), datetime(2026, 3, 30, 15), "Moved"),
+        ),
+    )
+    spoiled = real[:at] + patch + real[at + len(patch) :]
+    for blob in (garbage, spoiled):
+        try:
+            recurrence(blob)
+        except NotAnEvent as exc:
+            assert str(exc)
+        item = _item(
+            "x",
+            datetime(2026, 3, 16, 10),
+            datetime(2026, 3, 16, 11),
+            recurring=b"\x01",
+            recurrence=blob,
+        )
+        try:
+            made = events(item, TAGS)
+        except NotAnEvent:
+            continue
+        for document, _ in documents("c", iter([("t", item, "")]), TAGS):
+            if document is not None:
+                read_calendar(document, since=_z(2026, 1, 1), until=_z(2027, 1, 1))
+        assert made
+
+
+def test_a_data_file_that_cannot_be_opened_gives_no_calendar(tmp_path):
+    header_only = tmp_path / "header.pst"
+    header_only.write_bytes(sample("enron.pst").read_bytes()[:512])
+    (found,) = list(outlook.pst_calendars(header_only, "header.pst", 1024))
+    assert found.unopened and found.rejected.startswith("a damaged Outlook data file")
+    assert found.calendar is None
+
+
+def test_a_pst_without_calendar_items_gives_none():
+    assert list(outlook.pst_calendars(sample("enron.pst"), "enron.pst", 1024)) == []
