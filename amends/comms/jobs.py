@@ -68,6 +68,12 @@ def summary_message(summary: ImportSummary) -> str:
                 if summary.removed
                 else ""
             )
+            + (
+                f" {summary.not_meetings} all-day events no one is invited to (holidays, days"
+                " off) skipped."
+                if summary.not_meetings
+                else ""
+            )
         )
     meetings = (
         f" {summary.meetings} meeting{'s' if summary.meetings != 1 else ''} still to come,"
@@ -95,6 +101,7 @@ def summary_payload(summary: ImportSummary) -> dict[str, Any]:
             "cancelled": summary.cancelled,
             "upcoming": summary.upcoming,
             "removed": summary.removed,
+            "not_meetings": summary.not_meetings,
         }
     return {
         **extra,

@@ -71,6 +71,7 @@ class MeetingImportSummary(ImportSummary):
     cancelled: int = 0
     upcoming: int = 0
     removed: int = 0  # still to come, but no longer in a later copy of their calendar
+    not_meetings: int = 0  # all-day events no one is invited to, in an import for a client
     dry_run: bool = False
     rows: list[RowReport] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
@@ -174,8 +175,9 @@ class _MeetingMatch:
 
 
 def match_meeting(meeting: calendars.Meeting, matcher: Matcher) -> _MeetingMatch:
-    """The client: the first person who is one of its contacts, else the forced client,
-    else the first whose domain is the client's. Out if we organised it (or nobody is
+    """The client: the first person who is one of its contacts, else the forced client
+    (but for an all-day event no one is invited to), else the first whose domain is the
+    client's. Out if we organised it (or nobody is
     named as organiser: our own calendar), in if the client did; internal when nobody
     from outside the firm took part."""
     people = meeting.people
@@ -185,7 +187,7 @@ def match_meeting(meeting: calendars.Meeting, matcher: Matcher) -> _MeetingMatch
         if person.email in matcher.contacts:
             client_id = matcher.contacts[person.email][0]
             break
-    if client_id is None and matcher.forced is not None:
+    if client_id is None and matcher.forced is not None and not _no_one_invited(meeting):
         client_id = matcher.forced.pk
     if client_id is None:
         for person in outside:
@@ -209,6 +211,12 @@ def match_meeting(meeting: calendars.Meeting, matcher: Matcher) -> _MeetingMatch
             contact_id = contact_pk
         attendees.append({"name": person.name, "email": person.email, "contact": contact_pk})
     return _MeetingMatch(client_id, contact_id, direction, person_id, attendees)
+
+
+def _no_one_invited(meeting: calendars.Meeting) -> bool:
+    """An all-day event no one is invited to — a holiday, a birthday, a day off, as
+    calendars hold many — is no meeting with a client, even in an import for one."""
+    return meeting.all_day and not meeting.attendees
 
 
 class _Lookup:
@@ -256,7 +264,10 @@ def store_meeting(
     the whole calendar it was read from (`calendar_key`), "" for an invitation."""
     match = match_meeting(meeting, matcher)
     if match.client_id is None:
-        summary.unmatched += 1
+        if matcher.forced is not None and _no_one_invited(meeting):
+            summary.not_meetings += 1
+        else:
+            summary.unmatched += 1
         return
     client = lookup.client(match.client_id)
     start, end = meeting.resolve(_zone(client))

@@ -241,6 +241,36 @@ def test_the_client_page_shows_what_is_coming_up(world, tmp_path, as_alice):
     assert f"Nothing planned with {world.acme.name}" not in page
 
 
+def test_an_all_day_meeting_says_so(world, tmp_path, as_alice):
+    """Midnight to midnight in the client's zone is "all day", not "00:00–00:00"; an
+    all-day event no one is invited to (a holiday) is no meeting with the client, even
+    in an import for it."""
+    workshop = """
+UID:workshop@firm.example
+DTSTART;VALUE=DATE:20260608
+DTEND;VALUE=DATE:20260610
+SUMMARY:Acme workshop days
+ORGANIZER;CN=Alice Owner:mailto:alice@firm.example
+ATTENDEE;CN=Dana Client:mailto:dana@acme.example
+"""
+    visit = """
+UID:visit@firm.example
+DTSTART;VALUE=DATE:20260605
+DTEND;VALUE=DATE:20260606
+SUMMARY:Acme site visit
+ATTENDEE;CN=Dana Client:mailto:dana@acme.example
+"""
+    holiday = "UID:holiday@firm.example\nDTSTART;VALUE=DATE:20260603\nSUMMARY:Bank holiday"
+    path = tmp_path / "c.ics"
+    path.write_bytes(_ics(workshop, visit, holiday))
+    summary = import_calendar_path(None, path, client=world.acme)
+    assert (summary.upcoming, summary.unmatched, summary.not_meetings) == (2, 0, 1)
+    page = as_alice.get(f"/clients/{world.acme.pk}/").content.decode()
+    assert "Fri 5 Jun, all day" in page
+    assert "Mon 8 Jun – Tue 9 Jun, all day" in page
+    assert "Bank holiday" not in page
+
+
 def test_nothing_planned_while_a_case_is_open_is_flagged(world, as_alice):
     page = as_alice.get(f"/clients/{world.acme.pk}/").content.decode()
     assert f"Nothing planned with {world.acme.name} in the next two weeks while a case" in page

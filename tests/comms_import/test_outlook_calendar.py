@@ -65,8 +65,14 @@ def test_the_calendars_of_an_ost_become_meetings(world):
     assert starts["just a regular meeting"] == [_z(2021, 8, 13, 21, 0)]
     yearly = "Occurs every August 13 effective 8/13/2021 from 10:00 AM to 10:30 AM"
     assert starts[yearly] == [_z(2021, 8, 13, 17, 0)]  # next year's is outside the window
-    # All-day: from midnight on the first day, in the client's zone (London).
-    assert starts["all day event for 3 days"] == [_z(2021, 8, 14, 23, 0)]
+    # All-day: from midnight on the day, in the client's zone (London). (Google's
+    # invitation kept it at midnight UTC, with no zone: its day is the nearest.)
+    assert starts["unanswered meeting"] == [_z(2021, 8, 13, 23, 0)]
+    # An all-day event no one is invited to (a holiday, a day off) is no meeting with the
+    # client, even in an import for one.
+    assert "all day event for 3 days" not in starts
+    assert not any(subject.endswith(" Day") for subject in starts)  # Labor Day…
+    assert (summary.unmatched, summary.not_meetings) == (0, 12)  # 11 holidays
     # A meeting from a Google invitation keeps the UID the invitation carried, so the same
     # meeting from Google's own export is the same meeting.
     ed = meetings.get(subject="meeting from Ed")
@@ -78,12 +84,8 @@ def test_the_calendars_of_an_ost_become_meetings(world):
     room = meetings.get(subject="meeting with attachments (jpg, pdf, text)")
     assert room.ends_at == _z(2021, 8, 24, 18, 0)
     # Each meeting says where it came from: the file, the folder, the event.
-    holidays = meetings.filter(source__contains="/Calendar/United States holidays ")
-    assert meetings.exclude(pk__in=holidays).count() == 10 + 3 + 1 + 1 + 5
-    assert sorted(h.occurred_at.date() for h in holidays.filter(subject="Veterans Day")) == [
-        date(2021, 11, 11)
-    ]
-    assert summary.imported == meetings.count()
+    assert ed.source.endswith(f"outlook.com.ost/Calendar {ed.external_id}")
+    assert summary.imported == meetings.count() == 10 + 3 + 1 + 1 + 4
     # The same file again: nothing new.
     again = import_calendar_path(None, ost, client=world.acme, since=SINCE, until=UNTIL)
     assert (again.imported, again.duplicates) == (0, summary.imported)
@@ -108,8 +110,9 @@ def test_a_data_file_on_the_command_line_brings_its_mail_and_its_meetings(world)
     assert "(outlook)" in text and "13 imported" in text
     assert "left out" not in text
     meetings = text.split("Imported meetings from", 1)[1]
-    imported = Communication.objects.filter(channel="meeting").count()
-    assert imported > 19 and f"  {imported} imported" in meetings
+    assert "  19 imported" in meetings
+    assert "  12 all-day events no one is invited to (holidays, days off: skipped)" in meetings
+    assert Communication.objects.filter(channel="meeting", client=world.acme).count() == 19
 
 
 def _run_all() -> None:
@@ -131,18 +134,22 @@ def test_an_uploaded_data_file_brings_its_meetings_and_an_outsider_sees_none(
     job = Job.objects.get(kind="comms.import")
     assert job.status == "done", job.last_error
     assert job.payload["summary"]["imported"] == 13
-    # The default window (a year back, 90 days ahead) holds the coming holidays only.
+    # The default window (a year back, 90 days ahead) holds this August's occurrence of
+    # the yearly meeting, and holidays, which are no one's meetings.
     calendars = job.payload["calendars"]
-    assert calendars["rejected"] == [] and calendars["upcoming"] > 0
-    upcoming = UpcomingMeeting.objects.filter(client=world.acme)
-    assert upcoming.filter(subject="Christmas Day", starts_at__year=2026).exists()
-    assert list_emails(world.carol).count() == 0
+    assert calendars["rejected"] == [] and calendars["imported"] == 1
+    assert calendars["unmatched"] == 0 and calendars["not_meetings"] > 10
+    yearly = Communication.objects.get(channel="meeting", client=world.acme)
+    assert yearly.occurred_at == _z(2026, 8, 13, 17, 0)
+    assert not UpcomingMeeting.objects.exists()
     page = as_alice.get(reverse("clients:detail", args=[world.acme.pk]))
-    assert b"Christmas Day" in page.content
-    # Carol, an outsider to Acme, sees neither the client nor the job.
+    assert b"Occurs every August 13" in page.content
+    assert b"Mailbox.ost" in as_alice.get(reverse("comms:import_jobs")).content
+    # Carol, an outsider to Acme, sees neither the client, its mail, nor the job.
+    assert list_emails(world.carol).count() == 0
     as_alice.force_login(world.carol)
     assert as_alice.get(reverse("clients:detail", args=[world.acme.pk])).status_code == 404
-    assert b"Christmas Day" not in as_alice.get(reverse("comms:import_jobs")).content
+    assert b"Mailbox.ost" not in as_alice.get(reverse("comms:import_jobs")).content
 
 
 # --- Recurrences, byte by byte ---------------------------------------------------------

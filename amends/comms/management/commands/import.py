@@ -275,6 +275,11 @@ class Command(BaseCommand):
                 f"  {summary.outdated:,} older than the version already imported (skipped)"
             )
         self.stdout.write(f"  {summary.unmatched:,} matched no client (skipped)")
+        if summary.not_meetings:
+            self.stdout.write(
+                f"  {summary.not_meetings:,} all-day events no one is invited to"
+                " (holidays, days off: skipped)"
+            )
 
     def _rejections(self, summary: MeetingImportSummary, noun: str) -> None:
         self.stdout.write(f"  {summary.rejected_count:,} {noun}")
