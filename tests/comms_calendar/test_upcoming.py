@@ -281,7 +281,7 @@ def test_the_home_page_lists_the_next_two_days_meetings(world, tmp_path, client)
     client.force_login(world.alice)
     page = client.get("/").content.decode()
     assert "Meetings with clients, next two days" in page
-    assert "Acme weekly check-in" in page and "Mon 1 Jun 15:00" in page  # London time
+    assert "Acme weekly check-in" in page and "Mon 1 Jun, 15:00–15:30" in page  # London time
     assert "Launch review with Acme" not in page  # three days ahead
     client.force_login(world.carol)
     page = client.get("/").content.decode()
