@@ -177,9 +177,9 @@ class _MeetingMatch:
 def match_meeting(meeting: calendars.Meeting, matcher: Matcher) -> _MeetingMatch:
     """The client: the first person who is one of its contacts, else the forced client
     (but for an all-day event no one is invited to), else the first whose domain is the
-    client's. Out if we organised it (or nobody is
-    named as organiser: our own calendar), in if the client did; internal when nobody
-    from outside the firm took part."""
+    client's. Out if we organised it (or nobody is named as organiser: our own
+    calendar), in if the client did; internal when nobody from outside the firm took
+    part."""
     people = meeting.people
     outside = [p for p in people if p.email and not matcher.is_ours(p.email)]
     client_id: int | None = None

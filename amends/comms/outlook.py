@@ -26,7 +26,7 @@ import multiprocessing
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email import policy as email_policy
@@ -378,9 +378,8 @@ def _send_calendars(
         where = f"{label}/{'/'.join(folder.names)}" if folder.names else label
         name = "/".join((owner, *folder.names))
         items = _calendar_items(folder, where, addresses)
-        for document, problems in documents(name, items, tags):
-            found = _Found(where, calendar=document, problems=tuple(problems))
-            send.send([replace(found, items=document.count(b"BEGIN:VEVENT") if document else 0)])
+        for document, problems, covered in documents(name, items, tags):
+            send.send([_Found(where, calendar=document, problems=tuple(problems), items=covered)])
     send.send(None)
     with contextlib.suppress(Exception):
         data_file.close()

@@ -501,12 +501,12 @@ def _uid(clean: Any, global_id: Any, props: dict[int, Any], subject: str, start:
 
 def documents(
     name: str, converted: Iterator[tuple[str, Item | None, str]], tags: dict[str, int]
-) -> Iterator[tuple[bytes | None, list[tuple[str, str]]]]:
+) -> Iterator[tuple[bytes | None, list[tuple[str, str]], int]]:
     """A calendar folder's items as iCalendar documents named `name` (a whole calendar:
     `meeting_actions` then notices what a later copy no longer holds), each with at most
     `_EVENTS_PER_DOCUMENT` items (or about `_DOCUMENT_BYTES`), with the items that could
-    not be written and why. `converted` gives (label, item, why not) for each of the
-    folder's items."""
+    not be written and why, and how many of the folder's items it covers. `converted`
+    gives (label, item, why not) for each of the folder's items."""
     calendar, count, size, rejected = _calendar(name), 0, 0, []
     for label, item, why in converted:
         if item is None:
@@ -527,10 +527,10 @@ def documents(
         count += 1
         size += (len(item.subject) + min(len(item.body), MAX_DESCRIPTION) + 1000) * len(made)
         if count >= _EVENTS_PER_DOCUMENT or size >= _DOCUMENT_BYTES:
-            yield _bytes(calendar), rejected
+            yield _bytes(calendar), rejected, count + len(rejected)
             calendar, count, size, rejected = _calendar(name), 0, 0, []
     if count or rejected:
-        yield (_bytes(calendar) if count else None), rejected
+        yield (_bytes(calendar) if count else None), rejected, count + len(rejected)
 
 
 def _calendar(name: str) -> icalendar.Calendar:

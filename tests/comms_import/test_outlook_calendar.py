@@ -235,7 +235,8 @@ def _item(subject: str, start: datetime, end: datetime, **props: object) -> Item
 
 
 def _occurrences(item: Item, since: datetime, until: datetime) -> list[tuple[object, str]]:
-    (document, rejected), *_ = documents("Test calendar", iter([("t", item, "")]), TAGS)
+    (document, rejected, covered), *_ = documents("Test calendar", iter([("t", item, "")]), TAGS)
+    assert covered == 1
     assert rejected == [] and document is not None
     read = read_calendar(document, since=since, until=until, label="t")
     assert read.rejected == []
@@ -415,7 +416,8 @@ def test_what_cannot_be_a_meeting_is_rejected_saying_why():
         ("cal#4", None, "not a calendar item: an Outlook contact in a calendar, left out"),
         ("cal#5", _item("Fine", datetime(2026, 1, 1, 9), datetime(2026, 1, 1, 10)), ""),
     ]
-    ((document, rejected),) = list(documents("c", iter(items), TAGS))
+    ((document, rejected, covered),) = list(documents("c", iter(items), TAGS))
+    assert covered == 5
     assert rejected == [
         (
             "cal#1",
@@ -460,7 +462,7 @@ def test_any_recurrence_bytes_either_read_or_say_why(garbage, at, patch):
             made = events(item, TAGS)
         except NotAnEvent:
             continue
-        for document, _ in documents("c", iter([("t", item, "")]), TAGS):
+        for document, _, _ in documents("c", iter([("t", item, "")]), TAGS):
             if document is not None:
                 read_calendar(document, since=_z(2026, 1, 1), until=_z(2027, 1, 1))
         assert made
