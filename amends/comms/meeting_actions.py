@@ -645,12 +645,13 @@ def calendar_files(path: str | os.PathLike[str]) -> list[Path]:
 
 def _calendar_documents(
     files: list[Path], max_bytes: int, rejected: list[tuple[str, str]]
-) -> Iterator[tuple[str, str, bytes]]:
-    """(label, short label, iCalendar text) for each calendar the files hold: an .ics
-    file is one, an Outlook data file one or more for each of its calendar folders
-    (`comms.outlook`, read by a process of its own). What cannot be read goes to
-    `rejected`, but for an Outlook data file that cannot be opened at all: its mail is
-    imported beside its calendars, and that import says why."""
+) -> Iterator[tuple[str, str, bytes, bool]]:
+    """(label, short label, iCalendar text, whole) for each calendar the files hold: an
+    .ics file is one, an Outlook data file one or more for each of its calendar folders
+    (`comms.outlook`, read by a process of its own; not `whole` when some of its items
+    could not be written in it). What cannot be read goes to `rejected`, but for an
+    Outlook data file that cannot be opened at all: its mail is imported beside its
+    calendars, and that import says why."""
     from amends.comms.importing import clean_text
     from amends.comms.outlook import PST_MAGIC, pst_calendars
 
@@ -669,7 +670,8 @@ def _calendar_documents(
                         rejected.append((found.label, found.rejected))
                     rejected.extend(found.problems)
                     if found.calendar is not None:
-                        yield found.label, file.name + found.label[len(shown) :], found.calendar
+                        short = file.name + found.label[len(shown) :]
+                        yield found.label, short, found.calendar, not found.problems
                 continue
             if size > max_bytes:
                 rejected.append(
@@ -680,7 +682,7 @@ def _calendar_documents(
         except OSError as exc:
             rejected.append((label, f"cannot be read: {exc.strerror or exc}"))
             continue
-        yield label, file.name, data
+        yield label, file.name, data, True
 
 
 def import_calendar_path(
@@ -715,7 +717,7 @@ def import_calendar_path(
     # Each whole calendar's key: the events its copies hold in the window, or None when a
     # copy could not be read whole (then nothing is taken off: it may be what was lost).
     held: dict[str, set[str] | None] = {}
-    for label, shown, data in _calendar_documents(files, max_bytes, summary.rejected):
+    for label, shown, data, whole in _calendar_documents(files, max_bytes, summary.rejected):
         read = calendars.read_calendar(
             data, since=since, until=until, label=shown, max_bytes=max_bytes
         )
@@ -726,7 +728,7 @@ def import_calendar_path(
         key = calendar_key(actor, read.name) if read.name else ""
         if key:
             known = held.setdefault(key, set())
-            if known is not None and read.complete:
+            if known is not None and read.complete and whole:
                 known.update(m.external_id for m in (*read.meetings, *read.cancelled_meetings))
             else:
                 held[key] = None

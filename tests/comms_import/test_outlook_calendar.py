@@ -478,3 +478,40 @@ def test_a_data_file_that_cannot_be_opened_gives_no_calendar(tmp_path):
 
 def test_a_pst_without_calendar_items_gives_none():
     assert list(outlook.pst_calendars(sample("enron.pst"), "enron.pst", 1024)) == []
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 6, 1, 12, tzinfo=UTC), tick=False)
+def test_a_later_copy_of_a_data_file_takes_off_a_deleted_meeting_only_when_read_whole(
+    world, monkeypatch, tmp_path
+):
+    """A meeting still to come that a later copy of the same data file's calendar no
+    longer holds was deleted: it is taken off Coming up — but not when some of that
+    copy's items could not be read (the missing one may be among them)."""
+    pst = tmp_path / "Archive.pst"
+    pst.write_bytes(outlook.PST_MAGIC + bytes(508))
+    review = _item("Review", datetime(2026, 6, 10, 9), datetime(2026, 6, 10, 10))
+    visit = _item("Visit", datetime(2026, 6, 11, 9), datetime(2026, 6, 11, 10))
+    copies = iter(
+        [
+            [("c#1", review, ""), ("c#2", visit, "")],
+            [("c#1", review, ""), ("c#2", None, "cannot be read from the Outlook data file")],
+            [("c#1", review, "")],
+        ]
+    )
+
+    def calendars(path, label, max_bytes):
+        for document, problems, covered in documents("Data file 1/Calendar", next(copies), TAGS):
+            yield outlook._Found(
+                f"{label}/Calendar", calendar=document, problems=tuple(problems), items=covered
+            )
+
+    monkeypatch.setattr(outlook, "pst_calendars", calendars)
+    first = import_calendar_path(world.alice, pst, client=world.acme)
+    assert first.upcoming == 2
+    second = import_calendar_path(world.alice, pst, client=world.acme)
+    assert second.removed == 0 and second.rejected_count == 1
+    assert UpcomingMeeting.objects.filter(subject="Visit").exists()
+    third = import_calendar_path(world.alice, pst, client=world.acme)
+    assert third.removed == 1
+    assert list(UpcomingMeeting.objects.values_list("subject", flat=True)) == ["Review"]
