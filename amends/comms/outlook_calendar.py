@@ -57,7 +57,6 @@ _NAMED = {
 
 _CANCELLED = 0x0004  # asfCanceled, in PidLidAppointmentStateFlags
 _MAX_NAMED = 100_000  # entries read from a file's name-to-id map
-_BODY = 0x1000  # PR_BODY
 _SEARCH_KEY = 0x300B
 _SENSITIVITY = 0x0036
 # A document's items, and roughly its size (well under the calendar import's limit).
@@ -106,7 +105,7 @@ def named_tags(data_file: Any) -> dict[str, int]:
 
 
 @dataclass
-class Exception_:
+class Change:
     """One changed occurrence ([MS-OXOCAL] ExceptionInfo): local times."""
 
     original: datetime
@@ -135,7 +134,7 @@ class Recurrence:
     end_date: datetime | None = None
     start_offset: int = 0  # minutes after midnight
     end_offset: int = 0
-    exceptions: list[Exception_] = field(default_factory=list)
+    exceptions: list[Change] = field(default_factory=list)
 
 
 class _Reader:
@@ -210,10 +209,10 @@ def recurrence(data: bytes) -> Recurrence:
     return found
 
 
-def _exception(read: _Reader) -> tuple[Exception_, int]:
+def _exception(read: _Reader) -> tuple[Change, int]:
     """One ExceptionInfo, and its flags (what the change overrides)."""
     start, end, original, flags = read.take("<IIIH")
-    changed = Exception_(original=_local(original), start=_local(start), end=_local(end))
+    changed = Change(original=_local(original), start=_local(start), end=_local(end))
     if flags & 0x0001:  # ARO_SUBJECT: lengths with and without the terminator, then text
         read.take("<H")
         changed.subject = read.text(read.take("<H"), "cp1252")
@@ -232,7 +231,7 @@ def _exception(read: _Reader) -> tuple[Exception_, int]:
     return changed, flags
 
 
-def _wide_texts(read: _Reader, writer2: int, changes: list[Exception_], flags: list[int]) -> None:
+def _wide_texts(read: _Reader, writer2: int, changes: list[Change], flags: list[int]) -> None:
     """The changed occurrences' subjects and locations again, in UTF-16 (ExtendedException,
     after a reserved block): the code page cannot write every language."""
     read.text(read.take("<I"), "latin-1")  # ReservedBlock1
@@ -349,6 +348,10 @@ def events(item: Item, tags: dict[str, int]) -> list[icalendar.Event]:
         tag = tags.get(name)
         return props.get(tag) if tag is not None else None
 
+    if "start" not in tags:
+        raise NotAnEvent(
+            "its times cannot be read: the data file's map of named properties is damaged"
+        )
     start, end = named("start"), named("end")
     if not isinstance(start, datetime):
         raise NotAnEvent("it has no start time")

@@ -428,6 +428,15 @@ def test_what_cannot_be_a_meeting_is_rejected_saying_why():
         ("cal#4", "not a calendar item: an Outlook contact in a calendar, left out"),
     ]
     assert document is not None and document.count(b"BEGIN:VEVENT") == 1
+    # A data file whose map of named properties cannot be read.
+    ((_, rejected, _),) = list(documents("c", iter(items[-1:]), {}))
+    assert rejected == [
+        (
+            "cal#5",
+            "cannot be read as a meeting: its times cannot be read: the data file's map of"
+            " named properties is damaged",
+        )
+    ]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
