@@ -233,9 +233,9 @@ def pst_items(
 
 def pst_calendars(path: str | os.PathLike[str], label: str, max_bytes: int) -> Iterator[_Found]:
     """The calendar folders of the Outlook data file at `path`, each as iCalendar
-    documents (`_Found.calendar`, named after the file and the folder), read by a process
-    of its own. A file that cannot be opened, or a reader that dies, gives one item with
-    the reason (`rejected`)."""
+    documents (`_Found.calendar`, named after the data file's own id and the folder),
+    read by a process of its own. A file that cannot be opened (`unopened`), or a reader
+    that dies, gives one item with the reason (`rejected`)."""
     return _stream(os.fspath(path), label, max_bytes, None, "calendars")
 
 
