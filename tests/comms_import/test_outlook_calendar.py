@@ -152,6 +152,31 @@ def test_an_uploaded_data_file_brings_its_meetings_and_an_outsider_sees_none(
     assert b"Mailbox.ost" not in as_alice.get(reverse("comms:import_jobs")).content
 
 
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 11, 24, 12, tzinfo=UTC), tick=False)
+def test_a_data_file_uploaded_through_the_api_reports_its_calendars(
+    client, world, settings, tmp_path, api_alice, api_carol
+):
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
+    upload = SimpleUploadedFile("Mailbox.ost", sample("outlook.com.ost").read_bytes())
+    response = client.post(
+        "/api/v1/imports", {"file": upload, "client": world.acme.pk}, **api_alice
+    )
+    assert response.status_code == 202, response.content
+    _run_all()
+    url = f"/api/v1/imports/{response.json()['id']}"
+    job = client.get(url, **api_alice).json()
+    assert job["status"] == "done" and job["summary"]["imported"] == 13
+    assert job["payload"]["calendars"]["imported"] == 1
+    assert job["payload"]["calendars"]["not_meetings"] > 10
+    meeting = Communication.objects.get(channel="meeting")
+    assert client.get(f"/api/v1/communications/{meeting.pk}", **api_alice).status_code == 200
+    # Carol, an outsider to Acme, sees neither the job nor the meeting.
+    assert client.get(url, **api_carol).status_code == 404
+    assert client.get(f"/api/v1/communications/{meeting.pk}", **api_carol).status_code == 404
+
+
 # --- Recurrences, byte by byte ---------------------------------------------------------
 
 TAGS = {
