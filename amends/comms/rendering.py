@@ -289,25 +289,73 @@ def quote_offset(text: str) -> int | None:
         return None
 
 
+def _bottom_quote(lines: list[str]) -> tuple[int, int] | None:
+    """A reply written below what it quotes (bottom-posting): (start, end) of the quoted
+    block at the top — its attribution ("On … wrote:"), then the ">" lines — when only
+    new lines follow it. None otherwise: a reply written between quoted lines stays
+    whole, so no answer is hidden."""
+    n = len(lines)
+    i = 0
+    while i < n and not lines[i].strip():
+        i += 1
+    start = i
+    if i < n and not lines[i].startswith(">"):
+        line = lines[i][:MAX_LINE_CHECK]
+        if _ON_WROTE.match(line):
+            i += 1
+        elif _ON_START.match(line) and i + 1 < n and _WROTE_END.search(lines[i + 1][:300]):
+            i += 2
+        else:
+            return None
+        while i < n and not lines[i].strip():
+            i += 1
+    if i >= n or not lines[i].startswith(">"):
+        return None
+    end = i
+    while i < n and (lines[i].startswith(">") or not lines[i].strip()):
+        if lines[i].startswith(">"):
+            end = i + 1
+        i += 1
+    rest = lines[end:]
+    if not any(line.strip() for line in rest) or any(line.startswith(">") for line in rest):
+        return None
+    return start, end
+
+
 def split_text(text: str) -> Split:
-    """Split a plain-text body into the new part, the quoted history and the signature."""
+    """Split a plain-text body into the new part, the quoted history and the signature.
+    A reply written below the message it quotes has its new part shown first too."""
     try:
         text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
         lines = text.split("\n")
+        below = _bottom_quote(lines)
+        if below is not None:
+            start, end = below
+            fresh = _split_new(lines[end:])
+            return Split(
+                new=fresh.new,
+                quoted="\n".join(lines[start:end]).strip("\n"),
+                signature=fresh.signature,
+            )
         q = _quote_start(lines)
         new_lines = lines if q is None else lines[:q]
         quoted = "" if q is None else "\n".join(lines[q:]).strip("\n")
-        s = _signature_start(new_lines)
-        signature = "" if s is None else "\n".join(new_lines[s:]).strip("\n")
-        if s is not None:
-            new_lines = new_lines[:s]
-        new = "\n".join(new_lines).strip("\n")
-        if not new.strip() and (quoted or signature):
+        fresh = _split_new(new_lines)
+        if not fresh.new.strip() and (quoted or fresh.signature):
             # Nothing new found: better show everything than hide the message.
             return Split(new=text.strip("\n"))
-        return Split(new=new, quoted=quoted, signature=signature)
+        return Split(new=fresh.new, quoted=quoted, signature=fresh.signature)
     except Exception:
         return Split(new=text or "")
+
+
+def _split_new(new_lines: list[str]) -> Split:
+    """The new part and its signature."""
+    s = _signature_start(new_lines)
+    signature = "" if s is None else "\n".join(new_lines[s:]).strip("\n")
+    if s is not None:
+        new_lines = new_lines[:s]
+    return Split(new="\n".join(new_lines).strip("\n"), signature=signature)
 
 
 # --- Sanitising and splitting HTML -----------------------------------------------------

@@ -191,7 +191,15 @@ def new_text(text: str) -> str:
         if line.lstrip().startswith(">"):
             continue
         kept.append(line)
-    return "\n".join(kept).strip()
+    fresh = "\n".join(kept).strip()
+    if fresh:
+        return fresh
+    # Nothing before the history: a reply written below what it quotes, read as the
+    # message page shows it (the answer, without the quote and the signature).
+    from amends.comms.rendering import split_text
+
+    split = split_text(text[:_MAX_SCAN])
+    return split.new.strip() if split.quoted else ""
 
 
 def score(text: str) -> float | None:

@@ -165,6 +165,15 @@ def test_gmail_wraps_the_wrote_line_over_two_lines():
     assert tone.new_text(text) == "Fine by me."
 
 
+def test_a_reply_below_its_quote_is_scored_on_the_reply():
+    text = (
+        "On Mon, 6 Jul 2026 at 09:14, Alice wrote:\n> Wonderful news, we love it!\n\n"
+        "This is terrible and unacceptable.\n\n-- \nDana"
+    )
+    assert tone.new_text(text) == "This is terrible and unacceptable."
+    assert tone.score(text) < -0.3
+
+
 @pytest.mark.parametrize("text", ["", "   \n\n", "> only quoted\n> lines", "-- \nsig only"])
 def test_nothing_to_score_is_none(text):
     assert tone.score(text) is None

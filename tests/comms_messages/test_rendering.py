@@ -111,6 +111,33 @@ def test_interleaved_replies_are_never_hidden():
     assert r.text.quoted == ""
 
 
+def test_a_reply_written_below_its_quote_shows_the_new_part_first():
+    """Bottom-posting, as mailing lists and many plain-text mailers do: the quoted block
+    (and its attribution) is folded, the answer below it shown first."""
+    text = (
+        "On Thu, 9 Jul 2026, Alice Owner wrote:\n> Is the 20th fine?\n>\n> Alice\n\n"
+        "No, the 20th is too late for us.\nCan we say the 14th?\n\n-- \nDana"
+    )
+    split = split_text(text)
+    assert split.new == "No, the 20th is too late for us.\nCan we say the 14th?"
+    assert split.quoted == "On Thu, 9 Jul 2026, Alice Owner wrote:\n> Is the 20th fine?\n>\n> Alice"
+    assert split.signature == "-- \nDana"
+    two_lines = split_text(
+        "On Thu, 9 Jul 2026 at 10:02, Alice Owner\n<a@b.example> wrote:\n> x\nYes."
+    )
+    assert (two_lines.new, two_lines.quoted) == (
+        "Yes.",
+        "On Thu, 9 Jul 2026 at 10:02, Alice Owner\n<a@b.example> wrote:\n> x",
+    )
+    assert (split_text("> old\n\nNew.").new, split_text("> old\n\nNew.").quoted) == (
+        "New.",
+        "> old",
+    )
+    # Anything else before the quote, or another quote after the answer: shown whole.
+    assert split_text("Hi,\n> old\nNew.").quoted == ""
+    assert split_text("> a?\nYes.\n> b?\nNo.").new == "> a?\nYes.\n> b?\nNo."
+
+
 @pytest.mark.parametrize(
     ("text", "new", "quoted"),
     [
