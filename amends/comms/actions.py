@@ -854,7 +854,7 @@ INDEX_QUEUE_BATCHES = 2
 
 # A committed batch to index: its communications, their emails' texts, and where to
 # stop indexing those (see `indexed_quote`).
-_IndexWork = tuple[list["_NewComm"], dict[int, str], dict[int, int]]
+_IndexWork = tuple[list["_NewComm"], dict[int, str], dict[int, tuple[int, int]]]
 
 
 class _BackgroundIndexer:
@@ -891,7 +891,10 @@ class _BackgroundIndexer:
         return cls()
 
     def after_commit(
-        self, comms: list[_NewComm], email_bodies: dict[int, str], quotes: dict[int, int]
+        self,
+        comms: list[_NewComm],
+        email_bodies: dict[int, str],
+        quotes: dict[int, tuple[int, int]],
     ) -> None:
         """Queue a batch for indexing once the transaction storing it has committed
         (not at all if it rolls back: the batch is then stored again one at a time,
@@ -1325,13 +1328,15 @@ def _bulk_store(
     counts.problems = sum(bool(p.problems) for _, p in fresh)
 
 
-def indexed_quote(parsed: ParsedMessage, email: _NewEmail, threads: _Threads) -> int | None:
-    """Where to stop indexing an email's text for search (None: index it all): at its
-    quoted history, when it is a reply whose parent (In-Reply-To, else the last of
-    References) is stored in the same client — the parent's words are indexed there
-    already, and the thread shows both. The quote is indexed whenever its source may not
-    be findable: the parent not imported (yet), or another client's."""
-    cut = parsed.quote_at
+def indexed_quote(
+    parsed: ParsedMessage, email: _NewEmail, threads: _Threads
+) -> tuple[int, int] | None:
+    """What of an email's text to leave out of search (None: index it all): its quoted
+    history, when it is a reply whose parent (In-Reply-To, else the last of References)
+    is stored in the same client — the parent's words are indexed there already, and the
+    thread shows both. The quote is indexed whenever its source may not be findable: the
+    parent not imported (yet), or another client's."""
+    cut = parsed.quote_span
     if cut is None:
         return None
     parent_id = email.in_reply_to or (email.references[-1] if email.references else "")

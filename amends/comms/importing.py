@@ -116,12 +116,12 @@ class ParsedMessage:
         return is_reply_subject(self.subject)
 
     @cached_property
-    def quote_at(self) -> int | None:
-        """Where the quoted history in `text` starts (None: none), as the message page
-        folds it: see `rendering.quote_offset`."""
-        from amends.comms.rendering import quote_offset
+    def quote_span(self) -> tuple[int, int] | None:
+        """Where the quoted history in `text` is (None: none), as the message page folds
+        it: see `rendering.quote_span`."""
+        from amends.comms.rendering import quote_span
 
-        return quote_offset(self.text)
+        return quote_span(self.text)
 
 
 def is_reply_subject(subject: str) -> bool:
@@ -1306,7 +1306,7 @@ def parse_in_worker(
                     parsed.tone, parsed.tone_scored = tone.score(parsed.text), True
                 except Exception:  # scored again (and reported) by the caller
                     parsed.tone_scored = False
-            parsed.normalised_subject, parsed.is_reply_by_subject, parsed.quote_at  # noqa: B018 (cached here)
+            parsed.normalised_subject, parsed.is_reply_by_subject, parsed.quote_span  # noqa: B018 (cached here)
             if not read_here:
                 parsed.raw = b""
         out.append(parsed)

@@ -274,17 +274,22 @@ def _signature_start(lines: list[str]) -> int | None:
     return None
 
 
-def quote_offset(text: str) -> int | None:
-    """Where the quoted history of a plain-text body starts (what `split_text` folds
-    away as quoted), as an offset into `text` (newlines "\n"), or None: no quote, or
-    nothing new before it."""
+def quote_span(text: str) -> tuple[int, int] | None:
+    """Where the quoted history of a plain-text body is (what `split_text` folds away as
+    quoted), as (start, end) offsets into `text` (newlines "\n"), or None: no quote, or
+    nothing new beside it. A reply written above its quote: from the quote to the end; one
+    written below it: the quote at the top."""
     try:
         lines = text.split("\n")
+        below = _bottom_quote(lines)
+        if below is not None:
+            start, end = (sum(len(line) + 1 for line in lines[:at]) for at in below)
+            return start, min(end, len(text))
         q = _quote_start(lines)
         if not q:
             return None
         offset = sum(len(line) + 1 for line in lines[:q])
-        return offset if text[:offset].strip() else None
+        return (offset, len(text)) if text[:offset].strip() else None
     except Exception:
         return None
 

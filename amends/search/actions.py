@@ -29,29 +29,33 @@ def _clean(text: str, limit: int) -> str:
     return text
 
 
-def communication_text(summary: str, email_body: str, quote_at: int | None = None) -> str:
+def communication_text(summary: str, email_body: str, quote: tuple[int, int] | None = None) -> str:
     """What search reads of a communication: its summary and its email's text. An
     imported email's summary is the start of its text (the first 20,000 characters), so
-    then the text alone, whole (up to MAX_BODY_CHARS); otherwise both. `quote_at`: where
-    the email's quoted history starts, when it is not to be indexed (see
+    then the text alone, whole (up to MAX_BODY_CHARS); otherwise both. `quote`: where the
+    email's quoted history is, (start, end), when it is not to be indexed (see
     `comms.actions.indexed_quote`)."""
     summary = summary or ""
     if not email_body:
         return summary
-    indexed = email_body if quote_at is None else email_body[:quote_at]
+    indexed = email_body
+    if quote is not None:
+        start, end = quote
+        indexed = email_body[:start] + ("\n" if start and end < len(email_body) else "")
+        indexed += email_body[end:]
     if email_body.startswith(summary):
         return indexed
     return f"{summary}\n{indexed}"
 
 
-def stored_quotes(comm_ids: Sequence[int]) -> dict[int, int]:
-    """For communications whose emails are stored: where each email's quoted history
-    starts, for those whose quote is not to be indexed — a reply whose parent
+def stored_quotes(comm_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """For communications whose emails are stored: where each email's quoted history is,
+    for those whose quote is not to be indexed — a reply whose parent
     (In-Reply-To, else the last of References) is stored in the same client, where its
     words are indexed already. The importer works this out as it goes
     (`comms.actions.indexed_quote`); every other way of indexing reads it from here, so
     a document is the same however its email arrived. By communication id."""
-    from amends.comms.rendering import quote_offset
+    from amends.comms.rendering import quote_span
 
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(comm_ids), 500):
@@ -74,7 +78,7 @@ def stored_quotes(comm_ids: Sequence[int]) -> dict[int, int]:
         )
     quotes = {}
     for comm_id, text, *_ in rows:
-        if parents.get(comm_id) in present and (cut := quote_offset(text)) is not None:
+        if parents.get(comm_id) in present and (cut := quote_span(text)) is not None:
             quotes[comm_id] = cut
     return quotes
 
@@ -87,8 +91,8 @@ def _document_fields(obj: Any) -> dict[str, Any] | None:
             .values_list("text_body", flat=True)
             .first()
         )
-        quote_at = stored_quotes([obj.pk]).get(obj.pk) if email_body else None
-        body = communication_text(obj.summary, email_body or "", quote_at)
+        quote = stored_quotes([obj.pk]).get(obj.pk) if email_body else None
+        body = communication_text(obj.summary, email_body or "", quote)
         return {
             "kind": KIND.COMMUNICATION,
             "client_id": obj.client_id,
@@ -200,7 +204,7 @@ class IndexedCommunication(Protocol):
 def index_communications(
     comms: Sequence[IndexedCommunication],
     email_bodies: dict[int, str],
-    quotes: dict[int, int] | None = None,
+    quotes: dict[int, tuple[int, int]] | None = None,
 ) -> int:
     """Index just-created communications in bulk (the email importer's path): the same
     documents `index_object` writes, with a few statements for the whole batch.
@@ -276,7 +280,7 @@ def _already_indexed(comm_ids: Sequence[int]) -> set[int]:
 def index_deferred(
     comms: Sequence[IndexedCommunication],
     email_bodies: dict[int, str],
-    quotes: dict[int, int] | None = None,
+    quotes: dict[int, tuple[int, int]] | None = None,
 ) -> int:
     """Index communications listed by `defer_communications`, from the records the
     importer already holds, and strike them off the list in the same transaction. Those

@@ -19,7 +19,7 @@ from amends.clients.actions import add_email_domain
 from amends.comms.actions import Matcher, import_path, store_parsed_message
 from amends.comms.importing import ParsedMessage, parse_message
 from amends.comms.models import Communication, EmailMessage, RawMessage
-from amends.comms.rendering import quote_offset
+from amends.comms.rendering import quote_span
 from amends.comms.triage_actions import match_waiting
 from amends.search.actions import index_pending, reindex_all
 from amends.search.models import PendingIndex, SearchDocument
@@ -76,6 +76,18 @@ ACROSS = _mail(
 )
 
 
+# Dana answers below our answer's words, quoting them: a reply written below its quote.
+BELOW = _mail(
+    "a5@acme.example",
+    "dana@acme.example",
+    "alice@firm.example",
+    WROTE.format("Alice") + "\n> Thanks Dana, we will fix the koala report.\n\n"
+    "Good, and the quokka figures too.\n",
+    parent="a2@firm.example",
+    n=6,
+)
+
+
 def _write(folder: Path, messages: list[bytes]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for i, raw in enumerate(messages):
@@ -103,8 +115,9 @@ def _found(user, words: str) -> set[str]:
 @pytest.fixture
 def imported(world, tmp_path):
     import_path(None, _write(tmp_path / "globex", [GLOBEX]), client=world.globex)
-    summary = import_path(None, _write(tmp_path / "acme", [ORIGINAL, ANSWER, ORPHAN, ACROSS]))
-    assert summary.imported == 4 and summary.unmatched == 0
+    acme = [ORIGINAL, ANSWER, ORPHAN, ACROSS, BELOW]
+    summary = import_path(None, _write(tmp_path / "acme", acme))
+    assert summary.imported == 5 and summary.unmatched == 0
     return _bodies()
 
 
@@ -113,6 +126,9 @@ def test_a_reply_is_found_by_its_own_words_and_its_parent_by_the_quoted_ones(wor
     assert "koala" in imported["a2@firm.example"]
     assert _found(world.ada, "platypus") == {"a1@acme.example"}
     assert _found(world.ada, "koala") == {"a2@firm.example"}
+    # Written below its quote: the answer is indexed, the quote above it is not.
+    assert "koala" not in imported["a5@acme.example"]
+    assert _found(world.ada, "quokka") == {"a5@acme.example"}
 
 
 def test_a_quote_whose_source_was_never_imported_stays_findable(world, imported):
@@ -135,7 +151,7 @@ def test_the_document_is_the_same_however_the_email_arrived(world, imported, tmp
     comm_ids = list(EmailMessage.objects.values_list("communication_id", flat=True))
     SearchDocument.objects.filter(kind="communication").delete()
     PendingIndex.objects.bulk_create([PendingIndex(communication_id=pk) for pk in comm_ids])
-    assert index_pending() == 5
+    assert index_pending() == 6
     assert _bodies() == imported
 
 
@@ -214,17 +230,21 @@ def test_one_at_a_time_a_parent_that_comes_later_drops_the_quote_too(world):
     assert _found(world.ada, "platypus") == {"a1@acme.example"}
 
 
+QUOTE_ABOVE = "On Mon, 13 Jul 2026, Dana wrote:\n> Hello\n\n"
+
+
 @pytest.mark.parametrize(
     ("text", "cut"),
     [
-        ("Thanks.\n\nOn Mon, 13 Jul 2026, Dana wrote:\n> Hello\n", len("Thanks.\n\n")),
-        ("Thanks.\n-----Original Message-----\nFrom: Dana\n", len("Thanks.\n")),
-        ("Thanks.\n\n> Hello\n> again\n", len("Thanks.\n\n")),
+        ("Thanks.\n\n" + QUOTE_ABOVE, (9, 9 + len(QUOTE_ABOVE))),
+        ("Thanks.\n-----Original Message-----\nFrom: Dana\n", (8, 46)),
+        ("Thanks.\n\n> Hello\n> again\n", (9, 25)),
         ("> Hello\nYes, done.\n> And this?\nAlso done.\n", None),  # answered in between
-        ("On Mon, 13 Jul 2026, Dana wrote:\n> Hello\n", None),  # nothing new before it
+        ("On Mon, 13 Jul 2026, Dana wrote:\n> Hello\n", None),  # nothing new beside it
+        (QUOTE_ABOVE + "Yes, done.\n", (0, len(QUOTE_ABOVE) - 1)),  # answered below it
         ("Just a message.\n", None),
         ("", None),
     ],
 )
-def test_where_the_quoted_history_starts(text, cut):
-    assert quote_offset(text) == cut
+def test_where_the_quoted_history_is(text, cut):
+    assert quote_span(text) == cut
