@@ -439,7 +439,7 @@ def _first_pass(raw_html: str) -> str:
         tags=_TAGS,
         clean_content_tags=_DROP_WITH_CONTENT,
         attributes=_ATTRIBUTES,
-        allowed_classes={t: _MARK_CLASSES for t in ("div", "span", "p", "blockquote")},
+        allowed_classes={t: _MARK_CLASSES for t in ("div", "span", "p", "pre", "blockquote")},
         tag_attribute_values={
             "div": {"id": _QUOTE_IDS | _SIGNATURE_IDS},
             "blockquote": {"type": {"cite"}},
@@ -485,6 +485,12 @@ class _Marker(HTMLParser):
         self.out: list[str] = []
         self.pos = 0
         self.quote_at: int | None = None
+        # Where the first quoted block (a cite blockquote) ends, and whether another
+        # quote follows it: a reply written below its quote has one block, then only
+        # new words.
+        self.quote_end: int | None = None
+        self.quoted_again = False
+        self.cite_depth = 0
         self.signature_at: int | None = None
         self.block_at = 0
         self.block_text = ""
@@ -497,18 +503,20 @@ class _Marker(HTMLParser):
     def _mark_quote(self, at: int) -> None:
         if self.quote_at is None:
             self.quote_at = at
+        elif self.quote_end is not None and at >= self.quote_end:
+            self.quoted_again = True
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
         classes = set(values.get("class", "").split())
-        if (
-            classes & _QUOTE_CLASSES
-            or (tag == "blockquote" and values.get("type") == "cite")
-            or values.get("id") in _QUOTE_IDS
-        ):
+        cite = tag == "blockquote" and values.get("type") == "cite"
+        if classes & _QUOTE_CLASSES or cite or values.get("id") in _QUOTE_IDS:
             self._mark_quote(self.pos)
+        if tag == "blockquote" and (cite or self.cite_depth):
+            self.cite_depth += 1
+        after_quote = self.quote_end is not None and self.pos >= self.quote_end
         if (classes & _SIGNATURE_CLASSES or values.get("id") in _SIGNATURE_IDS) and (
-            self.quote_at is None and self.signature_at is None
+            (self.quote_at is None or after_quote) and self.signature_at is None
         ):
             self.signature_at = self.pos
         if tag in _BLOCKS:
@@ -541,6 +549,10 @@ class _Marker(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag not in _VOID:
             self._emit(f"</{tag}>")
+        if tag == "blockquote" and self.cite_depth:
+            self.cite_depth -= 1
+            if not self.cite_depth and self.quote_end is None:
+                self.quote_end = self.pos
 
     def handle_data(self, data: str) -> None:
         if len(self.block_text) < 600:
@@ -589,6 +601,9 @@ def split_html(
     except Exception:
         return HtmlSplit(new=_final_pass(first, ""))
     end = len(body)
+    below = _below_quote(body, marker, image_prefix)
+    if below is not None:
+        return below
     q = marker.quote_at if marker.quote_at is not None else end
     s = marker.signature_at if marker.signature_at is not None and marker.signature_at < q else q
     result = HtmlSplit(
@@ -601,6 +616,25 @@ def split_html(
         # Nothing new found: show it all rather than hide the message.
         return HtmlSplit(new=_final_pass(body, image_prefix), remote_images=marker.remote_images)
     return result
+
+
+def _below_quote(body: str, marker: _Marker, image_prefix: str) -> HtmlSplit | None:
+    """A reply written below what it quotes (Thunderbird's default): one quoted block at
+    the top, then only new words. Its answer is shown first, as for plain text."""
+    q, end = marker.quote_at, marker.quote_end
+    if q is None or end is None or end <= q or marker.quoted_again:
+        return None
+    if text_from_html(body[:q]).strip() or not text_from_html(body[end:]).strip():
+        return None
+    s = marker.signature_at
+    if s is None or s < end:
+        s = len(body)
+    return HtmlSplit(
+        new=_trim_end(_final_pass(body[end:s], image_prefix)),
+        signature=_final_pass(body[s:], image_prefix),
+        quoted=_final_pass(body[q:end], image_prefix),
+        remote_images=marker.remote_images,
+    )
 
 
 def sanitise_html(raw_html: str, *, image_prefix: str = "") -> str:

@@ -85,6 +85,30 @@ def test_gmail_html_folds_gmail_quote_and_signature():
     assert r.text.quoted.startswith("On Tue, 7 Jul 2026 at 12:00")
 
 
+THUNDERBIRD_BELOW = (
+    '<html><body><div class="moz-cite-prefix">On 09/07/2026 10:00, Alice Owner wrote:<br>'
+    '</div><blockquote type="cite" cite="mid:a1@firm.example"><p>Is the 20th fine?</p>'
+    '<blockquote type="cite"><p>Older words.</p></blockquote></blockquote>'
+    "<p>No, the 20th is too late for us.</p><p>Can we say the 14th?</p>"
+    '<pre class="moz-signature" cols="72">-- \nDana</pre></body></html>'
+)
+
+
+def test_thunderbird_html_written_below_its_quote_shows_the_answer_first():
+    split = split_html(THUNDERBIRD_BELOW)
+    assert visible(split.new) == "No, the 20th is too late for us. Can we say the 14th?"
+    assert "Is the 20th fine?" in split.quoted and "Older words." in split.quoted
+    assert "wrote:" in visible(split.quoted)
+    assert "Dana" in visible(split.signature) and "Dana" not in visible(split.new)
+    # Answers between two quotes stay whole, so no answer is hidden.
+    between = (
+        '<blockquote type="cite">Is the 20th fine?</blockquote><p>Yes.</p>'
+        '<blockquote type="cite">And the budget?</blockquote><p>No.</p>'
+    )
+    assert "Yes." in visible(split_html(between).new)
+    assert "And the budget?" in visible(split_html(between).new)
+
+
 def test_apple_mail_blockquote_type_cite_is_quoted():
     r = render_email(fake(m.APPLE_CITE))
     assert r.html is not None
