@@ -644,14 +644,15 @@ def calendar_files(path: str | os.PathLike[str]) -> list[Path]:
 
 
 def _calendar_documents(
-    files: list[Path], max_bytes: int, rejected: list[tuple[str, str]]
-) -> Iterator[tuple[str, str, bytes, bool]]:
-    """(label, short label, iCalendar text, whole) for each calendar the files hold: an
-    .ics file is one, an Outlook data file one or more for each of its calendar folders
-    (`comms.outlook`, read by a process of its own; not `whole` when some of its items
-    could not be written in it). What cannot be read goes to `rejected`, but for an
-    Outlook data file that cannot be opened at all: its mail is imported beside its
-    calendars, and that import says why."""
+    files: list[Path], max_bytes: int, rejected: list[tuple[str, str]], cut_short: set[Path]
+) -> Iterator[tuple[Path, str, str, bytes, bool]]:
+    """(file, label, short label, iCalendar text, whole) for each calendar the files
+    hold: an .ics file is one, an Outlook data file one or more for each of its calendar
+    folders (`comms.outlook`, read by a process of its own; not `whole` when some of its
+    items could not be written in it, and added to `cut_short` when its reading stopped
+    before the end). What cannot be read goes to `rejected`, but for an Outlook data
+    file that cannot be opened at all: its mail is imported beside its calendars, and
+    that import says why."""
     from amends.comms.importing import clean_text
     from amends.comms.outlook import PST_MAGIC, pst_calendars
 
@@ -668,10 +669,11 @@ def _calendar_documents(
                 for found in pst_calendars(file, shown, max_bytes):
                     if found.rejected and not found.unopened:
                         rejected.append((found.label, found.rejected))
+                        cut_short.add(file)
                     rejected.extend(found.problems)
                     if found.calendar is not None:
                         short = file.name + found.label[len(shown) :]
-                        yield found.label, short, found.calendar, not found.problems
+                        yield file, found.label, short, found.calendar, not found.problems
                 continue
             if size > max_bytes:
                 rejected.append(
@@ -682,7 +684,7 @@ def _calendar_documents(
         except OSError as exc:
             rejected.append((label, f"cannot be read: {exc.strerror or exc}"))
             continue
-        yield label, file.name, data, True
+        yield file, label, file.name, data, True
 
 
 def import_calendar_path(
@@ -717,7 +719,10 @@ def import_calendar_path(
     # Each whole calendar's key: the events its copies hold in the window, or None when a
     # copy could not be read whole (then nothing is taken off: it may be what was lost).
     held: dict[str, set[str] | None] = {}
-    for label, shown, data, whole in _calendar_documents(files, max_bytes, summary.rejected):
+    keys: dict[Path, set[str]] = {}  # the calendars each file held
+    cut_short: set[Path] = set()  # data files whose reading stopped before the end
+    documents = _calendar_documents(files, max_bytes, summary.rejected, cut_short)
+    for file, label, shown, data, whole in documents:
         read = calendars.read_calendar(
             data, since=since, until=until, label=shown, max_bytes=max_bytes
         )
@@ -727,6 +732,7 @@ def import_calendar_path(
         summary.updated += mark_cancelled(read.cancelled_meetings, matcher)
         key = calendar_key(actor, read.name) if read.name else ""
         if key:
+            keys.setdefault(file, set()).add(key)
             known = held.setdefault(key, set())
             if known is not None and read.complete and whole:
                 known.update(m.external_id for m in (*read.meetings, *read.cancelled_meetings))
@@ -748,6 +754,8 @@ def import_calendar_path(
                     )
                     if progress is not None:
                         progress(summary)
+    for file in cut_short:  # what its calendars lack may be what was not read
+        held.update(dict.fromkeys(keys.get(file, ()), None))
     for key, present in held.items():
         if present is not None:
             summary.removed += remove_taken_off(

@@ -549,3 +549,32 @@ def test_a_later_copy_of_a_data_file_takes_off_a_deleted_meeting_only_when_read_
     third = import_calendar_path(world.alice, pst, client=world.acme)
     assert third.removed == 1
     assert list(UpcomingMeeting.objects.values_list("subject", flat=True)) == ["Review"]
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2026, 6, 1, 12, tzinfo=UTC), tick=False)
+def test_a_copy_whose_reading_stopped_midway_takes_nothing_off(world, monkeypatch, tmp_path):
+    """The reader died after the first part of the calendar: what the rest held is
+    unknown, so no meeting is taken off Coming up."""
+    pst = tmp_path / "Archive.pst"
+    pst.write_bytes(outlook.PST_MAGIC + bytes(508))
+    review = _item("Review", datetime(2026, 6, 10, 9), datetime(2026, 6, 10, 10))
+    visit = _item("Visit", datetime(2026, 6, 11, 9), datetime(2026, 6, 11, 10))
+    died = "a damaged Outlook data file: reading it stopped after 1 of 2 items"
+    copies = iter([([("c#1", review, ""), ("c#2", visit, "")], ""), ([("c#1", review, "")], died)])
+
+    def calendars(path, label, max_bytes):
+        items, stopped = next(copies)
+        for document, problems, covered in documents("Data file 1/Calendar", iter(items), TAGS):
+            yield outlook._Found(
+                f"{label}/Calendar", calendar=document, problems=tuple(problems), items=covered
+            )
+        if stopped:
+            yield outlook._Found(label, rejected=stopped)
+
+    monkeypatch.setattr(outlook, "pst_calendars", calendars)
+    assert import_calendar_path(world.alice, pst, client=world.acme).upcoming == 2
+    again = import_calendar_path(world.alice, pst, client=world.acme)
+    assert again.removed == 0
+    assert again.rejected == [(str(pst), died)]
+    assert UpcomingMeeting.objects.filter(subject="Visit").exists()
