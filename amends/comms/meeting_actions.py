@@ -41,6 +41,7 @@ from amends.comms import calendars, csv_import
 from amends.comms.actions import ImportSummary, Matcher, record_communication
 from amends.comms.importing import SourceError
 from amends.comms.models import CancelledMeeting, Communication, UpcomingMeeting
+from amends.comms.outlook import PST_SUFFIXES
 from amends.search.actions import index_object
 
 logger = logging.getLogger("amends.comms")
@@ -622,10 +623,6 @@ def is_cancelled(external_id: str, client: Client, revision: int) -> bool:
     return False
 
 
-CALENDAR_SUFFIXES = (".ics",)
-DATA_FILE_SUFFIXES = (".pst", ".ost")  # Outlook data files: their calendar folders
-
-
 def calendar_files(path: str | os.PathLike[str]) -> list[Path]:
     """The .ics file (or Outlook data file) at `path`, or the .ics and Outlook data files
     in the folder (and its subfolders)."""
@@ -635,7 +632,7 @@ def calendar_files(path: str | os.PathLike[str]) -> list[Path]:
     if root.is_file():
         return [root]
     if root.is_dir():
-        wanted = (*CALENDAR_SUFFIXES, *DATA_FILE_SUFFIXES)
+        wanted = (".ics", *PST_SUFFIXES)  # Outlook data files: their calendar folders
         files = sorted(p for p in root.rglob("*") if p.suffix.lower() in wanted and p.is_file())
         if len(files) > MAX_CALENDAR_FILES:
             raise SourceError(f"The folder holds more than {MAX_CALENDAR_FILES:,} calendars.")
@@ -662,7 +659,7 @@ def _calendar_documents(
             size = file.stat().st_size
             with file.open("rb") as fh:
                 head = fh.read(4)
-            if head == PST_MAGIC or file.suffix.lower() in DATA_FILE_SUFFIXES:
+            if head == PST_MAGIC or file.suffix.lower() in PST_SUFFIXES:
                 if head != PST_MAGIC:
                     continue
                 shown = clean_text(label)
