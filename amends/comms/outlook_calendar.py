@@ -342,6 +342,17 @@ class Item:
 def events(item: Item, tags: dict[str, int]) -> list[icalendar.Event]:
     """The appointment as iCalendar events: one, or a recurring one with its changed
     occurrences. Raises NotAnEvent, saying why, when it cannot be one."""
+    try:
+        return _events(item, tags)
+    except NotAnEvent:
+        raise
+    except OverflowError:
+        raise NotAnEvent("its dates are out of range") from None
+    except ValueError as exc:
+        raise NotAnEvent(f"it cannot be written as an event ({type(exc).__name__})") from None
+
+
+def _events(item: Item, tags: dict[str, int]) -> list[icalendar.Event]:
     props = item.props
 
     def named(name: str) -> Any:

@@ -16,7 +16,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from amends.accounts.actions import create_user
@@ -464,8 +464,9 @@ def test_what_cannot_be_a_meeting_is_rejected_saying_why():
     ]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=400), st.integers(min_value=0, max_value=399), st.binary(max_size=8))
+@example(garbage=b"", at=67, patch=b"\x00\x00\x00\x00\x00\x00\xfa")  # a date past 9999
 def test_any_recurrence_bytes_either_read_or_say_why(garbage, at, patch):
     """Arbitrary bytes, and a real pattern with a few bytes overwritten anywhere."""
     real = _pattern(
