@@ -25,7 +25,7 @@ import mimetypes
 import multiprocessing
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes
@@ -391,37 +391,43 @@ def _calendar_items(folder: _Folder, where: str, addresses: _Addresses) -> Itera
     from amends.comms.importing import text_from_html
     from amends.comms.outlook_calendar import Item
 
+    def read(message: Any, props: dict[int, Any], kind: str) -> tuple[Any, str]:
+        if kind != _CALENDAR:
+            what = f"an Outlook {kind}" if kind else "an email"
+            return None, f"not a calendar item: {what} in a calendar, left out"
+        codec = _codec(props)
+        body = _decode(_safe(lambda: message.plain_text_body), codec)
+        if not body.strip():
+            html = _decode(_safe(lambda: message.html_body), codec)
+            body = text_from_html(html) if html else ""
+        name, email = _sender(props, addresses)
+        item = Item(
+            props=props,
+            subject=_text(_safe(lambda: message.subject)),
+            body=body,
+            organizer=(name.strip(), email) if email else None,
+            attendees=[person for person in _recipient_list(message, addresses) if person[2]],
+        )
+        return item, ""
+
+    return _each_message(folder, where, read)
+
+
+def _each_message(
+    folder: _Folder, where: str, read: Callable[[Any, dict[int, Any], str], tuple[Any, str]]
+) -> Iterator[tuple[str, Any, str]]:
+    """(label, what `read` makes of it or None, why not) for each message of the folder.
+    `read` gets the message, its properties and what it is in words ("" for mail); a
+    message that cannot be read is listed with the reason."""
     for number in range(folder.count):
-        item_label = f"{where}#{number + 1}"
+        label = f"{where}#{number + 1}"
         try:
             message = folder.folder.get_sub_message(number)
             props = _properties(message)
-            kind = message_kind(_text(props.get(_CLASS)))
-            if kind != _CALENDAR:
-                what = f"an Outlook {kind}" if kind else "an email"
-                yield item_label, None, f"not a calendar item: {what} in a calendar, left out"
-                continue
-            codec = _codec(props)
-            body = _decode(_safe(lambda message=message: message.plain_text_body), codec)
-            if not body.strip():
-                html = _decode(_safe(lambda message=message: message.html_body), codec)
-                body = text_from_html(html) if html else ""
-            name, email = _sender(props, addresses)
-            yield (
-                item_label,
-                Item(
-                    props=props,
-                    subject=_text(_safe(lambda message=message: message.subject)),
-                    body=body,
-                    organizer=(name.strip(), email) if email else None,
-                    attendees=[
-                        person for person in _recipient_list(message, addresses) if person[2]
-                    ],
-                ),
-                "",
-            )
+            made, why = read(message, props, message_kind(_text(props.get(_CLASS))))
         except Exception as exc:
-            yield item_label, None, f"cannot be read from the Outlook data file ({_why(exc)})"
+            made, why = None, f"cannot be read from the Outlook data file ({_why(exc)})"
+        yield label, made, why
 
 
 def _libpff_why(exc: BaseException) -> str:
@@ -528,19 +534,14 @@ def _folder_items(
             ),
         )
         return
-    for number in range(folder.count):
-        item_label = f"{where}#{number + 1}"
-        try:
-            message = folder.folder.get_sub_message(number)
-            props = _properties(message)
-            kind = message_kind(_text(props.get(_CLASS)))
-            addresses.learn(props)
-            if kind:
-                data, why = None, f"not an email: an Outlook {kind}, left out"
-            else:
-                data, why = _rebuild(message, props, max_bytes, 0, addresses)
-        except Exception as exc:
-            data, why = None, f"cannot be read from the Outlook data file ({_why(exc)})"
+
+    def read(message: Any, props: dict[int, Any], kind: str) -> tuple[bytes | None, str]:
+        addresses.learn(props)
+        if kind:
+            return None, f"not an email: an Outlook {kind}, left out"
+        return _rebuild(message, props, max_bytes, 0, addresses)
+
+    for item_label, data, why in _each_message(folder, where, read):
         yield _Found(item_label, data=data, rejected=why)
 
 
