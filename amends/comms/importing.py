@@ -305,29 +305,73 @@ def decode_bytes(payload: bytes, declared: str | None, problems: list[str], wher
 
 
 class _TextFromHtml(HTMLParser):
-    """Plain text from an HTML body: tags dropped, scripts and styles ignored."""
+    """Plain text from an HTML body: tags dropped, scripts and styles ignored. A quoted
+    message — a `<blockquote type="cite">` (Thunderbird, Apple Mail) or Gmail's
+    `<blockquote class="gmail_quote">`, the blocks the message page folds as quoted —
+    has its lines marked "> " (one mark for each level), as a mail program writes its plain
+    text: so what the text's readers find (the quote folded away, tone read from the
+    answer, search leaving the quote out) is the same for a message sent as HTML only."""
 
     _SKIP = {"script", "style", "head", "title"}
-    _BREAK = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "blockquote"}
+    _BREAK = {"br", "p", "div", "li", "tr", "blockquote", "pre", "hr", "table", "ul", "ol"} | {
+        f"h{n}" for n in range(1, 7)
+    }
+    _CITE_CLASSES = {"gmail_quote"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
+        self.lines: list[tuple[int, str]] = []  # (quote depth, text) of finished lines
+        self.line: list[str] = []
+        self.depth: int | None = None  # the current line's, from its first words
         self.skipping = 0
+        self.blockquotes: list[bool] = []  # open blockquotes: cited or not
+        self.cited = 0
+
+    def _end_line(self) -> None:
+        if self.line:
+            self.lines.append((self.depth or 0, "".join(self.line)))
+        self.line, self.depth = [], None
 
     def handle_starttag(self, tag: str, attrs: Any) -> None:
         if tag in self._SKIP:
             self.skipping += 1
-        elif tag in self._BREAK:
-            self.parts.append("\n")
+            return
+        if tag in self._BREAK:
+            self._end_line()
+        if tag == "blockquote":
+            values = {name: (value or "") for name, value in attrs}
+            cite = values.get("type", "").casefold() == "cite" or not self._CITE_CLASSES.isdisjoint(
+                values.get("class", "").split()
+            )
+            self.blockquotes.append(cite)
+            self.cited += cite
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIP and self.skipping:
             self.skipping -= 1
+        elif tag == "blockquote" and self.blockquotes:
+            self._end_line()
+            self.cited -= self.blockquotes.pop()
 
     def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
+        if self.skipping:
+            return
+        for i, piece in enumerate(data.split("\n")):
+            if i:
+                self._end_line()
+            if piece.strip() and self.depth is None:
+                self.depth = self.cited
+            self.line.append(piece)
+
+    def text(self) -> str:
+        self._end_line()
+        out = []
+        for depth, line in self.lines:
+            for part in line.splitlines():  # \r, and the other breaks splitlines knows
+                words = " ".join(part.split())
+                if words:
+                    out.append("> " * depth + words)
+        return "\n".join(out)
 
 
 def text_from_html(html: str) -> str:
@@ -338,8 +382,7 @@ def text_from_html(html: str) -> str:
         parser.close()
     except Exception:
         return ""
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
-    return "\n".join(line for line in lines if line).strip()
+    return parser.text().strip()
 
 
 def _payload(part: Message) -> bytes:

@@ -174,6 +174,19 @@ def test_a_reply_below_its_quote_is_scored_on_the_reply():
     assert tone.score(text) < -0.3
 
 
+def test_a_reply_sent_as_html_alone_below_its_quote_is_scored_on_the_reply():
+    from amends.comms.importing import text_from_html
+
+    html = (
+        '<div class="moz-cite-prefix">On 06/07/2026 09:14, Alice wrote:<br></div>'
+        '<blockquote type="cite"><p>Wonderful news, we love it!</p></blockquote>'
+        "<p>This is terrible and unacceptable.</p>"
+    )
+    text = text_from_html(html)
+    assert tone.new_text(text) == "This is terrible and unacceptable."
+    assert tone.score(text) < -0.3
+
+
 @pytest.mark.parametrize("text", ["", "   \n\n", "> only quoted\n> lines", "-- \nsig only"])
 def test_nothing_to_score_is_none(text):
     assert tone.score(text) is None

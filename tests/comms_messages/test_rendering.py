@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from amends.comms.importing import ParsedMessage, parse_message
+from amends.comms.importing import ParsedMessage, parse_message, text_from_html
 from amends.comms.rendering import (
     MAX_HTML_CHARS,
     attachment_file,
@@ -107,6 +107,44 @@ def test_thunderbird_html_written_below_its_quote_shows_the_answer_first():
     )
     assert "Yes." in visible(split_html(between).new)
     assert "And the budget?" in visible(split_html(between).new)
+
+
+def test_the_text_of_an_html_only_message_marks_its_quoted_lines():
+    # A message sent as HTML alone is read through its text: the quoted blocks the page
+    # folds are marked "> " (a level each), as a mail program writes its plain text.
+    text = text_from_html(THUNDERBIRD_BELOW)
+    assert text.split("\n") == [
+        "On 09/07/2026 10:00, Alice Owner wrote:",
+        "> Is the 20th fine?",
+        "> > Older words.",
+        "No, the 20th is too late for us.",
+        "Can we say the 14th?",
+        "--",
+        "Dana",
+    ]
+    # So its answer is what the text's readers take as new.
+    split = split_text(text)
+    assert split.new == "No, the 20th is too late for us.\nCan we say the 14th?"
+    assert "> Is the 20th fine?" in split.quoted and split.signature == "--\nDana"
+    # Gmail's quote is marked too; a blockquote that only indents is not.
+    gmail = (
+        '<div dir="ltr">Fine.</div><div class="gmail_quote"><div class="gmail_attr">On Mon,'
+        ' 6 Jul 2026 at 09:14, Alice wrote:<br></div><blockquote class="gmail_quote" style'
+        '="margin:0">Is it?<br>Truly?</blockquote></div>'
+    )
+    assert text_from_html(gmail).split("\n") == [
+        "Fine.",
+        "On Mon, 6 Jul 2026 at 09:14, Alice wrote:",
+        "> Is it?",
+        "> Truly?",
+    ]
+    assert text_from_html("<p>Terms:</p><blockquote>Net 30.</blockquote>Agreed") == (
+        "Terms:\nNet 30.\nAgreed"
+    )
+    # Unbalanced tags never leave the marks on what follows, nor fail.
+    assert text_from_html('</blockquote><blockquote type="cite">a</div></blockquote>b') == (
+        "> a\nb"
+    )
 
 
 def test_apple_mail_blockquote_type_cite_is_quoted():

@@ -131,6 +131,27 @@ def test_a_reply_is_found_by_its_own_words_and_its_parent_by_the_quoted_ones(wor
     assert _found(world.ada, "quokka") == {"a5@acme.example"}
 
 
+def test_a_reply_sent_as_html_alone_is_found_by_its_answer_and_not_its_quote(world, tmp_path):
+    # Thunderbird, writing HTML, puts its answer below the quote and sends no text part.
+    below_html = (
+        b"From: dana@acme.example\nTo: alice@firm.example\nSubject: Re: Invoice\n"
+        b"Date: Mon, 13 Jul 2026 17:00:00 +0000\nMessage-ID: <a6@acme.example>\n"
+        b"In-Reply-To: <a2@firm.example>\nReferences: <a1@acme.example> <a2@firm.example>\n"
+        b"MIME-Version: 1.0\nContent-Type: text/html; charset=UTF-8\n\n"
+        b'<html><body><div class="moz-cite-prefix">On 13/07/2026 12:00, Alice wrote:<br>'
+        b'</div><blockquote type="cite"><p>Thanks Dana, we will fix the koala report.</p>'
+        b"</blockquote><p>Good, and the wallaby figures too.</p></body></html>\n"
+    )
+    import_path(None, _write(tmp_path / "acme", [ORIGINAL, ANSWER, below_html]))
+    bodies = _bodies()
+    assert "wallaby" in bodies["a6@acme.example"]
+    assert "koala" not in bodies["a6@acme.example"]
+    assert _found(world.ada, "wallaby") == {"a6@acme.example"}
+    assert _found(world.ada, "koala") == {"a2@firm.example"}
+    reindex_all()
+    assert _bodies() == bodies
+
+
 def test_a_quote_whose_source_was_never_imported_stays_findable(world, imported):
     assert "echidna" in imported["a3@acme.example"]
     assert _found(world.alice, "echidna") == {"a3@acme.example"}
