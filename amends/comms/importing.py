@@ -11,6 +11,7 @@ best-effort `ParsedMessage` (with `problems` noted) or a `Rejected` with a reaso
 from __future__ import annotations
 
 import base64
+import codecs
 import contextlib
 import csv
 import email.policy
@@ -24,6 +25,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email import errors
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
 from functools import cached_property
@@ -170,7 +172,7 @@ def _decode_word(match: re.Match[str]) -> str:
     except Exception:
         return match.group(0)
     try:
-        return data.decode(charset, "replace")
+        return data.decode(_codec(charset), "replace")
     except LookupError:
         return data.decode("utf-8", "replace")
 
@@ -281,12 +283,50 @@ def _date(value: str, problems: list[str]) -> datetime | None:
     return parsed
 
 
+# Charset labels mail programs write for a smaller charset than the one they actually
+# use, read as the larger one, as browsers do (the WHATWG Encoding Standard's labels)
+# and mail programs too: "gb2312" mail holds GBK characters, "ks_c_5601-1987" is
+# Windows' Korean code page, "shift_jis" mail holds Windows' extra characters. (Text
+# labelled ISO-8859-1 holding Windows-1252's quotes and dashes is read by `clean_text`.)
+_SUPERSETS = {
+    **dict.fromkeys(
+        ("gb2312", "gb_2312", "gb_2312-80", "csgb2312", "euc-cn", "x-gbk", "gbk", "chinese"),
+        "gb18030",
+    ),
+    **dict.fromkeys(("ks_c_5601-1987", "ks_c_5601", "euc-kr", "korean", "csksc56011987"), "cp949"),
+    **dict.fromkeys(("shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji"), "cp932"),
+    **dict.fromkeys(("big5", "big-5", "cn-big5", "x-x-big5"), "big5hkscs"),
+    "iso-8859-8-i": "iso-8859-8",
+    "iso-8859-6-i": "iso-8859-6",
+}
+
+
+def _cp1252_bytes(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: the bytes that are not UTF-8 read as Windows-1252 (its five
+    unassigned bytes as Latin-1)."""
+    assert isinstance(error, UnicodeDecodeError)
+    bad = error.object[error.start : error.end]
+    return "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in bad), error.end
+
+
+codecs.register_error("amends-cp1252", _cp1252_bytes)
+
+
+def _codec(declared: str) -> str:
+    label = declared.strip().strip("\"'").lower()
+    return _SUPERSETS.get(label, label)
+
+
 def decode_bytes(payload: bytes, declared: str | None, problems: list[str], where: str) -> str:
-    """Decode with the declared charset; if it is unknown or wrong, UTF-8, then
-    Windows-1252 (a superset of Latin-1 for text), noting the problem."""
+    """Decode with the declared charset (or the larger one mail written as it holds:
+    `_SUPERSETS`). If it is unknown or wrong, as UTF-8, its invalid bytes read as
+    Windows-1252: right for a text in either (a superset of Latin-1 for text), and for
+    UTF-8 text with a few stray bytes, where decoding it all as Windows-1252 would garble
+    every accented letter. Each fallback is noted."""
     if declared:
+        codec = _codec(declared)
         try:
-            return payload.decode(declared)
+            return payload.decode(codec)
         except LookupError:
             problems.append(f"{where}: unknown charset {declared[:40]!r}.")
         except Exception:
@@ -300,8 +340,34 @@ def decode_bytes(payload: bytes, declared: str | None, problems: list[str], wher
         pass
     if not declared:
         problems.append(f"{where}: no charset declared and not UTF-8.")
-    problems[-1] += " Decoded as Windows-1252."
-    return payload.decode("cp1252", "replace")
+    text = payload.decode("utf-8", "amends-cp1252")
+    problems[-1] += (
+        " Decoded as Windows-1252."
+        if not _has_utf8_sequence(payload)
+        else " Decoded as UTF-8; the bytes that are not UTF-8 as Windows-1252."
+    )
+    return text
+
+
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+
+
+def _has_utf8_sequence(payload: bytes) -> bool:
+    """Whether any multi-byte UTF-8 character starts here (a quick look, for the note)."""
+    return _UTF8_SEQUENCE.search(payload) is not None
+
+
+# <meta charset="…"> or <meta http-equiv="Content-Type" content="text/html; charset=…">
+_META_CHARSET = re.compile(
+    rb"<meta[^>]{0,400}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_:.+-]{1,40})", re.I
+)
+
+
+def html_charset(payload: bytes) -> str | None:
+    """The charset an HTML document declares in its first 2 kB (what a browser reads
+    when the MIME header declares none), or None."""
+    found = _META_CHARSET.search(payload[:2048])
+    return found.group(1).decode("ascii").lower() if found else None
 
 
 class _TextFromHtml(HTMLParser):
@@ -525,6 +591,51 @@ class _FastPart(_Part):
         return len(self.node.content or b"")
 
 
+_NO_PARTS = (
+    "The boundary between this message's parts never occurs, so its parts (text,"
+    " attachments) could not be found. The raw message is kept."
+)
+_REPAIRED = (
+    "The boundary between this message's parts is not the one its header declares;"
+    " its parts were read with the one the body uses."
+)
+_DECLARED_BOUNDARY = re.compile(rb'boundary[ \t]*=[ \t]*("[^"\r\n]*"|[^;\s]+)', re.IGNORECASE)
+# A delimiter line ("--" and a boundary) with a part's first header field just below it.
+_DELIMITER = re.compile(rb"^--([^\r\n\"]{1,70}?)[ \t]*\r?\n[\x21-\x39\x3b-\x7e]+[ \t]*:", re.M)
+
+
+def _repaired_boundary(data: bytes) -> bytes | None:
+    """The message with its top-level boundary parameter replaced by the boundary its
+    body actually uses (a broken mass mailer writes one in the header and another
+    between the parts), or None when there is no other to find."""
+    split = re.search(rb"\r?\n\r?\n", data)
+    if split is None:
+        return None
+    head, body = data[: split.start()], data[split.start() :]
+    declared = _DECLARED_BOUNDARY.search(head)
+    used = _DELIMITER.search(body, 0, 1024 * 1024)
+    if declared is None or used is None or used.group(1) == declared.group(1).strip(b'"'):
+        return None
+    fixed = b'boundary="' + used.group(1) + b'"'
+    return head[: declared.start()] + fixed + head[declared.end() :] + body
+
+
+def parse_repairing(data: bytes) -> tuple[Message, bool]:
+    """The standard library's reading of a message (compat32: headers stay strings).
+    When its top-level boundary never occurs and the body uses another, it is read with
+    that one (then True): the importer and the message page see the same parts."""
+    msg = BytesParser(policy=_POLICY).parsebytes(data)
+    if any(isinstance(d, errors.StartBoundaryNotFoundDefect) for d in msg.defects):
+        repaired = _repaired_boundary(data)
+        try:
+            again = BytesParser(policy=_POLICY).parsebytes(repaired) if repaired else None
+        except Exception:
+            again = None
+        if again is not None and again.is_multipart():
+            return again, True
+    return msg, False
+
+
 def _walk_body(root: _Part, parsed: ParsedMessage) -> None:
     """Find the text body and list attachments, without descending into attached emails."""
     plain: list[str] = []
@@ -541,8 +652,15 @@ def _walk_body(root: _Part, parsed: ParsedMessage) -> None:
         disposition = part.disposition()
         filename = part.filename()
         children = part.children() if ctype != "message/rfc822" else None
-        if children is not None:
+        if children:
             stack.extend(reversed(children))
+            continue
+        if children is not None or ctype.startswith("multipart/"):
+            # A multipart without parts: an empty one says nothing, but one with words
+            # and no part is one whose boundary never occurs. (The fast parser gives
+            # no words: the careful path decides.)
+            if children is not None or part.payload().strip():
+                parsed.problems.append(_NO_PARTS)
             continue
         if ctype == "message/rfc822" or disposition == "attachment" or filename:
             size = len(part.payload()) if ctype != "message/rfc822" else part.message_size()
@@ -558,9 +676,14 @@ def _walk_body(root: _Part, parsed: ParsedMessage) -> None:
             if ctype in INVITATION_TYPES and not parsed.invitation:
                 parsed.invitation = _invitation(payload, part.charset())
             continue
-        text = decode_bytes(part.payload(), part.charset(), parsed.problems, ctype)
+        payload, charset = part.payload(), part.charset()
+        if charset is None and ctype == "text/html":
+            charset = html_charset(payload)
+        text = decode_bytes(payload, charset, parsed.problems, ctype)
         (plain if ctype == "text/plain" else html).append(text)
-    if plain:
+    # A blank text part beside the HTML one (some programs send an empty one) says
+    # nothing: the words are the HTML's.
+    if any(text.strip() for text in plain):
         body = "\n\n".join(plain)
     elif html:
         body = text_from_html("\n".join(html))
@@ -767,8 +890,9 @@ def _parse_fast(data: bytes, parsed: ParsedMessage) -> bool:
 def _parse_careful(data: bytes, parsed: ParsedMessage) -> ParsedMessage | Rejected:
     """The standard library's reading, noting every problem (see `parse_message`)."""
     msg: Message
+    repaired = False
     try:
-        msg = BytesParser(policy=_POLICY).parsebytes(data)
+        msg, repaired = parse_repairing(data)
     except Exception:  # e.g. RecursionError on absurd nesting
         parsed.problems.append("The body could not be parsed; headers only.")
         try:
@@ -795,6 +919,8 @@ def _parse_careful(data: bytes, parsed: ParsedMessage) -> ParsedMessage | Reject
     parsed.bcc = [a for _, a in _addresses(_address_header(msg, "Bcc"), [], "Bcc")][:500]
     parsed.subject = " ".join(_header(msg, "Subject", problems).split())[:1000]
     parsed.date = _date(_header(msg, "Date", problems), problems)
+    if repaired:
+        problems.append(_REPAIRED)
     try:
         _walk_body(_StdPart(msg), parsed)
     except Exception as exc:  # best effort: keep the headers, note the failure
@@ -1096,6 +1222,33 @@ MAX_MBOX_FILES = 500
 MAX_DATA_FILES = 100
 
 
+# Header fields nearly every message has; a file with two of them in its first lines,
+# before any blank line, is one message.
+_CORE_HEADER = re.compile(
+    rb"^(from|date|subject|message-id|received|return-path|to|mime-version)[ \t]*:",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _unnamed_message(path: Path) -> bool:
+    """A file with no extension that holds one message, as MH folders (Claws Mail,
+    Sylpheed, nmh: `1`, `2`, `3`…) and some tools' exports name them — or an Outlook
+    message saved without its `.msg`. Read (by its first 4 kB) rather than left out."""
+    if path.suffix or path.name.startswith("."):
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    if head.startswith(MSG_MAGIC):
+        return True
+    if head.startswith(b"From ") or not _looks_like_headers(head):
+        return False  # an mbox is read as one elsewhere
+    block = re.split(rb"\r?\n\r?\n", head, maxsplit=1)[0]
+    return len({m.group(1).lower() for m in _CORE_HEADER.finditer(block)}) >= 2
+
+
 def _looks_like_mbox(path: Path) -> bool:
     """A file that starts with an mbox "From " line, whatever its name: Google Takeout's
     `All mail….mbox`, the `mbox` inside an Apple Mail `Inbox.mbox` export, Thunderbird's
@@ -1130,7 +1283,8 @@ def _export_entries(root: str | os.PathLike[str]) -> Iterator[tuple[str, Path]]:
 
 def _folder_source(root: Path, max_bytes: int) -> Source:
     """A folder of mail as exports leave it, at any depth, in name order: `.eml` files
-    (and Apple Mail's `.emlx`), mbox files (see `_looks_like_mbox`), Maildirs (with
+    (and Apple Mail's `.emlx`, and messages in files with no extension:
+    `_unnamed_message`), mbox files (see `_looks_like_mbox`), Maildirs (with
     their Maildir++ subfolders) and Outlook's files (.msg, .pst, .ost). Anything else —
     Thunderbird's `.msf` indexes, an Apple export's `Info.plist` and
     `table_of_contents`, notes — is not mail and is left out,
@@ -1169,6 +1323,8 @@ def _folder_source(root: Path, max_bytes: int) -> Source:
             parts.append(_data_file_items(path, max_bytes))
         elif path.suffix.lower() in OUTLOOK_SUFFIXES:
             files.append(os.fspath(path))  # a message (.msg) is converted once read
+        elif _unnamed_message(path):
+            files.append(os.fspath(path))
         elif _looks_like_mbox(path):
             boxes += 1
             if boxes > MAX_MBOX_FILES:
@@ -1224,7 +1380,10 @@ def folder_contents(root: str | os.PathLike[str]) -> tuple[bool, bool]:
         elif path.suffix.lower() in PST_SUFFIXES:  # an Outlook data file: both
             mail = calendars = True
         elif not mail and (
-            _is_eml(path) or path.suffix.lower() in _OUTLOOK_MAIL or _looks_like_mbox(path)
+            _is_eml(path)
+            or path.suffix.lower() in _OUTLOOK_MAIL
+            or _looks_like_mbox(path)
+            or _unnamed_message(path)
         ):
             mail = True
         if (mail and calendars) or seen >= _CONTENTS_SCAN_LIMIT:

@@ -20,7 +20,6 @@ instead) and nothing here raises on hostile bytes.
 
 from __future__ import annotations
 
-import email.policy
 import hashlib
 import html
 import json
@@ -28,7 +27,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
-from email.parser import BytesParser
 from html.parser import HTMLParser
 from typing import Any
 
@@ -39,6 +37,7 @@ from amends.comms.importing import (
     clean_text,
     decode_bytes,
     decode_header_value,
+    parse_repairing,
     text_from_html,
 )
 
@@ -56,7 +55,7 @@ def _parse(data: bytes) -> Message | None:
     # where shown), which parses several times faster than the default policy's header
     # objects — a thread page parses every message in it.
     try:
-        return BytesParser(policy=email.policy.compat32).parsebytes(data)
+        return parse_repairing(data)[0]
     except Exception:  # RecursionError on absurd nesting, and the like
         return None
 
@@ -185,7 +184,22 @@ _ON_WROTE = re.compile(
     re.IGNORECASE,
 )
 _ON_START = re.compile(r"^\s*(?:On|Am|Le|El|Op|Il)\s", re.IGNORECASE)
-_WROTE_END = re.compile(r"(?:wrote|schrieb|écrit|escribió|schreef|scritto)\s*:\s*$", re.IGNORECASE)
+_WROTE_END = re.compile(
+    r"(?:wrote|schrieb|écrit|escribió|schreef|scritto|escreveu|skrev|kirjoitti|napisał[a]?"
+    r"|napsal[a]?|написал[а]?|yazdı|写道|書きました)\s*:\s*$",
+    re.IGNORECASE,
+)
+# An attribution in any language, just above a quote: a short line ending in ":" that
+# names an address or a date or time ("02.04.2012 14:20 … <bob@example.com> написал:").
+_ATTRIBUTION = re.compile(
+    r"^(?=.{0,300}:\s*$)(?=.*(?:@|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\b\d{1,2}:\d{2}\b)).+$"
+)
+# Its first half, when a mail program wrapped it: a date or time and an address (or the
+# "<" that opens one), no full stop at the end.
+_ATTRIBUTION_START = re.compile(
+    r"^(?=.{0,300}$)(?=.*(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\b\d{1,2}:\d{2}\b))"
+    r"(?=.*(?:@|<\s*$)).*[^.!?\s]\s*$"
+)
 _ORIGINAL = re.compile(
     r"^\s*-{2,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine"
     r"|Mensaje original|Oorspronkelijk bericht)\s*-{2,}\s*$",
@@ -246,8 +260,12 @@ def _quote_start(lines: list[str]) -> int | None:
                 j = i - 1
                 while j >= 0 and not lines[j].strip() and i - j < 3:
                     j -= 1
-                if j >= 0 and _WROTE_END.search(lines[j][:MAX_LINE_CHECK]):
+                if j >= 0 and (
+                    _WROTE_END.search(lines[j][:MAX_LINE_CHECK]) or _ATTRIBUTION.match(lines[j])
+                ):
                     start = j
+                    if j > 0 and _ATTRIBUTION_START.match(lines[j - 1]):
+                        start = j - 1
                 return start
             return None
     return None
@@ -309,6 +327,10 @@ def _bottom_quote(lines: list[str]) -> tuple[int, int] | None:
         if _ON_WROTE.match(line):
             i += 1
         elif _ON_START.match(line) and i + 1 < n and _WROTE_END.search(lines[i + 1][:300]):
+            i += 2
+        elif _ATTRIBUTION.match(line):
+            i += 1
+        elif _ATTRIBUTION_START.match(line) and i + 1 < n and _ATTRIBUTION.match(lines[i + 1]):
             i += 2
         else:
             return None

@@ -164,6 +164,26 @@ def test_folder_import_skips_symlinks_and_other_files(world, tmp_path):
     assert (summary.seen, summary.imported) == (1, 1)
 
 
+def test_messages_in_files_without_an_extension_are_read(world, tmp_path):
+    # An MH folder (Claws Mail, Sylpheed, nmh): one message a file, named by number.
+    mh = write(
+        tmp_path / "Claws" / "inbox",
+        {"1": m.simple(1), "2": m.simple(2), "10": m.simple(3), ".mh_sequences": b"unseen: 2\n"},
+    )
+    (mh / "README").write_text("Subject: not a message\nJust notes about this folder.\n")
+    (mh / "notes").write_bytes(b"\x00\x01 binary")
+    summary = import_path(None, mh.parent)
+    assert (summary.seen, summary.imported, summary.rejected) == (3, 3, [])
+    assert stored(m.simple(3)) == m.simple(3)
+    # An Outlook message saved without its .msg is read as one too.
+    msg = Path(__file__).resolve().parents[2] / ".cache" / "test-data" / "outlook-2016.msg"
+    if not msg.is_file():
+        pytest.skip("outlook-2016.msg not fetched: run `make test-data`")
+    (mh / "11").write_bytes(msg.read_bytes())
+    summary = import_path(None, mh.parent)
+    assert (summary.seen, summary.imported, summary.duplicates) == (4, 1, 3)
+
+
 def test_a_bad_message_is_rejected_with_a_reason_and_the_batch_goes_on(world, tmp_path, settings):
     settings.AMENDS_MAX_MESSAGE_BYTES = 50_000
     write(

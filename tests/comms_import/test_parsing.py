@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -281,3 +283,129 @@ def test_the_fast_parser_never_raises_and_never_disagrees(data):
         raise AssertionError(f"raised {exc!r}") from exc
     if ok:
         assert _fields(fast) == _fields(careful)
+
+
+# --- Charsets as mail programs mislabel them ---------------------------------------------
+
+
+def _plain(body: bytes, content_type: bytes = b"text/plain; charset=utf-8") -> bytes:
+    return (
+        b"From: dana@acme.example\nTo: alice@firm.example\nSubject: Words\n"
+        b"Date: Mon, 6 Jul 2026 09:00:00 +0000\nMessage-ID: <words@acme.example>\n"
+        b"MIME-Version: 1.0\nContent-Type: " + content_type + b"\n\n" + body
+    )
+
+
+def test_gb2312_mail_holding_gbk_characters_is_read_as_gbk():
+    # Chinese mail says gb2312 and holds characters only its superset has (as browsers
+    # and mail programs read it: the WHATWG Encoding Standard's labels).
+    text = "朱镕基说"  # 镕 is in GBK, not in GB 2312
+    p = parsed(_plain(text.encode("gbk"), b"text/plain; charset=gb2312"))
+    assert p.text == text and p.problems == []
+    # So is a subject in an encoded word, by either parser (a duplicate header sends the
+    # message to the careful one).
+    subject = b"=?gb2312?B?" + base64.b64encode(text.encode("gbk")) + b"?="
+    for extra in (b"", b"To: bob@firm.example\n"):
+        data = _plain(b"x", b"text/plain; charset=gb2312").replace(b"Words", subject)
+        assert parsed(extra + data).subject == text
+
+
+def test_latin_1_mail_with_windows_quotes_gets_its_quotes():  # as Outlook writes it
+    p = parsed(
+        _plain("“It didn’t work” – Dana".encode("cp1252"), b"text/plain; charset=iso-8859-1")
+    )
+    assert p.text == "“It didn’t work” – Dana" and p.problems == []
+    # A byte Windows-1252 leaves unassigned is read as Latin-1 reads it: nothing is lost.
+    assert parsed(_plain(b"a\x81b", b"text/plain; charset=iso-8859-1")).text == "a\x81b"
+
+
+def test_utf_8_with_a_few_stray_bytes_keeps_its_letters():
+    # Declared UTF-8, nearly all of it is: a stray byte no longer garbles every letter.
+    body = "Профессионалы.ru — деловая сеть".encode() + b" \x96 " + "России".encode()
+    p = parsed(_plain(body))
+    assert p.text == "Профессионалы.ru — деловая сеть – России"
+    assert any("not valid utf-8" in problem and "UTF-8" in problem for problem in p.problems)
+
+
+def test_undeclared_windows_text_is_still_read_as_windows_1252():
+    p = parsed(_plain("Crème brûlée, £12".encode("cp1252"), b"text/plain"))
+    assert p.text == "Crème brûlée, £12"
+    assert any("Windows-1252" in problem for problem in p.problems)
+
+
+def test_html_without_a_mime_charset_is_read_with_its_meta_charset():
+    html = '<html><head><meta charset="koi8-r"></head><body><p>Привет</p></body></html>'
+    p = parsed(_plain(html.encode("koi8-r"), b"text/html"))
+    assert p.text == "Привет" and p.problems == []
+    http_equiv = (
+        '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251"><p>Спасибо</p>'
+    )
+    assert parsed(_plain(http_equiv.encode("cp1251"), b"text/html")).text == "Спасибо"
+
+
+def test_a_blank_text_part_beside_html_takes_the_html_words():
+    data = (
+        b"From: dana@acme.example\nTo: alice@firm.example\nSubject: Transfer\n"
+        b"Date: Mon, 6 Jul 2026 09:00:00 +0000\nMessage-ID: <blank@acme.example>\n"
+        b'MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary="b"\n\n'
+        b"--b\nContent-Type: text/plain; charset=UTF-8\n\n\n\n"
+        b"--b\nContent-Type: text/html; charset=UTF-8\n\n<p>The transfer is done.</p>\n--b--\n"
+    )
+    assert parsed(data).text == "The transfer is done."
+
+
+# --- Broken structure ----------------------------------------------------------------------
+
+# A mass mailer's bug: one boundary in the header, another between the parts.
+WRONG_BOUNDARY = (
+    b"From: dana@acme.example\nTo: alice@firm.example\nSubject: Offer\n"
+    b"Date: Mon, 6 Jul 2026 09:00:00 +0000\nMessage-ID: <offer@acme.example>\n"
+    b'MIME-Version: 1.0\nContent-Type: multipart/alternative;\n\tboundary="--=_Declared"\n\n'
+    b"----=_Used\nContent-Type: text/html; charset=utf-8\n\n<p>Save on your bill</p>\n"
+    b"----=_Used--\n"
+)
+
+
+def test_parts_under_another_boundary_than_declared_are_found():
+    from amends.comms.rendering import render_email
+    from tests.comms_messages.test_rendering import fake
+
+    p = parsed(WRONG_BOUNDARY)
+    assert p.text == "Save on your bill"
+    assert any("not the one its header declares" in problem for problem in p.problems)
+    assert p.raw == WRONG_BOUNDARY  # kept as it came
+    # The message page reads the same parts.
+    shown = render_email(fake(WRONG_BOUNDARY))
+    assert shown.html is not None and "Save on your bill" in shown.html.new
+
+
+def test_a_multipart_whose_parts_cannot_be_found_says_so():
+    lost = WRONG_BOUNDARY.replace(b"----=_Used", b"no delimiter here")
+    p = parsed(lost)
+    assert any("could not be found" in problem for problem in p.problems)
+    # An empty multipart inside a message whose other parts are there is no problem.
+    empty_inside = (
+        b"From: dana@acme.example\nTo: alice@firm.example\nSubject: x\n"
+        b"Date: Mon, 6 Jul 2026 09:00:00 +0000\nMessage-ID: <e@acme.example>\n"
+        b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n'
+        b'--b\nContent-Type: multipart/alternative; boundary="b"\n\n'
+        b"--b\nContent-Type: text/plain\n\nHello\n--b--\n"
+    )
+    p = parsed(empty_inside)
+    assert p.text == "Hello" and p.problems == []
+
+
+def test_an_attribution_in_any_language_is_folded_with_its_quote():
+    from amends.comms.rendering import split_text
+
+    # Android's Russian attribution, wrapped over two lines.
+    text = (
+        'Hello\n02.04.2012 14:20 пользователь "bob@example.com" <\n'
+        "bob@example.com> написал:\n\n> Hi\n>"
+    )
+    split = split_text(text)
+    assert split.new == "Hello"
+    assert split.quoted.startswith("02.04.2012 14:20")
+    # A line of the answer with a time in it is not taken for one.
+    split = split_text("See you at 14:20\nbob@example.com wrote:\n> Hi")
+    assert split.new == "See you at 14:20"
