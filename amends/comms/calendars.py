@@ -239,11 +239,31 @@ def _occurrence(component: Any, uid: str, recurring: bool, label: str) -> Meetin
     )
 
 
+# A repeat rule written with spaces in its lists ("BYDAY=MO, TU, WE", as some programs
+# write it): the spaces dropped, so the rule reads as meant.
+_RULE_LINE = re.compile(
+    r"^((?:RRULE|EXRULE)(?:;[^:\r\n]*)?:)([^\r\n]*)(?=\r?$)", re.IGNORECASE | re.M
+)
+
+
+MAX_CALENDARS_PER_FILE = 1000
+
+
 def _parse(text: str) -> Any:
+    text = _RULE_LINE.sub(lambda m: m.group(1) + re.sub(r"\s*([,;=])\s*", r"\1", m.group(2)), text)
     calendars = icalendar.Calendar.from_ical(text, multiple=True)
     if not calendars:
         raise ValueError("no calendar in the file")
-    return calendars[0]
+    if len(calendars) == 1:
+        return calendars[0]
+    # Several calendars one after the other in one file (as some programs export, or a
+    # user joins files): one calendar of them all, each read in its own time zone first.
+    merged = _standardise(calendars[0])
+    for calendar in calendars[1:MAX_CALENDARS_PER_FILE]:
+        for component in _standardise(calendar).subcomponents:
+            merged.add_component(component)
+    merged.pop("X-WR-TIMEZONE", None)  # applied: not to be applied again
+    return merged
 
 
 def _salvage(text: str) -> tuple[list[str], list[str]]:
@@ -373,10 +393,14 @@ def _rule_steps(component: Any, until: datetime) -> int:
     start = _when(component, "DTSTART")
     if start is None:
         return 0
-    span = max((until - _aware(start, UTC)).total_seconds(), 0)
     rules = component.get("RRULE")
     steps = 0
     for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+        end = until
+        ends = rule.get("UNTIL")  # a series that ended: walked no further
+        if ends and isinstance(ends[0], date):
+            end = min(end, _aware(ends[0], UTC))
+        span = max((end - _aware(start, UTC)).total_seconds(), 0)
         freq = str((rule.get("FREQ") or ["DAILY"])[0]).upper()
         try:
             interval = max(int((rule.get("INTERVAL") or [1])[0]), 1)
@@ -521,5 +545,16 @@ def _decline(event: Any) -> Decline | None:
 
 
 def _reason(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".replace("\x00", "")
+    """Why an event could not be read, in words (the library's own message kept)."""
+    if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str):
+        text = f"it has no {exc.args[0]}"
+    elif isinstance(exc, TypeError):  # a time with no date where a date is needed, …
+        text = f"a date or time in it is of the wrong kind ({exc})"
+    elif type(exc).__name__ == "BadRuleStringFormat":
+        text = f"its repeat rule cannot be read: {exc}"
+    elif isinstance(exc, ValueError) or type(exc).__name__ == "BrokenCalendarProperty":
+        text = str(exc)
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    text = text.replace("\x00", "")
     return text if len(text) <= 200 else text[:199] + "…"

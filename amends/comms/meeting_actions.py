@@ -719,11 +719,16 @@ def import_calendar_path(
     keys: dict[Path, set[str]] = {}  # the calendars each file held
     cut_short: set[Path] = set()  # data files whose reading stopped before the end
     documents = _calendar_documents(files, max_bytes, summary.rejected, cut_short)
+    # How many meetings there are is known once every calendar is read: until then, with
+    # more than one to come, no total is given (a bar would run back at each new file).
+    one_document = len(files) == 1 and files[0].suffix.lower() not in PST_SUFFIXES
+    total = 0
     for file, label, shown, data, whole in documents:
         read = calendars.read_calendar(
             data, since=since, until=until, label=shown, max_bytes=max_bytes
         )
-        summary.total = (summary.total or 0) + len(read.meetings)
+        total += len(read.meetings)
+        summary.total = total if one_document else None
         summary.cancelled += read.cancelled
         summary.rejected.extend(read.rejected)
         summary.updated += mark_cancelled(read.cancelled_meetings, matcher)
@@ -751,6 +756,7 @@ def import_calendar_path(
                     )
                     if progress is not None:
                         progress(summary)
+    summary.total = total
     for file in cut_short:  # what its calendars lack may be what was not read
         held.update(dict.fromkeys(keys.get(file, ()), None))
     for key, present in held.items():

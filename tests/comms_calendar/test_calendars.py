@@ -267,6 +267,75 @@ def test_malformed_calendar_rejects_bad_events_and_keeps_the_rest(world, tmp_pat
     assert import_calendar_path(None, tmp_path / "m.ics").imported == 0  # no UID: stable key
 
 
+def _event(*lines: str) -> bytes:
+    body = "\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT", *lines])
+    return (body + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+def test_a_repeat_rule_written_with_spaces_reads_as_meant():
+    # As a real export wrote it (recurring-ical-events' issue 165).
+    read = _read(
+        _event(
+            "UID:standup-1",
+            "SUMMARY:Daily standup",
+            "DTSTART:20260504T083000Z",
+            "DTEND:20260504T084500Z",
+            "RRULE:FREQ=DAILY;UNTIL=20260512T080000Z;INTERVAL=1;BYDAY=MO, TU, WE, TH, FR",
+        )
+    )
+    assert read.rejected == []
+    assert [m.resolve(UTC)[0].day for m in read.meetings] == [4, 5, 6, 7, 8, 11]
+
+
+def test_a_series_that_ended_long_ago_is_not_refused_as_too_long():
+    # Twice a day for a month in 1995: expanding it walks to 1995, not to the window's end
+    # (40 years of twice a day would be refused as too long to expand).
+    read = read_calendar(
+        _event(
+            "UID:old-daily",
+            "SUMMARY:Old standup",
+            "DTSTART:19950601T083000Z",
+            "RRULE:FREQ=DAILY;BYHOUR=9,17;UNTIL=19950630T080000Z",
+        ),
+        since=datetime(1990, 1, 1, tzinfo=UTC),
+        until=datetime(2035, 1, 1, tzinfo=UTC),
+        label="t.ics",
+    )
+    assert read.rejected == []
+    assert {m.resolve(UTC)[0].hour for m in read.meetings} >= {9, 17}
+    assert 58 <= len(read.meetings) <= 59
+
+
+def test_every_calendar_of_a_file_holding_several_is_read():
+    # Calendars one after the other in one file (icalendar's issue 1050): all are read,
+    # each in its own time zone.
+    first = _event("UID:one", "SUMMARY:One", "DTSTART:20260302T090000Z")
+    second = _event("UID:two", "SUMMARY:Two", "DTSTART:20260303T090000").replace(
+        b"VERSION:2.0", b"VERSION:2.0\r\nX-WR-TIMEZONE:Europe/Paris"
+    )
+    read = _read(first + second)
+    assert read.rejected == []
+    assert {m.summary: m.resolve(UTC)[0] for m in read.meetings} == {
+        "One": _z(2026, 3, 2, 9, 0),
+        "Two": _z(2026, 3, 3, 8, 0),
+    }
+
+
+def test_why_an_event_cannot_be_read_is_said_in_words():
+    read = _read(
+        _event("UID:no-start", "SUMMARY:No start")
+        + _event("UID:time-only", "DTSTART:20260302T000000Z", "RDATE;VALUE=TIME:133000Z")
+        + _event("UID:bad-rule", "DTSTART:20260302T000000Z", "RRULE:FREQ=OFTEN")
+    )
+    reasons = dict(read.rejected)
+    assert (
+        reasons["t.ics: No start"] == "cannot be read (it has no readable start (DTSTART)); skipped"
+    )
+    assert "a date or time in it is of the wrong kind" in reasons["t.ics: time-only"]
+    assert "RRULE" in reasons["t.ics: bad-rule"]
+    assert not any("Error:" in reason for reason in reasons.values())
+
+
 @pytest.mark.parametrize(
     "data",
     [
