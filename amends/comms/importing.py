@@ -1505,7 +1505,8 @@ def parse_in_worker(
             )
             if not ours and for_a_client:
                 try:
-                    parsed.tone, parsed.tone_scored = tone.score(parsed.text), True
+                    parsed.tone = tone.score(parsed.text, parsed.quote_span)
+                    parsed.tone_scored = True
                 except Exception:  # scored again (and reported) by the caller
                     parsed.tone_scored = False
             parsed.normalised_subject, parsed.is_reply_by_subject, parsed.quote_span  # noqa: B018 (cached here)

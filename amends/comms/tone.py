@@ -178,9 +178,20 @@ def _get_analyser() -> Any:
     return _analyser
 
 
-def new_text(text: str) -> str:
-    """The part of a message its sender wrote now: quoted history and signature removed."""
-    lines = text[:_MAX_SCAN].replace("\r\n", "\n").replace("\r", "\n").split("\n")
+_UNKNOWN: Any = object()
+
+
+def new_text(text: str, quote: tuple[int, int] | None = _UNKNOWN) -> str:
+    """The part of a message its sender wrote now: quoted history and signature removed.
+    `quote`: where `rendering.quote_span` says its quote is, when already known."""
+    from amends.comms.rendering import quote_span
+
+    text = text[:_MAX_SCAN].replace("\r\n", "\n").replace("\r", "\n")
+    # The quote the message page folds, when the answer is above it.
+    span = quote_span(text) if quote is _UNKNOWN else quote
+    if span is not None and span[1] == len(text) and text[: span[0]].strip():
+        text = text[: span[0]]
+    lines = text.split("\n")
     kept: list[str] = []
     for i, line in enumerate(lines):
         if _HISTORY_STARTS.match(line) or _SIGNATURE.match(line):
@@ -202,11 +213,12 @@ def new_text(text: str) -> str:
     return split.new.strip() if split.quoted else ""
 
 
-def score(text: str) -> float | None:
-    """The tone of `text`, or None when there is nothing to score."""
+def score(text: str, quote: tuple[int, int] | None = _UNKNOWN) -> float | None:
+    """The tone of `text`, or None when there is nothing to score (`quote`: as for
+    `new_text`)."""
     if not text:
         return None
-    fresh = new_text(text)[:MAX_CHARS]
+    fresh = new_text(text, quote)[:MAX_CHARS]
     if not re.search(r"\w", fresh):
         return None
     compound = _get_analyser().polarity_scores(fresh)["compound"]

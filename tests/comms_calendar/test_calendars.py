@@ -321,6 +321,31 @@ def test_every_calendar_of_a_file_holding_several_is_read():
     }
 
 
+def test_occurrences_moved_with_all_that_follow_keep_ids_of_their_own():
+    # RANGE=THISANDFUTURE (recurring-ical-events' issue 75): every moved occurrence
+    # carries the change's RECURRENCE-ID; each is known by its own original time, so
+    # none overwrites another and importing again finds each where it was.
+    read = _read(
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+        b"BEGIN:VEVENT\r\nUID:210\r\nDTSTART:20260301T120000Z\r\nDTEND:20260301T140000Z\r\n"
+        b"RRULE:FREQ=DAILY;INTERVAL=2;UNTIL=20260320\r\nSUMMARY:Original\r\nEND:VEVENT\r\n"
+        b"BEGIN:VEVENT\r\nUID:210\r\nRECURRENCE-ID;RANGE=THISANDFUTURE:20260311T120000Z\r\n"
+        b"DTSTART:20260311T090000Z\r\nDTEND:20260311T160000Z\r\nSEQUENCE:1\r\n"
+        b"SUMMARY:Moved\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    moved = sorted(
+        (m.resolve(UTC)[0], m.external_id) for m in read.meetings if m.summary == "Moved"
+    )
+    assert moved == [
+        (_z(2026, 3, 11, 9), "210@2026-03-11T12:00:00+00:00"),
+        (_z(2026, 3, 13, 9), "210@2026-03-13T12:00:00+00:00"),
+        (_z(2026, 3, 15, 9), "210@2026-03-15T12:00:00+00:00"),
+        (_z(2026, 3, 17, 9), "210@2026-03-17T12:00:00+00:00"),
+        (_z(2026, 3, 19, 9), "210@2026-03-19T12:00:00+00:00"),
+    ]
+    assert len({m.external_id for m in read.meetings}) == len(read.meetings) == 10
+
+
 def test_why_an_event_cannot_be_read_is_said_in_words():
     read = _read(
         _event("UID:no-start", "SUMMARY:No start")
