@@ -15,6 +15,7 @@ is known, by `Meeting.resolve`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Iterator
@@ -247,10 +248,8 @@ def _occurrence(
         # Moved by a change to an earlier occurrence "and all that follow": every one of
         # them carries that change's RECURRENCE-ID, so each is known by its own original
         # time (where it would be without the change), not by the change's.
-        try:
+        with contextlib.suppress(TypeError):
             recurrence = start - shift
-        except TypeError:
-            pass
     try:
         sequence = int(str(component.get("SEQUENCE", 0)))
     except ValueError:
