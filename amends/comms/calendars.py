@@ -64,6 +64,9 @@ class Meeting:
     status: str = ""
     sequence: int = 0
     label: str = ""
+    # When this copy of the event was made (the later of LAST-MODIFIED and DTSTAMP, in
+    # UTC; None when it says neither): between two copies at the same SEQUENCE, the later.
+    stamp: datetime | None = None
 
     @property
     def all_day(self) -> bool:
@@ -255,6 +258,8 @@ def _occurrence(
     except ValueError:
         sequence = 0
     organizer = _person(component["ORGANIZER"]) if component.get("ORGANIZER") else None
+    stamps = [_when(component, name) for name in ("LAST-MODIFIED", "DTSTAMP")]
+    aware = [_aware(v, UTC) for v in stamps if isinstance(v, datetime) and v.tzinfo is not None]
     return Meeting(
         external_id=external_id(uid, recurrence if recurring else None),
         uid=uid,
@@ -268,6 +273,7 @@ def _occurrence(
         status=_text(component, "STATUS", 40).upper(),
         sequence=sequence,
         label=label,
+        stamp=max(aware, default=None),
     )
 
 

@@ -583,8 +583,25 @@ def mark_cancelled(cancelled: list[calendars.Meeting], matcher: Matcher) -> int:
     return marked
 
 
+STAMP_BITS = 34  # seconds since 1970, to the year 2514
+
+
+def revision_of(sequence: int, stamp: datetime | None) -> int:
+    """Which copy of an event is newer, as one number: its SEQUENCE first (the organiser
+    counts each change that matters), then when the copy was made (LAST-MODIFIED or
+    DTSTAMP), so that of two exports at the same SEQUENCE — a title changed, which
+    does not count — the later stands, whatever order they are imported in."""
+    seconds = int(stamp.timestamp()) if stamp is not None else 0
+    seconds = max(0, min(seconds, 2**STAMP_BITS - 1))
+    return (max(0, min(sequence, 2**28 - 1)) << STAMP_BITS) | seconds
+
+
+def sequence_of(revision: int) -> int:
+    return revision >> STAMP_BITS
+
+
 def _revision(meeting: calendars.Meeting) -> int:
-    return max(0, min(meeting.sequence, 2**31 - 1))
+    return revision_of(meeting.sequence, meeting.stamp)
 
 
 def _remember_cancelled(revisions: dict[str, int], client: Client | None) -> None:

@@ -80,10 +80,11 @@ class Communication(Versioned):
         help_text="Identity in the source it was imported from (an iCalendar UID and "
         "occurrence, a CSV row key), so re-importing creates nothing new.",
     )
-    external_revision = models.PositiveIntegerField(
+    external_revision = models.PositiveBigIntegerField(
         default=0,
-        help_text="The iCalendar SEQUENCE of the event it was last updated from: an older "
-        "copy of the event (a stale export) never overwrites a newer one.",
+        help_text="Which copy of the event it was last updated from: its iCalendar SEQUENCE,"
+        " then when the copy was made (`meeting_actions.revision_of`). An older copy of the"
+        " event (a stale export) never overwrites a newer one.",
     )
     source = models.CharField(max_length=1000, blank=True, help_text="Where it was imported from.")
     tone = models.FloatField(
@@ -163,7 +164,7 @@ class UpcomingMeeting(models.Model):
         help_text="Who from the firm organises it (or, failing that, takes part).",
     )
     external_id = models.CharField(max_length=500, help_text="The iCalendar UID and occurrence.")
-    external_revision = models.PositiveIntegerField(default=0)
+    external_revision = models.PositiveBigIntegerField(default=0)  # `revision_of`
     source = models.CharField(max_length=1000, blank=True, help_text="Where it was imported from.")
     calendar = models.CharField(
         max_length=64,
@@ -204,14 +205,14 @@ class CancelledMeeting(models.Model):
     client = models.ForeignKey(
         "clients.Client", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    revision = models.PositiveIntegerField(default=0)
+    revision = models.PositiveBigIntegerField(default=0)  # `meeting_actions.revision_of`
     cancelled_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [models.Index(fields=["external_id"])]
 
     def __str__(self) -> str:
-        return f"Cancelled meeting {self.external_id} (sequence {self.revision})"
+        return f"Cancelled meeting {self.external_id} (sequence {self.revision >> 34})"
 
 
 # Built once: the choices property builds its list on every read.

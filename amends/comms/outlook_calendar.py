@@ -59,6 +59,7 @@ _CANCELLED = 0x0004  # asfCanceled, in PidLidAppointmentStateFlags
 _MAX_NAMED = 100_000  # entries read from a file's name-to-id map
 _SEARCH_KEY = 0x300B
 _SENSITIVITY = 0x0036
+_LAST_MODIFIED = 0x3008  # PidTagLastModificationTime
 # A document's items, and roughly its size (well under the calendar import's limit).
 _EVENTS_PER_DOCUMENT = 2_000
 _DOCUMENT_BYTES = 4 * 1024 * 1024
@@ -414,6 +415,9 @@ def _described(item: Item, uid: str, named: Any) -> icalendar.Event:
         event.add("SEQUENCE", min(sequence, 2**31 - 1))
     if _number(item.props.get(_SENSITIVITY)) in (2, 3):  # private, confidential
         event.add("CLASS", "PRIVATE")
+    modified = item.props.get(_LAST_MODIFIED)
+    if isinstance(modified, datetime) and datetime(1971, 1, 1) <= modified.replace(tzinfo=None):
+        event.add("LAST-MODIFIED", modified.replace(tzinfo=UTC))
     return event
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from amends.clients.models import TimelineEntry
 from amends.comms.calendars import read_calendar
-from amends.comms.meeting_actions import import_calendar_path
+from amends.comms.meeting_actions import import_calendar_path, sequence_of
 from amends.comms.models import Communication
 from tests.comms_calendar.calendars import APPLE, GOOGLE, OUTLOOK
 
@@ -161,7 +161,7 @@ def test_an_older_export_never_undoes_a_newer_version(world, tmp_path):
     path.write_bytes(moved)
     import_calendar_path(None, path)
     review = Communication.objects.get(external_id="7kq3c1v8d2m9s0a1b2c3d4e5f6@google.com")
-    assert review.external_revision == 3
+    assert sequence_of(review.external_revision) == 3
     stale = tmp_path / "old.ics"
     stale.write_bytes(GOOGLE)
     summary = import_calendar_path(None, stale)
@@ -171,6 +171,40 @@ def test_an_older_export_never_undoes_a_newer_version(world, tmp_path):
     assert review.occurred_at == _z(2026, 3, 4, 15, 0)
     # The same version again, or a newer one, still counts as usual.
     assert import_calendar_path(None, path).duplicates == 6
+
+
+def test_of_two_exports_at_the_same_sequence_the_later_stands(world, tmp_path):
+    """A renamed meeting keeps its SEQUENCE (only changes of time count): the copy made
+    later (LAST-MODIFIED, else DTSTAMP) is the newer one, in whichever order they come."""
+    uid = "7kq3c1v8d2m9s0a1b2c3d4e5f6@google.com"
+    old = GOOGLE.replace(b"DTSTAMP:", b"DTSTAMP:20260301T080000Z\r\nX-OLD-DTSTAMP:")
+    new = GOOGLE.replace(b"DTSTAMP:", b"DTSTAMP:20260303T080000Z\r\nX-OLD-DTSTAMP:").replace(
+        b"SUMMARY:Launch review", b"SUMMARY:Launch review (renamed)"
+    )
+    assert old.count(b"DTSTAMP:2026030") >= 1
+    (tmp_path / "old.ics").write_bytes(old)
+    (tmp_path / "new.ics").write_bytes(new)
+    import_calendar_path(None, tmp_path / "new.ics")
+    stale = import_calendar_path(None, tmp_path / "old.ics")
+    review = Communication.objects.get(external_id=uid)
+    assert review.subject == "Launch review (renamed) with Acme"
+    assert stale.outdated >= 1 and stale.updated == 0
+    # The other way round: the later copy updates the earlier.
+    Communication.objects.filter(channel=Communication.Channel.MEETING).delete()
+    import_calendar_path(None, tmp_path / "old.ics")
+    assert import_calendar_path(None, tmp_path / "new.ics").updated >= 1
+    assert Communication.objects.get(external_id=uid).subject == "Launch review (renamed) with Acme"
+
+
+def test_the_revision_is_the_sequence_then_the_time_of_the_copy():
+    from amends.comms.meeting_actions import revision_of
+
+    early, late = _z(2026, 3, 1), _z(2026, 3, 2)
+    assert revision_of(0, late) < revision_of(1, None) < revision_of(1, early)
+    assert revision_of(1, early) < revision_of(1, late) < revision_of(2, early)
+    assert sequence_of(revision_of(7, late)) == 7
+    assert revision_of(-5, _z(1960, 1, 1)) == 0  # nonsense bounded, never negative
+    assert sequence_of(revision_of(2**40, late)) == 2**28 - 1
 
 
 def test_a_meeting_cancelled_since_is_marked(world, tmp_path):
@@ -419,3 +453,28 @@ def test_cli_imports_a_calendar_folder_with_window(world, tmp_path, capsys):
     assert "already there" in capsys.readouterr().out
     with pytest.raises(CommandError, match="not a date"):
         call_command("import", str(tmp_path / "google.ics"), "--since", "last tuesday")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0015_moves_the_stored_sequence_both_ways(world, tmp_path):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    (tmp_path / "g.ics").write_bytes(GOOGLE)
+    import_calendar_path(None, tmp_path / "g.ics")
+    uid = "7kq3c1v8d2m9s0a1b2c3d4e5f6@google.com"
+    Communication.objects.filter(external_id=uid).update(external_revision=3 << 34 | 12345)
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    try:
+        executor.migrate([("comms", "0014_email_dismissed")])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT external_revision FROM comms_communication WHERE external_id = %s", [uid]
+            )
+            assert cursor.fetchone()[0] == 3  # the SEQUENCE alone, as 0014 kept it
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(leaves)
+    assert Communication.objects.get(external_id=uid).external_revision == 3 << 34

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from amends.comms.actions import import_path
 from amends.comms.importing import ParsedMessage, parse_message
-from amends.comms.meeting_actions import import_calendar_path
+from amends.comms.meeting_actions import import_calendar_path, sequence_of
 from amends.comms.models import (
     CancelledMeeting,
     Communication,
@@ -32,7 +32,14 @@ def _stamp(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _ics(method: str, start: datetime, *, sequence: int = 0, status: str = "CONFIRMED") -> str:
+def _ics(
+    method: str,
+    start: datetime,
+    *,
+    sequence: int = 0,
+    status: str = "CONFIRMED",
+    sent: datetime | None = None,
+) -> str:
     return "\r\n".join(
         [
             "BEGIN:VCALENDAR",
@@ -45,7 +52,7 @@ def _ics(method: str, start: datetime, *, sequence: int = 0, status: str = "CONF
             f"STATUS:{status}",
             f"DTSTART:{_stamp(start)}",
             f"DTEND:{_stamp(start + timedelta(minutes=45))}",
-            f"DTSTAMP:{_stamp(timezone.now())}",
+            f"DTSTAMP:{_stamp(sent or timezone.now())}",
             "SUMMARY:Launch review",
             "LOCATION:Acme HQ\\, Bristol",
             "ORGANIZER;CN=Dana Client:mailto:dana@acme.example",
@@ -147,16 +154,17 @@ def test_an_update_moves_it_an_older_copy_does_not_and_a_cancellation_takes_it_a
 def test_an_invitation_read_after_its_cancellation_does_not_bring_it_back(world, tmp_path):
     # An archive holds the cancellation before the invitation (file order, not date
     # order): the invitation is no newer than the cancellation, so it stays cancelled.
+    now = timezone.now()
     summary = _import(
         tmp_path,
-        outlook(1, "CANCEL", soon(5), sequence=1, status="CANCELLED"),
-        outlook(2, "REQUEST", soon(5), sequence=1),
-        outlook(3, "REQUEST", soon(3), sequence=0),
+        outlook(1, "CANCEL", soon(5), sequence=1, status="CANCELLED", sent=now),
+        outlook(2, "REQUEST", soon(5), sequence=1, sent=now - timedelta(hours=1)),
+        outlook(3, "REQUEST", soon(3), sequence=0, sent=now - timedelta(hours=2)),
     )
     assert summary.imported == 3 and summary.meetings == 0
     assert not UpcomingMeeting.objects.exists()
     # Imported again, later, on its own: still cancelled.
-    _import(tmp_path, outlook(2, "REQUEST", soon(5), sequence=1))
+    _import(tmp_path, outlook(2, "REQUEST", soon(5), sequence=1, sent=now - timedelta(hours=1)))
     assert not UpcomingMeeting.objects.exists()
     # The organiser reinstates it (a newer SEQUENCE): coming up again, and the
     # cancellation is forgotten, so the new time stands.
@@ -165,10 +173,21 @@ def test_an_invitation_read_after_its_cancellation_does_not_bring_it_back(world,
     assert not CancelledMeeting.objects.exists()
 
 
+def test_a_meeting_reinstated_without_a_new_sequence_comes_back_when_sent_later(world, tmp_path):
+    # Not every calendar raises SEQUENCE when it reinstates a meeting: an invitation
+    # sent after the cancellation, at the same SEQUENCE, is the newer word.
+    now = timezone.now()
+    _import(tmp_path, outlook(1, "CANCEL", soon(5), sequence=1, status="CANCELLED", sent=now))
+    summary = _import(
+        tmp_path, outlook(2, "REQUEST", soon(6), sequence=1, sent=now + timedelta(hours=1))
+    )
+    assert summary.meetings == 1 and UpcomingMeeting.objects.get().starts_at == soon(6)
+
+
 def test_an_older_cancellation_read_late_leaves_the_newer_meeting(world, tmp_path):
     _import(tmp_path, outlook(1, "REQUEST", soon(5), sequence=3))
     _import(tmp_path, outlook(2, "CANCEL", soon(5), sequence=1, status="CANCELLED"))
-    assert UpcomingMeeting.objects.get().external_revision == 3
+    assert sequence_of(UpcomingMeeting.objects.get().external_revision) == 3
 
 
 def test_a_cancellation_for_one_client_does_not_hide_another_clients_meeting(world, tmp_path):
