@@ -730,7 +730,15 @@ NOT_MAIL_FORMATS: tuple[tuple[bytes, str, str], ...] = (
         "an xz file (.xz, .txz)",
         "import it itself (amends import FILE.xz, or upload it on the Import page)",
     ),
+    (
+        b"BZh",
+        "a bzip2 file (.bz2)",
+        "import it itself (amends import FILE.bz2, or upload it on the Import page)",
+    ),
 )
+# Archives and compressed files by their names: in a folder, listed as not read (an
+# upload's are unpacked first: `uploads.unpack_inner`) rather than left out unseen.
+_ARCHIVE_NAMES = (".zip", ".tar", ".tgz", ".tbz2", ".txz", ".gz", ".gzip", ".bz2", ".xz")
 _OLM = (
     "not an email: an Outlook for Mac archive (.olm), which Amends does not read: drag the"
     " mail folder from Outlook to the desktop to save it as an .mbox, or connect the"
@@ -1325,6 +1333,9 @@ def _folder_source(root: Path, max_bytes: int) -> Source:
             files.append(os.fspath(path))  # a message (.msg) is converted once read
         elif _unnamed_message(path):
             files.append(os.fspath(path))
+        elif path.name.lower().endswith(_ARCHIVE_NAMES):
+            flush_files()
+            parts.append((1, iter([_archive_item(path)])))
         elif _looks_like_mbox(path):
             boxes += 1
             if boxes > MAX_MBOX_FILES:
@@ -1345,6 +1356,20 @@ def _folder_source(root: Path, max_bytes: int) -> Source:
     flush_files()
     total = sum(count for count, _ in parts)
     return Source("folder", root, total, chain.from_iterable(items for _, items in parts))
+
+
+def _archive_item(path: Path) -> SourceItem:
+    """An archive or compressed file inside a folder: not read, with what to do."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1000)
+    except OSError as exc:
+        return SourceItem(clean_text(os.fsdecode(path)), rejected=f"cannot be read: {exc}")
+    reason = not_mail_reason(head, path.name) or (
+        "an archive that could not be unpacked (damaged, or inside too many others);"
+        " import it on its own"
+    )
+    return SourceItem(clean_text(os.fsdecode(path)), rejected=reason)
 
 
 def _junk_item(path: Path, max_bytes: int) -> SourceItem:

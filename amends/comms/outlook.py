@@ -128,6 +128,11 @@ def msg_to_email(data: bytes) -> tuple[bytes | None, str]:
         _skip_rtf_conversion(msg)
         built = msg.asEmailMessage()
         _complete_headers(built, msg)
+        if not any(built.get(name) for name in ("From", "To", "Date", "Subject", "Message-ID")):
+            return None, (
+                "a damaged Outlook message (.msg): no sender, recipient, date or subject"
+                " could be read"
+            )
         _stable_boundaries(built, data)
         return built.as_bytes(policy=_BUILD), ""
     except Exception as exc:  # a damaged or hostile file: say so, never stop the batch

@@ -110,6 +110,14 @@ def _bad_zip(reason: str, what: str = "zip") -> ValidationError:
     return ValidationError({"file": f"This {what} cannot be imported: {reason}."})
 
 
+class TooLarge(ValidationError):
+    """An archive past a limit (bytes, members): refused whole, wherever it was found."""
+
+
+def _too_large(reason: str, what: str = "zip") -> ValidationError:
+    return TooLarge({"file": f"This {what} cannot be imported: {reason}."})
+
+
 def safe_member_path(name: str, what: str = "zip") -> PurePosixPath | None:
     """The sanitised relative path an archive member is written to, or None for a
     folder entry.
@@ -135,11 +143,15 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
     return bool(mode) and stat.S_ISLNK(mode)
 
 
-def check_zip(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
-    """Every file member with where it goes, or ValidationError saying what is wrong."""
+def check_zip(
+    archive: zipfile.ZipFile, limit: int | None = None
+) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
+    """Every file member with where it goes, or ValidationError saying what is wrong
+    (`limit`: the bytes it may unpack to, by default `max_zip_bytes`)."""
+    limit = max_zip_bytes() if limit is None else limit
     members = archive.infolist()
     if len(members) > max_zip_members():
-        raise _bad_zip(f"it holds more than {max_zip_members()} members")
+        raise _too_large(f"it holds more than {max_zip_members()} members")
     declared = 0
     plan: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
     for info in members:
@@ -147,8 +159,8 @@ def check_zip(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePosix
             raise _bad_zip(f"the member “{info.filename[:100]}” is a symbolic link")
         target = safe_member_path(info.filename)
         declared += max(0, info.file_size)
-        if declared > max_zip_bytes():
-            raise _bad_zip(f"it unpacks to more than {max_zip_bytes() / 1024 / 1024:g} MB")
+        if declared > limit:
+            raise _too_large(f"it unpacks to more than {max_zip_bytes() / 1024 / 1024:g} MB")
         if target is not None:
             plan.append((info, target))
     return plan
@@ -163,22 +175,23 @@ def _copy_bounded(src: IO[bytes], dest: Path, budget: int, what: str = "zip") ->
             written += len(chunk)
             if written > budget:
                 limit = max_zip_bytes() / 1024 / 1024
-                raise _bad_zip(f"it unpacks to more than {limit:g} MB", what)
+                raise _too_large(f"it unpacks to more than {limit:g} MB", what)
             out.write(chunk)
     return written
 
 
-def extract_zip(zip_path: Path, dest: Path) -> None:
-    """Unpack `zip_path` into `dest` (which must not exist yet), checked by `check_zip`."""
+def extract_zip(zip_path: Path, dest: Path, limit: int | None = None) -> None:
+    """Unpack `zip_path` into `dest` (which must not exist yet), checked by `check_zip`
+    (`limit`: the bytes it may unpack to, by default `max_zip_bytes`)."""
     try:
         archive = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise _bad_zip(f"it is not a readable zip file ({exc})") from None
     with archive:
-        plan = check_zip(archive)
+        budget = max_zip_bytes() if limit is None else limit
+        plan = check_zip(archive, budget)
         dest.mkdir()
         root = dest.resolve()
-        budget = max_zip_bytes()
         seen: set[PurePosixPath] = set()
         for info, relative in plan:
             if relative in seen:
@@ -196,7 +209,7 @@ def extract_zip(zip_path: Path, dest: Path) -> None:
                 raise _bad_zip(f"the member “{name}” cannot be unpacked ({why})") from None
 
 
-def extract_tar(tar_path: Path, dest: Path) -> None:
+def extract_tar(tar_path: Path, dest: Path, limit: int | None = None) -> None:
     """Unpack a tar archive (plain, or compressed with gzip, bzip2 or xz: Google
     Takeout's .tgz) into `dest` (which must not exist yet), under the limits a zip has.
     It is read as a stream, member by member, so the limits are checked as it goes;
@@ -208,14 +221,14 @@ def extract_tar(tar_path: Path, dest: Path) -> None:
         raise _bad_zip(f"it is not a readable tar or .tgz file ({exc})", what) from None
     dest.mkdir()
     root = dest.resolve()
-    budget, members = max_zip_bytes(), 0
+    budget, members = (max_zip_bytes() if limit is None else limit), 0
     seen: set[PurePosixPath] = set()
     try:
         with archive:
             for info in archive:
                 members += 1
                 if members > max_zip_members():
-                    raise _bad_zip(f"it holds more than {max_zip_members()} members", what)
+                    raise _too_large(f"it holds more than {max_zip_members()} members", what)
                 name = info.name[:100]
                 if info.issym() or info.islnk():
                     raise _bad_zip(f"the member “{name}” is a link", what)
@@ -228,8 +241,8 @@ def extract_tar(tar_path: Path, dest: Path) -> None:
                     continue
                 seen.add(relative)
                 if info.size > budget:
-                    limit = max_zip_bytes() / 1024 / 1024
-                    raise _bad_zip(f"it unpacks to more than {limit:g} MB", what)
+                    shown = max_zip_bytes() / 1024 / 1024
+                    raise _too_large(f"it unpacks to more than {shown:g} MB", what)
                 target = root.joinpath(*relative.parts)
                 if root not in target.parents:  # defence in depth, as for a zip
                     raise _bad_zip(f"the member “{name}” points outside the archive", what)
@@ -297,7 +310,7 @@ def decompressed_name(name: str) -> str:
     return (_SAFE_PART.sub("_", base)[:200] or "_").lstrip(".") or "mail"
 
 
-def extract_compressed(path: Path, dest: Path, *, name: str = "") -> Path:
+def extract_compressed(path: Path, dest: Path, *, name: str = "", limit: int | None = None) -> Path:
     """Decompress one gzip, bzip2 or xz file that is not a tar (an `inbox.mbox.gz`, a
     mailing list's monthly `2024-March.txt.gz`) into `dest` (which must not exist yet),
     as the file `decompressed_name(name or path.name)`, under the archive byte limit;
@@ -311,7 +324,8 @@ def extract_compressed(path: Path, dest: Path, *, name: str = "") -> Path:
     target = dest / decompressed_name(name or path.name)
     try:
         with opener(path, "rb") as stream:
-            written = _copy_bounded(stream, target, max_zip_bytes(), "file")
+            budget = max_zip_bytes() if limit is None else limit
+            written = _copy_bounded(stream, target, budget, "file")
     except _DECOMPRESS_ERRORS as exc:
         why = getattr(exc, "strerror", None) or exc
         raise _bad_zip(f"it is not a readable {label} file ({why})", "file") from None
@@ -346,12 +360,107 @@ def extract_archive(path: Path, dest: Path, *, name: str = "") -> Path:
             extract_zip(single, dest)
         finally:
             shutil.rmtree(outer, ignore_errors=True)
+        unpack_inner(dest)
         return import_root(dest)
     if head.startswith(b"PK\x03\x04"):
         extract_zip(path, dest)
     else:
         extract_tar(path, dest)
+    unpack_inner(dest)
     return import_root(dest)
+
+
+# Archives found inside an unpacked one (a zip of Takeout zips, of gzipped mbox files,
+# of a mailing list's monthly .txt.gz files): unpacked where they are, by their names
+# (an Office document is a zip too, and is not unpacked), at most this many levels and
+# this many archives deep, all within the outer archive's byte limit.
+MAX_NESTING = 3
+MAX_INNER_ARCHIVES = 200
+_INNER_SUFFIXES = (
+    ".tar.gz",
+    ".tar.bz2",
+    ".tar.xz",
+    ".zip",
+    ".tar",
+    ".tgz",
+    ".tbz2",
+    ".txz",
+    ".gz",
+    ".gzip",
+    ".bz2",
+    ".xz",
+)
+
+
+def _inner_suffix(path: Path) -> str:
+    lower = path.name.lower()
+    return next((s for s in _INNER_SUFFIXES if lower.endswith(s) and lower != s), "")
+
+
+def _tree_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def _free(path: Path) -> Path:
+    """`path`, or `path` with a number when something of that name is there already."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}-{n}")
+    return candidate
+
+
+def _unpack_one(path: Path, limit: int) -> None:
+    """Unpack one archive found inside another where it is, then remove it: `Mail.zip`
+    becomes the folder `Mail`, `inbox.mbox.gz` the file `inbox.mbox`."""
+    work = _free(path.with_name(path.name + ".unpacking"))
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+        found = _compression(head)
+        if found is not None and not _holds_tar(path, found[1]):
+            single = extract_compressed(path, work, limit=limit)
+            single.rename(_free(path.with_name(single.name)))
+            shutil.rmtree(work)
+        else:
+            if head.startswith(b"PK\x03\x04"):
+                extract_zip(path, work, limit)
+            else:
+                extract_tar(path, work, limit)
+            stem = path.name[: -len(_inner_suffix(path))]
+            work.rename(_free(path.with_name(stem)))
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    path.unlink()
+
+
+def unpack_inner(root: Path) -> None:
+    """Unpack the archives and compressed files inside the unpacked folder `root`, in
+    place (`_unpack_one`), level by level. One that cannot be unpacked is left as it is
+    (the import lists it with its reason). Raises ValidationError when the whole would
+    pass the outer archive's limits."""
+    done = 0
+    damaged: set[Path] = set()
+    for _level in range(MAX_NESTING):
+        found = sorted(
+            p
+            for p in root.rglob("*")
+            if p.is_file() and not p.is_symlink() and _inner_suffix(p) and p not in damaged
+        )
+        if not found:
+            return
+        for path in found:
+            done += 1
+            if done > MAX_INNER_ARCHIVES:
+                raise _too_large(f"it holds more than {MAX_INNER_ARCHIVES} archives inside it")
+            limit = max_zip_bytes() - (_tree_bytes(root) - path.stat().st_size)
+            try:
+                _unpack_one(path, limit)
+            except TooLarge:
+                raise  # past a limit of the whole: all of it is refused
+            except ValidationError:
+                damaged.add(path)
 
 
 def is_archive(path: Path) -> bool:

@@ -15,7 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from amends.accounts.actions import create_user
@@ -226,6 +226,7 @@ def test_other_outlook_items_and_office_files_are_named():
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=3000), st.integers(min_value=0, max_value=3000))
+@example(garbage=b"\x00\x00\x02", at=523)  # found by Hypothesis: no header left readable
 def test_a_hostile_msg_never_raises(garbage, at):
     """Arbitrary bytes, alone or over part of a real .msg: a message or a reason."""
     real = (

@@ -321,6 +321,60 @@ def test_unsafe_zips_are_refused_and_nothing_is_written(
     assert not Path("/tmp/evil.eml").exists()
 
 
+def test_archives_inside_an_archive_are_unpacked_and_imported(as_alice, world, data_dir):
+    """A zip of zips (several Takeout parts zipped together), of a .tgz, of gzipped mbox
+    files: each unpacked where it is, down to three levels; a damaged one is listed with
+    what to do, and the rest imports."""
+    import gzip
+
+    inner = _zip({"takeout-2/Mail/two.eml": GMAIL_REPLY})
+    deeper = _zip({"level3.zip": _zip({"deep.eml": STRANGER})})
+    outer = _zip(
+        {
+            "takeout-1.zip": _zip({"Mail/one.eml": OUTLOOK_QP}),
+            "parts/takeout-2.zip": inner,
+            "old.tgz": _tgz({"Maildir/cur/1:2,S": NO_DATE}),
+            "list/2026-July.txt.gz": gzip.compress(_mbox(STRANGER_AGAIN)),
+            "nested.zip": deeper,
+            "broken.zip": b"PK\x03\x04 not really a zip",
+            "report.docx": _zip({"word/document.xml": b"<w/>"}),  # a document, not unpacked
+        }
+    )
+    assert _upload(as_alice, "everything.zip", outer, client=world.acme.pk).status_code == 303
+    (job,) = _run_all()
+    assert job.status == "done", job.last_error
+    summary = job.payload["summary"]
+    assert summary["imported"] == 5  # one, two, the Maildir's, the list's, the deep one
+    assert EmailMessage.objects.count() == 5
+    (rejected,) = summary["rejected"]
+    assert rejected["where"].endswith("broken.zip") and "zip archive" in rejected["reason"]
+    assert not _uploads(data_dir)
+
+
+def test_archives_inside_stay_within_the_outer_limits(as_alice, world, settings, data_dir):
+    # Each inner zip is small; together they unpack to more than the limit: refused whole.
+    settings.AMENDS_MAX_ZIP_BYTES = 200 * 1024
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("fill.eml", b"\0" * (150 * 1024))
+    small = buffer.getvalue()
+    outer = _zip({"a.zip": small, "b.zip": small})
+    response = _upload(as_alice, "two.zip", outer, client=world.acme.pk)
+    assert response.status_code == 422
+    assert b"unpacks to more than" in response.content
+    assert not _uploads(data_dir)
+    # And a chain of zips deeper than three levels stops at the third, unread beyond it.
+    chain = _zip({"mail.eml": OUTLOOK_QP})
+    for level in range(5):
+        chain = _zip({f"level{level}.zip": chain})
+    settings.AMENDS_MAX_ZIP_BYTES = 10 * 1024 * 1024
+    assert _upload(as_alice, "chain.zip", chain, client=world.acme.pk).status_code == 303
+    (job,) = _run_all()
+    assert job.payload["summary"]["imported"] == 0
+    (rejected,) = job.payload["summary"]["rejected"]
+    assert rejected["where"].endswith("level1.zip") and "zip archive" in rejected["reason"]
+
+
 def test_too_many_members_are_refused(as_alice, world, settings, data_dir):
     settings.AMENDS_MAX_ZIP_MEMBERS = 3
     data = _zip({f"{n}.eml": OUTLOOK_QP for n in range(4)})
