@@ -17,6 +17,7 @@ Runs in the process that reads the data file (`outlook._read_data_file`). No dat
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import struct
 import uuid
@@ -51,6 +52,7 @@ _NAMED = {
     "recurrence": (_APPOINTMENT, 0x8216),  # PidLidAppointmentRecur
     "zone_recurrence": (_APPOINTMENT, 0x8260),  # PidLidAppointmentTimeZoneDefinitionRecur
     "zone_start": (_APPOINTMENT, 0x825E),  # PidLidAppointmentTimeZoneDefinitionStartDisplay
+    "zone_struct": (_APPOINTMENT, 0x8233),  # PidLidTimeZoneStruct (Outlook before 2007)
     "global_id": (_MEETING, 0x0003),  # PidLidGlobalObjectId
     "clean_global_id": (_MEETING, 0x0023),  # PidLidCleanGlobalObjectId
 }
@@ -318,6 +320,97 @@ def zone_of(definition: bytes | None) -> tzinfo | None:
         return None
 
 
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The `n`th (5: the last) `weekday` (0 Sunday … 6 Saturday) of a month, as a
+    Windows SYSTEMTIME gives a change of clocks."""
+    first = date(year, month, 1)
+    day = first + timedelta(days=(weekday - 1 - first.weekday()) % 7 + 7 * (max(n, 1) - 1))
+    while day.month != month:
+        day -= timedelta(days=7)
+    return day
+
+
+@functools.lru_cache(maxsize=256)
+def zone_of_struct(data: bytes | None, year: int) -> tzinfo | None:
+    """The zone a TZSTRUCT (PidLidTimeZoneStruct, [MS-OXOCAL] 2.2.1.39) describes — what
+    Outlook before 2007 kept instead of a zone's name: its offsets and the rules of its
+    changes of clocks. The first of Windows' zones (as icalendar maps them to the tz
+    database) that has the same offsets and changes of clocks in `year`; a fixed offset
+    when it has none and no zone does; else None."""
+    if not isinstance(data, bytes) or len(data) < 48:
+        return None
+    bias, standard_bias, daylight_bias = struct.unpack_from("<iii", data, 0)
+    to_standard = struct.unpack_from("<8H", data, 14)  # SYSTEMTIME: y, m, dow, n, h, min…
+    to_daylight = struct.unpack_from("<8H", data, 32)
+    standard = timedelta(minutes=-(bias + standard_bias))
+    daylight = timedelta(minutes=-(bias + daylight_bias))
+    if not (timedelta(hours=-14) <= standard <= timedelta(hours=14)) or not (1 <= year <= 9998):
+        return None
+    checks: list[tuple[datetime, timedelta]] = []
+    try:
+        if to_daylight[1] and to_standard[1]:
+            for rule, before, after in (
+                (to_daylight, standard, daylight),
+                (to_standard, daylight, standard),
+            ):
+                day = _nth_weekday(year, rule[1], rule[2] % 7, rule[3])
+                local = datetime(day.year, day.month, day.day, rule[4] % 24, rule[5] % 60)
+                instant = (local - before).replace(tzinfo=UTC)
+                checks += [
+                    (instant - timedelta(hours=2), before),
+                    (instant + timedelta(hours=2), after),
+                ]
+        else:
+            checks = [(datetime(year, m, 15, 12, tzinfo=UTC), standard) for m in (1, 7)]
+    except ValueError:  # a month or day no calendar has
+        return None
+    for name in dict.fromkeys(WINDOWS_TO_OLSON.values()):
+        try:
+            zone = zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            continue
+        if all(when.astimezone(zone).utcoffset() == offset for when, offset in checks):
+            return zone
+    if not (to_daylight[1] and to_standard[1]):
+        return _fixed(standard, checks[0][0])
+    return None
+
+
+def _fixed(offset: timedelta, when: datetime) -> tzinfo | None:
+    """A zone of the tz database at a fixed `offset` (as a calendar file can name it):
+    `Etc/GMT+8` for eight hours west; for an offset of hours and minutes, a zone at that
+    offset at `when` (aware); None when none is."""
+    hours, rest = divmod(int(offset.total_seconds()), 3600)
+    names = (
+        [f"Etc/GMT{-hours:+d}" if hours else "Etc/UTC"] if not rest and -14 <= hours <= 12 else []
+    )
+    names += list(dict.fromkeys(WINDOWS_TO_OLSON.values()))
+    for name in names:
+        try:
+            zone = zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            continue
+        if when.astimezone(zone).utcoffset() == offset:
+            return zone
+    return None
+
+
+def _observed_zone(start: datetime, start_offset: int) -> tzinfo:
+    """For a repeating appointment with no zone stored: the firm's zone (AMENDS_TIME_ZONE)
+    when it agrees with the first occurrence — its time of day in the pattern (local)
+    against its start (UTC) — else that fixed offset, so deleted and moved occurrences,
+    given in local time, still fall on the series."""
+    from django.conf import settings
+
+    minutes = (start_offset - (start.hour * 60 + start.minute)) % 1440
+    observed = timedelta(minutes=minutes - 1440 if minutes > 720 else minutes)
+    with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
+        firm = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        if start.replace(tzinfo=UTC).astimezone(firm).utcoffset() == observed:
+            return firm
+    return _fixed(observed, start.replace(tzinfo=UTC)) or UTC
+
+
 def _day(when: datetime, zone: tzinfo | None) -> date:
     """The day an all-day item's start or end (local midnight, kept in UTC) falls on.
     Without its zone, the nearest midnight: offsets from UTC are within ±12 hours."""
@@ -371,7 +464,11 @@ def _events(item: Item, tags: dict[str, int]) -> list[icalendar.Event]:
         end = start
     uid = _uid(named("clean_global_id"), named("global_id"), props, item.subject, start)
     all_day = bool(_number(named("all_day")))
-    zone = zone_of(named("zone_recurrence")) or zone_of(named("zone_start"))
+    zone = (
+        zone_of(named("zone_recurrence"))
+        or zone_of(named("zone_start"))
+        or zone_of_struct(named("zone_struct"), start.year)
+    )
     blob = named("recurrence")
     if isinstance(blob, bytes) and _number(named("recurring")):
         return _recurring(lambda: _described(item, uid, named), blob, start, end, all_day, zone)
@@ -438,7 +535,9 @@ def _recurring(
     found = recurrence(blob)
     event = fresh()
     # The first occurrence's start and end (kept in UTC) in the appointment's zone; with
-    # no zone known, in UTC (then an occurrence after a change of clocks is an hour off).
+    # no zone stored, the firm's if it fits, else the offset the first occurrence shows.
+    if zone is None and not all_day:
+        zone = _observed_zone(start, found.start_offset)
     local = zone or UTC
     first = start.replace(tzinfo=UTC).astimezone(local)
     length = end - start

@@ -188,6 +188,7 @@ TAGS = {
     "zone_recurrence": 0x8006,
     "location": 0x8007,
     "clean_global_id": 0x8008,
+    "zone_struct": 0x8009,
 }
 
 
@@ -301,6 +302,89 @@ def test_a_weekly_meeting_keeps_its_local_time_with_one_deleted_and_one_moved():
         (_z(2026, 3, 16, 10, 0), "Weekly"),
         (_z(2026, 3, 30, 13, 0), "Moved — 移動"),  # in UTF-16 after the code page's
         (_z(2026, 4, 6, 9, 0), "Weekly"),
+    ]
+
+
+def _tzstruct(bias: int, daylight: tuple[int, int, int, int] | None) -> bytes:
+    """A TZSTRUCT as Outlook before 2007 wrote one: offsets in minutes west of UTC, and
+    the changes of clocks (month, weekday, week 1-5, hour) back to standard and to
+    daylight time the other way."""
+    if daylight is None:
+        return struct.pack("<iiiH8HH8H", bias, 0, 0, 0, *([0] * 8), 0, *([0] * 8))
+    to_standard = (0, daylight[0], daylight[1], daylight[2], daylight[3], 0, 0, 0)
+    to_daylight = (0, 3, 0, 2, 2, 0, 0, 0) if bias > 0 else (0, 3, 0, 5, 1, 0, 0, 0)
+    return struct.pack("<iiiH8HH8H", bias, 0, -60, 0, *to_standard, 0, *to_daylight)
+
+
+def _weekly_at_ten(**zone: object) -> Item:
+    """Mondays at 10:00 local from 2 March 2026, six times, the 16th deleted: stored
+    with its first start in UTC as if in Los Angeles (18:00 UTC)."""
+    blob = _pattern(
+        frequency=0x200B,
+        kind=1,
+        period=1,
+        specific=struct.pack("<I", 0x02),
+        start=date(2026, 3, 2),
+        count=6,
+        deleted=(date(2026, 3, 16),),
+    )
+    return _item(
+        "Weekly",
+        datetime(2026, 3, 2, 18),
+        datetime(2026, 3, 2, 19),
+        recurring=b"\x01",
+        recurrence=blob,
+        **zone,
+    )
+
+
+PACIFIC = [  # 10:00 in Los Angeles: 18:00 UTC, 17:00 from 8 March (summer time)
+    _z(2026, 3, 2, 18),
+    _z(2026, 3, 9, 17),
+    _z(2026, 3, 23, 17),
+    _z(2026, 3, 30, 17),
+    _z(2026, 4, 6, 17),
+]
+
+
+def test_a_zone_kept_only_as_outlook_2003_did_is_found_by_its_rules():
+    from amends.comms.outlook_calendar import zone_of_struct
+
+    # US Pacific: 8 hours west, summer time from the second Sunday of March to the first
+    # Sunday of November.
+    pacific = _tzstruct(480, (11, 0, 1, 2))
+    zone = zone_of_struct(pacific, 2026)
+    assert zone is not None
+    assert _z(2026, 1, 15).astimezone(zone).utcoffset().total_seconds() == -8 * 3600
+    assert _z(2026, 3, 9).astimezone(zone).utcoffset().total_seconds() == -7 * 3600
+    assert _z(2026, 11, 2, 12).astimezone(zone).utcoffset().total_seconds() == -8 * 3600
+    # No summer time: a zone without one at that offset (or the fixed offset).
+    tokyo = zone_of_struct(_tzstruct(-540, None), 2026)
+    assert (
+        tokyo is not None
+        and _z(2026, 7, 1).astimezone(tokyo).utcoffset().total_seconds() == 9 * 3600
+    )
+    # Nonsense is no zone, and never an error.
+    assert zone_of_struct(b"\xff" * 48, 2026) is None
+    assert zone_of_struct(b"short", 2026) is None
+    found = _occurrences(_weekly_at_ten(zone_struct=pacific), _z(2026, 2, 1), _z(2026, 5, 1))
+    assert [when for when, _ in found] == PACIFIC
+
+
+def test_with_no_zone_at_all_the_firms_zone_is_used_when_it_fits(settings):
+    settings.TIME_ZONE = "America/Los_Angeles"
+    found = _occurrences(_weekly_at_ten(), _z(2026, 2, 1), _z(2026, 5, 1))
+    assert [when for when, _ in found] == PACIFIC
+    # A firm elsewhere: the offset the first occurrence shows, so the deleted one is
+    # still deleted (an hour off after the change of clocks is what cannot be known).
+    settings.TIME_ZONE = "Europe/London"
+    found = _occurrences(_weekly_at_ten(), _z(2026, 2, 1), _z(2026, 5, 1))
+    assert [when for when, _ in found] == [
+        _z(2026, 3, 2, 18),
+        _z(2026, 3, 9, 18),
+        _z(2026, 3, 23, 18),
+        _z(2026, 3, 30, 18),
+        _z(2026, 4, 6, 18),
     ]
 
 
@@ -579,3 +663,13 @@ def test_a_copy_whose_reading_stopped_midway_takes_nothing_off(world, monkeypatc
     assert again.removed == 0
     assert again.rejected == [(str(pst), died)]
     assert UpcomingMeeting.objects.filter(subject="Visit").exists()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=0, max_size=80), st.integers(min_value=-5, max_value=10_005))
+def test_any_tzstruct_is_a_zone_or_none_never_an_error(data, year):
+    from amends.comms.outlook_calendar import zone_of_struct
+
+    zone = zone_of_struct(data, year)
+    if zone is not None:
+        assert _z(2026, 1, 1).astimezone(zone).utcoffset() is not None
