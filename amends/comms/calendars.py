@@ -67,6 +67,8 @@ class Meeting:
     # When this copy of the event was made (the later of LAST-MODIFIED and DTSTAMP, in
     # UTC; None when it says neither): between two copies at the same SEQUENCE, the later.
     stamp: datetime | None = None
+    # The attendees who declined it (PARTSTAT=DECLINED), as a calendar export says.
+    declined: frozenset[str] = frozenset()
 
     @property
     def all_day(self) -> bool:
@@ -163,6 +165,19 @@ def _person(value: Any) -> Person | None:
     if not address and not name:
         return None
     return Person(name=name, email=address)
+
+
+def _declined(component: Any) -> frozenset[str]:
+    raw = component.get("ATTENDEE")
+    values = raw if isinstance(raw, list) else [raw] if raw is not None else []
+    out = set()
+    for value in values[:MAX_ATTENDEES]:
+        params = getattr(value, "params", {}) or {}
+        if str(params.get("PARTSTAT", "")).upper() == "DECLINED":
+            person = _person(value)
+            if person is not None and person.email:
+                out.add(person.email)
+    return frozenset(out)
 
 
 def _people(component: Any) -> list[Person]:
@@ -274,6 +289,7 @@ def _occurrence(
         sequence=sequence,
         label=label,
         stamp=max(aware, default=None),
+        declined=_declined(component),
     )
 
 

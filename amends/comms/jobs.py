@@ -74,6 +74,11 @@ def summary_message(summary: ImportSummary) -> str:
                 if summary.not_meetings
                 else ""
             )
+            + (
+                f" {summary.declined} declined by everyone of yours invited, skipped."
+                if summary.declined
+                else ""
+            )
         )
     meetings = (
         f" {summary.meetings} meeting{'s' if summary.meetings != 1 else ''} still to come,"
@@ -102,6 +107,7 @@ def summary_payload(summary: ImportSummary) -> dict[str, Any]:
             "upcoming": summary.upcoming,
             "removed": summary.removed,
             "not_meetings": summary.not_meetings,
+            "declined": summary.declined,
         }
     return {
         **extra,

@@ -73,6 +73,7 @@ class MeetingImportSummary(ImportSummary):
     upcoming: int = 0
     removed: int = 0  # still to come, but no longer in a later copy of their calendar
     not_meetings: int = 0  # all-day events no one is invited to, in an import for a client
+    declined: int = 0  # meetings every one of ours invited declined: not held with us
     dry_run: bool = False
     rows: list[RowReport] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
@@ -214,6 +215,18 @@ def match_meeting(meeting: calendars.Meeting, matcher: Matcher) -> _MeetingMatch
     return _MeetingMatch(client_id, contact_id, direction, person_id, attendees)
 
 
+def _declined_by_all_of_ours(meeting: calendars.Meeting, matcher: Matcher) -> bool:
+    """A meeting every one of ours invited has declined (as the calendar export of one
+    of them says: Google's and Apple's hold the invitations you declined), and none of
+    ours organises: it was not held with us, so it is no meeting with the client."""
+    if not meeting.declined:
+        return False
+    if meeting.organizer is not None and matcher.is_ours(meeting.organizer.email):
+        return False
+    ours = {p.email for p in meeting.attendees if p.email and matcher.is_ours(p.email)}
+    return bool(ours) and ours <= meeting.declined
+
+
 def _no_one_invited(meeting: calendars.Meeting) -> bool:
     """An all-day event no one is invited to — a holiday, a birthday, a day off, as
     calendars hold many — is no meeting with a client, even in an import for one."""
@@ -274,6 +287,11 @@ def store_meeting(
     start, end = meeting.resolve(_zone(client))
     revision = _revision(meeting)
     if only_upcoming and start <= now:
+        return
+    if _declined_by_all_of_ours(meeting, matcher):
+        summary.declined += 1
+        if start > now:  # declined since it was imported: no longer coming up
+            UpcomingMeeting.objects.filter(client=client, external_id=meeting.external_id).delete()
         return
     if is_cancelled(meeting.external_id, client, revision):
         summary.cancelled += 1

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from amends.clients.models import TimelineEntry
 from amends.comms.calendars import read_calendar
 from amends.comms.meeting_actions import import_calendar_path, sequence_of
-from amends.comms.models import Communication
+from amends.comms.models import Communication, UpcomingMeeting
 from tests.comms_calendar.calendars import APPLE, GOOGLE, OUTLOOK
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -478,3 +478,49 @@ def test_migration_0015_moves_the_stored_sequence_both_ways(world, tmp_path):
         executor.loader.build_graph()
         executor.migrate(leaves)
     assert Communication.objects.get(external_id=uid).external_revision == 3 << 34
+
+
+def _invited(uid: str, start: str, *attendees: str, organizer: str = "dana@acme.example") -> bytes:
+    lines = [
+        f"UID:{uid}",
+        "SUMMARY:Review with Acme",
+        f"DTSTART:{start}",
+        f"ORGANIZER:mailto:{organizer}",
+        *attendees,
+        "DTSTAMP:20260501T080000Z",
+    ]
+    return _event(*lines)
+
+
+def test_a_meeting_everyone_of_ours_declined_is_not_recorded(world, tmp_path):
+    """A Google export holds the invitations you declined, marked PARTSTAT=DECLINED: not
+    meetings held with the client, unless someone else of yours went or one of yours
+    organised it."""
+    declined = "ATTENDEE;PARTSTAT=DECLINED:mailto:alice@firm.example"
+    accepted = "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@firm.example"
+    client = "ATTENDEE;PARTSTAT=ACCEPTED:mailto:dana@acme.example"
+    calendar = (
+        _invited("past-declined", "20260505T090000Z", declined, client)
+        + _invited("past-one-went", "20260506T090000Z", declined, accepted, client)
+        + _invited(
+            "ours-declined", "20260507T090000Z", declined, client, organizer="alice@firm.example"
+        )
+        + _invited("soon-declined", "20260610T090000Z", declined, client)
+    )
+    (tmp_path / "export.ics").write_bytes(calendar)
+    summary = import_calendar_path(None, tmp_path / "export.ics")
+    assert summary.declined == 2 and summary.imported == 2
+    kept = set(Communication.objects.values_list("external_id", flat=True))
+    assert kept == {"past-one-went", "ours-declined"}
+    assert not UpcomingMeeting.objects.exists()
+    # Accepted in an earlier export, declined in a later one: off Coming up.
+    (tmp_path / "earlier.ics").write_bytes(
+        _invited("later-declined", "20260612T090000Z", accepted.replace("bob", "alice"), client)
+    )
+    import_calendar_path(None, tmp_path / "earlier.ics")
+    assert UpcomingMeeting.objects.filter(external_id="later-declined").exists()
+    (tmp_path / "later.ics").write_bytes(
+        _invited("later-declined", "20260612T090000Z", declined, client)
+    )
+    assert import_calendar_path(None, tmp_path / "later.ics").declined == 1
+    assert not UpcomingMeeting.objects.exists()

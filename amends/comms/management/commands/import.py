@@ -280,6 +280,10 @@ class Command(BaseCommand):
                 f"  {summary.not_meetings:,} all-day events no one is invited to"
                 " (holidays, days off: skipped)"
             )
+        if summary.declined:
+            self.stdout.write(
+                f"  {summary.declined:,} declined by everyone of yours invited (skipped)"
+            )
 
     def _rejections(self, summary: MeetingImportSummary, noun: str) -> None:
         self.stdout.write(f"  {summary.rejected_count:,} {noun}")
