@@ -80,7 +80,10 @@ CORPORA = (
         "1.4.4",
         "eb/f7/3348324b489f74500054a1a1ea18b86cc40d19994f789311228c12a6bcc7/talon-1.4.4.tar.gz",
         "263d122609747691e9f75726ea565f5da8a40146a7a81eb5883e51b8224b0e5c",
-        {"talon-1.4.4/tests/fixtures/standard_replies/": "mail/talon-replies"},
+        {
+            "talon-1.4.4/tests/fixtures/standard_replies/": "mail/talon-replies",
+            "talon-1.4.4/tests/fixtures/html_replies/": "mail/talon-html-replies",
+        },
         "Apache-2.0",
     ),
     (
@@ -119,6 +122,8 @@ def fetch_corpus(name: str, version: str, path: str, sha256: str, folders: dict[
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
         members = archive.getmembers()
         for folder, here in folders.items():
+            if (TARGET / here).is_dir():
+                continue
             partial = TARGET / f"{here}.part"
             shutil.rmtree(partial, ignore_errors=True)
             partial.mkdir(parents=True)

@@ -205,9 +205,22 @@ _ORIGINAL = re.compile(
     r"|Mensaje original|Oorspronkelijk bericht)\s*-{2,}\s*$",
     re.IGNORECASE,
 )
-_HEADER_FROM = re.compile(r"^\s*\*?(?:From|Von|De|Van)\s*:\*?\s+\S", re.IGNORECASE)
+# The first fields of the header block Outlook (and Windows Mail, Outlook.com) puts
+# above what it quotes, in the languages it is most used in.
+_FROM_WORDS = (
+    "From|Von|De|Van|Da|Fra|Från|Od|Feladó|Lähettäjä|Kimden|От|Від|Από"
+    "|差出人|发件人|寄件者|보낸 사람"
+)
+_SENT_WORDS = (
+    "Sent|Date|Gesendet|Datum|Envoyé|Enviado|Verzonden|Inviato|Data|Sendt|Skickat|Wysłano"
+    "|Odesláno|Elküldve|Lähetetty|Gönderildi|Tarih|Отправлено|Дата|Надіслано|Στάλθηκε"
+    "|送信日時|发送时间|傳送時間|보낸 날짜"
+)
+_HEADER_FROM = re.compile(rf"^\s*\*?(?:{_FROM_WORDS})\s*[:：]\*?\s+\S", re.IGNORECASE)
 _HEADER_NEXT = re.compile(
-    r"^\s*\*?(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado|Verzonden|To)\s*:\*?\s", re.IGNORECASE
+    rf"^\s*\*?(?:{_SENT_WORDS}|To|An|À|Para|Aan|A|Til|Till|Do|Címzett|Vastaanottaja|Kime|Кому"
+    rf"|Προς|宛先|收件人|받는 사람)\s*[:：]\*?\s",
+    re.IGNORECASE,
 )
 _UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
 _SIGN_OFF = re.compile(
@@ -420,14 +433,14 @@ _MARK_CLASSES = {
 }
 _QUOTE_CLASSES = {"gmail_quote", "gmail_quote_container", "moz-cite-prefix"}
 _SIGNATURE_CLASSES = {"gmail_signature", "gmail_signature_prefix", "moz-signature"}
-_QUOTE_IDS = {"divRplyFwdMsg", "appendonsend"}
+_QUOTE_IDS = {"divRplyFwdMsg", "appendonsend", "stopSpelling"}  # the last: Outlook.com's <hr>
 _SIGNATURE_IDS = {"Signature", "signature"}
 _BLOCKS = {"p", "div", "hr", "table", "tr", "td", "blockquote", "pre", "li", "ul", "ol"} | {
     f"h{n}" for n in range(1, 7)
 }
 _VOID = {"br", "hr", "img", "col"}
 _HTML_HEADERS = re.compile(
-    r"^\s*(?:From|Von|De|Van)\s*:\s.{1,400}?(?<![^\W\d_])(?:Sent|Date|Gesendet|Datum|Envoyé|Enviado)\s*:",
+    rf"^\s*(?:{_FROM_WORDS})\s*[:：]\s.{{1,400}}?(?<![^\W\d_])(?:{_SENT_WORDS})\s*[:：]",
     re.IGNORECASE | re.DOTALL,
 )
 _SAFE_HREF = re.compile(r"^(?:https?:|mailto:|tel:)", re.IGNORECASE)
@@ -464,6 +477,7 @@ def _first_pass(raw_html: str) -> str:
         allowed_classes={t: _MARK_CLASSES for t in ("div", "span", "p", "pre", "blockquote")},
         tag_attribute_values={
             "div": {"id": _QUOTE_IDS | _SIGNATURE_IDS},
+            "hr": {"id": _QUOTE_IDS},
             "blockquote": {"type": {"cite"}},
         },
         url_schemes={"http", "https", "mailto", "tel", "cid"},
@@ -517,6 +531,15 @@ class _Marker(HTMLParser):
         self.block_at = 0
         self.block_text = ""
         self.remote_images = 0
+        # A quote in a plain blockquote, as mail.ru and Yandex write one: the line just
+        # above the last top-level blockquote ("26.06.2014, 14:41, Alexander <…>:"),
+        # where it starts when it is an attribution, and whether words follow it.
+        self.depth = 0  # blockquotes open
+        self.line_at: int | None = None  # where the current line's words start
+        self.line = ""
+        self.last_line: tuple[int, str] | None = None
+        self.attribution_at: int | None = None
+        self.words_after_quote = False
 
     def _emit(self, value: str) -> None:
         self.out.append(value)
@@ -528,7 +551,24 @@ class _Marker(HTMLParser):
         elif self.quote_end is not None and at >= self.quote_end:
             self.quoted_again = True
 
+    def _end_line(self) -> None:
+        if self.line.strip() and self.line_at is not None:
+            self.last_line = (self.line_at, self.line.strip())
+        self.line, self.line_at = "", None
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCKS or tag == "br":
+            self._end_line()
+        if tag == "blockquote":
+            if not self.depth:
+                above = self.last_line
+                attribution = above is not None and (
+                    _ATTRIBUTION.match(above[1]) is not None
+                    or _WROTE_END.search(above[1][:MAX_LINE_CHECK]) is not None
+                )
+                self.attribution_at = above[0] if above is not None and attribution else None
+                self.words_after_quote = False
+            self.depth += 1
         values = {k: v or "" for k, v in attrs}
         classes = set(values.get("class", "").split())
         cite = tag == "blockquote" and values.get("type") == "cite"
@@ -569,6 +609,10 @@ class _Marker(HTMLParser):
         self._emit(f'<span class="{PLACEHOLDER_CLASS}">{html.escape(label)}</span>')
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCKS:
+            self._end_line()
+        if tag == "blockquote" and self.depth:
+            self.depth -= 1
         if tag not in _VOID:
             self._emit(f"</{tag}>")
         if tag == "blockquote" and self.cite_depth:
@@ -577,6 +621,12 @@ class _Marker(HTMLParser):
                 self.quote_end = self.pos
 
     def handle_data(self, data: str) -> None:
+        if not self.depth and data.strip():
+            if self.line_at is None:
+                self.line_at = self.pos
+            self.words_after_quote = True
+        if not self.depth and len(self.line) < 600:
+            self.line += data
         if len(self.block_text) < 600:
             self.block_text += data
             text = self.block_text.lstrip()
@@ -626,6 +676,9 @@ def split_html(
     below = _below_quote(body, marker, image_prefix)
     if below is not None:
         return below
+    trailing = marker.attribution_at is not None and not marker.words_after_quote
+    if marker.quote_at is None and trailing:  # an attribution, then a quote to the end
+        marker.quote_at = marker.attribution_at
     q = marker.quote_at if marker.quote_at is not None else end
     s = marker.signature_at if marker.signature_at is not None and marker.signature_at < q else q
     result = HtmlSplit(

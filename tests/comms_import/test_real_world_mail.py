@@ -6,7 +6,9 @@ package registry by `make test-data` (scripts/fetch_test_data.py), not kept here
   Outlook message saved without its `.msg`;
 - talon's replies: the same "Hello" answered from Gmail, Outlook, Hotmail, Yahoo, AOL,
   Comcast, Apple Mail, an iPhone, an Android phone, Sparrow and Thunderbird, each quoting
-  the message it answers its own way.
+  the message it answers its own way; and the HTML of one reply as Gmail, Outlook
+  2003, 2007 and 2010, Outlook.com, Thunderbird, Windows Mail (in Russian), mail.ru and
+  Yandex write it.
 
 Every one is imported, kept byte for byte, shown safely to the client's team and to no
 one else, and importing again creates nothing. Both databases.
@@ -25,10 +27,10 @@ from django.urls import reverse
 
 from amends.comms import tone
 from amends.comms.actions import import_path
-from amends.comms.importing import ParsedMessage, parse_message
+from amends.comms.importing import ParsedMessage, parse_message, text_from_html
 from amends.comms.models import EmailMessage, RawMessage
 from amends.comms.outlook import MSG_MAGIC
-from amends.comms.rendering import quote_span, render_email, split_text
+from amends.comms.rendering import quote_span, render_email, split_html, split_text
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +132,28 @@ def test_a_reply_from_any_mail_program_shows_its_answer_first(path):
     assert split.quoted.strip()
     assert quote_span(parsed.text) is not None  # so search leaves the quote out
     assert tone.new_text(parsed.text) == "Hello"
+
+
+def html_replies() -> list[Path]:
+    if not (DATA / "talon-html-replies").is_dir():
+        return []
+    return corpus("talon-html-replies")
+
+
+@pytest.mark.parametrize("path", html_replies(), ids=lambda p: p.name)
+def test_an_html_reply_from_any_mail_program_shows_its_answer_first(path):
+    raw = path.read_bytes()
+    try:
+        html = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        html = raw.decode("cp1251")
+    split = split_html(html)
+    new = " ".join(text_from_html(split.new).split())
+    assert new == "Hi. I am fine. Thanks, Alex", new
+    assert "How are you?" in text_from_html(split.quoted)
+
+
+def test_all_the_html_replies_were_fetched():
+    if not (DATA / "talon-html-replies").is_dir():
+        pytest.skip("talon-html-replies not fetched: run `make test-data`")
+    assert len(html_replies()) == 9

@@ -147,6 +147,44 @@ def test_the_text_of_an_html_only_message_marks_its_quoted_lines():
     )
 
 
+@pytest.mark.parametrize(
+    "html",
+    [
+        # Outlook.com (Hotmail): a rule with its own id, then the header block.
+        '<div>Hi. I am fine.<div>Alex<br><div><hr id="stopSpelling">Date: Thu, 26 Jun 2014'
+        " 13:53:45 +0400<br>Subject: Test<br>From: abc@example.com<br><br>"
+        "<div>Hello! How are you?</div></div></div></div>",
+        # Windows Mail in Russian: the header block in its language.
+        "<div>Hi. I am fine.</div><div>Alex</div><div><b>От:</b>&nbsp;<a href='mailto:a@b.ru'>"
+        "Alexander</a><br><b>Отправлено:</b>&nbsp;четверг, 26 июня 2014 г. 15:05<br><b>Кому:"
+        "</b>&nbsp;Alex</div><div>Hello! How are you?</div>",
+        # mail.ru and Yandex: an attribution line, then a plain blockquote to the end.
+        "<p>Hi. I am fine.</p><p>Alex</p><br>Thu, 26 Jun 2014 14:00:51 +0400 от Alexander L"
+        ' &lt;abc@example.com&gt;:<br><blockquote style="margin:10px">Hello! How are you?'
+        "</blockquote><br>",
+        '<p>Hi. I am fine.<br />Alex<br /><br />26.06.2014, 14:41, "Alexander L" &lt;<a href='
+        '"mailto:abc@example.com">abc@example.com</a>&gt;:</p><blockquote> Hello! How are'
+        " you?</blockquote>",
+    ],
+)
+def test_quotes_of_outlook_com_windows_mail_mail_ru_and_yandex_are_folded(html):
+    split = split_html(html)
+    assert visible(split.new).startswith("Hi. I am fine.")
+    assert "Hello! How are you?" not in visible(split.new)
+    assert "Hello! How are you?" in visible(split.quoted)
+
+
+def test_a_plain_blockquote_is_folded_only_after_an_attribution_and_at_the_end():
+    # Quoted terms in the middle of a message, or at its end with no attribution: shown.
+    middle = (
+        "<p>As agreed on 6.7.2026 at 10:00:</p><blockquote>Net 30 days.</blockquote>"
+        "<p>Please confirm.</p>"
+    )
+    assert "Net 30 days." in visible(split_html(middle).new)
+    end = "<p>Our terms are:</p><blockquote>Net 30 days.</blockquote>"
+    assert "Net 30 days." in visible(split_html(end).new)
+
+
 def test_apple_mail_blockquote_type_cite_is_quoted():
     r = render_email(fake(m.APPLE_CITE))
     assert r.html is not None
