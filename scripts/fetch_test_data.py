@@ -4,7 +4,9 @@ repository, as other projects publish them for their own tests in their packages
 - Outlook data files (.pst, .ost) and messages (.msg) written by Outlook (npm);
 - real mail (PyPI): mail-parser's messages, malformed and spam ones included, as they
   reached real mailboxes; talon's replies written by a dozen mail programs (Gmail,
-  Outlook, Apple Mail, Thunderbird, Yahoo, AOL, an iPhone, an Android phone…);
+  Outlook, Apple Mail, Thunderbird, Yahoo, AOL, an iPhone, an Android phone…), as text
+  and as HTML; msg-parser's Outlook messages (one with five Outlook messages attached,
+  one attached to another);
 - real calendars (PyPI): the .ics files icalendar and recurring-ical-events test with,
   most of them exports their users sent with a bug report (Google, Outlook, Apple,
   Thunderbird, Nextcloud…), broken ones included.
@@ -85,6 +87,14 @@ CORPORA = (
             "talon-1.4.4/tests/fixtures/html_replies/": "mail/talon-html-replies",
         },
         "Apache-2.0",
+    ),
+    (
+        "msg-parser",
+        "1.2.0",
+        "41/29/07909e648a72a6cd054a1ad5acf55caac0e9d4c9c3a06498af18f30a1602/msg_parser-1.2.0.tar.gz",
+        "0de858d4fcebb6c8f6f028da83a17a20fe01cdce67c490779cf43b3b0162aa66",
+        {"msg_parser-1.2.0/tests/files/": "mail/msg-parser"},
+        "BSD",
     ),
     (
         "icalendar",

@@ -128,6 +128,7 @@ def msg_to_email(data: bytes) -> tuple[bytes | None, str]:
         _skip_rtf_conversion(msg)
         built = msg.asEmailMessage()
         _complete_headers(built, msg)
+        _attach_embedded(built, msg)
         if not any(built.get(name) for name in ("From", "To", "Date", "Subject", "Message-ID")):
             return None, (
                 "a damaged Outlook message (.msg): no sender, recipient, date or subject"
@@ -193,12 +194,46 @@ def _complete_headers(built: Any, msg: Any) -> None:
         built["Date"] = format_datetime(when if when.tzinfo else when.replace(tzinfo=UTC))
 
 
+def _attach_embedded(built: Any, msg: Any, depth: int = 0) -> None:
+    """Make each Outlook message attached to this one an attached message again.
+    extract-msg (0.55) adds an attached message's own email straight into the body's
+    parts — its headers become a part's, its words run on after the message's own — so
+    each is wrapped here as the `message/rfc822` attachment it was (named as Outlook
+    named it, `.eml` for `.msg`), with its own headers completed, at any depth to
+    `_MAX_DEPTH`. Its parts follow the attachments' order: the body, then one for each
+    attachment that has data."""
+    related = built.get_payload()[0] if built.is_multipart() and built.get_payload() else None
+    if related is None or not related.is_multipart() or depth >= _MAX_DEPTH:
+        return
+    parts = related.get_payload()
+    at = 1  # parts[0] holds the bodies
+    for attachment in _safe(lambda: list(msg.attachments)) or []:
+        if not getattr(attachment, "dataType", None):
+            continue
+        if at >= len(parts):
+            return
+        inner = getattr(attachment, "data", None)
+        if hasattr(getattr(attachment, "dataType", None), "asEmailMessage") and hasattr(
+            inner, "getStream"
+        ):
+            embedded = parts[at]
+            _complete_headers(embedded, inner)
+            _attach_embedded(embedded, inner, depth + 1)
+            name = _text(getattr(attachment, "name", "") or "") or "attached-message.msg"
+            if name.lower().endswith(".msg"):
+                name = name[:-4] + ".eml"
+            wrapper = EmailMessage(policy=_BUILD)
+            wrapper.set_content(embedded, disposition="attachment", filename=name)
+            parts[at] = wrapper
+        at += 1
+
+
 def _stable_boundaries(message: Any, seed: bytes) -> None:
     """Replace the random MIME boundaries with ones derived from the source's bytes: the
     same file always gives the same email (and so is recognised when imported again)."""
     digest = hashlib.sha256(seed).hexdigest()[:24]
     for number, part in enumerate(message.walk()):
-        if part.is_multipart():
+        if part.get_content_maintype() == "multipart":
             part.set_boundary(f"=_amends_{digest}_{number}")
 
 

@@ -5,6 +5,7 @@ message is rebuilt as an email, always the same bytes, and imported like any oth
 
 from __future__ import annotations
 
+import email
 import hashlib
 import io
 import shutil
@@ -194,7 +195,12 @@ def test_a_msg_without_received_headers_gets_them_from_outlook(world):
     assert message.to_addresses == ["someone1@gmail.com", "someone2@gmail.com"]
     assert message.cc_addresses == ["ccsomeoneelse1@gmail.com", "ccsomeoneelse2@gmail.com"]
     assert message.message_id == ""
-    assert "Embedded email text" in message.text_body  # the Outlook message attached to it
+    # The Outlook message attached to it is an attached message, as in Outlook.
+    assert message.text_body.strip() == "Top level email text"
+    assert [(a["filename"], a["content_type"]) for a in message.attachments] == [
+        ("Embedded email.eml", "message/rfc822"),
+        ("pigeon.jpg", "application/octet-stream"),
+    ]
     assert import_path(None, sample("top-level-email.msg")).duplicates == 1
     assert EmailMessage.objects.count() == 1
 
@@ -357,3 +363,30 @@ def test_a_folder_of_contacts_is_one_line_and_a_calendar_none():
     calendar = outlook._Folder(folder=None, names=("Calendar",), count=9, holds="calendar item")
     assert list(outlook._folder_items(calendar, "Mailbox.pst", 1024, outlook._Addresses())) == []
     assert outlook._items_sent(calendar) == 0
+
+
+def test_outlook_messages_attached_to_a_msg_stay_attached_messages():
+    """An Outlook message attached to another (msg-parser's test files): extract-msg
+    pours the attached one's headers and words into the body; each is an attached
+    message again, named as Outlook named it, with its own subject and words."""
+    folder = DATA / "mail" / "msg-parser"
+    if not folder.is_dir():
+        pytest.skip("msg-parser not fetched: run `make test-data` (scripts/fetch_test_data.py)")
+    data, why = outlook.msg_to_email((folder / "outer.msg").read_bytes())
+    assert data is not None, why
+    parsed = parse_message(data)
+    assert isinstance(parsed, ParsedMessage)
+    assert parsed.subject == "outer subject" and parsed.text.strip() == "Outer body"
+    assert [(a.filename, a.content_type) for a in parsed.attachments] == [
+        ("test.eml", "message/rfc822")
+    ]
+    inner = email.message_from_bytes(data).get_payload()[0].get_payload()[1].get_payload()[0]
+    assert inner["Subject"] == "test" and "body" in inner.as_string()
+    assert outlook.msg_to_email((folder / "outer.msg").read_bytes())[0] == data  # the same
+    data, why = outlook.msg_to_email((folder / "complete.msg").read_bytes())
+    assert data is not None, why
+    parsed = parse_message(data)
+    assert isinstance(parsed, ParsedMessage)
+    kinds = [a.content_type for a in parsed.attachments]
+    assert kinds.count("message/rfc822") == 6 and len(kinds) == 10
+    assert "Create a database on Azure" not in parsed.text  # an attached message's words
