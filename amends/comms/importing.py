@@ -392,10 +392,16 @@ class _TextFromHtml(HTMLParser):
         self.skipping = 0
         self.blockquotes: list[bool] = []  # open blockquotes: cited or not
         self.cited = 0
+        self.pre = 0  # <pre> elements open: their line breaks are kept
+        # The last top-level blockquote that is not marked as a quote (mail.ru's and
+        # Yandex's are plain): (first line, line after it). Marked as quoted when an
+        # attribution is just above it and nothing follows it, as the page folds it.
+        self.plain_quote: tuple[int, int] | None = None
 
     def _end_line(self) -> None:
-        if self.line:
-            self.lines.append((self.depth or 0, "".join(self.line)))
+        text = "".join(self.line)
+        if text.strip():
+            self.lines.append((self.depth or 0, text))
         self.line, self.depth = [], None
 
     def handle_starttag(self, tag: str, attrs: Any) -> None:
@@ -404,24 +410,37 @@ class _TextFromHtml(HTMLParser):
             return
         if tag in self._BREAK:
             self._end_line()
+        if tag in ("pre", "textarea"):
+            self.pre += 1
         if tag == "blockquote":
             values = {name: (value or "") for name, value in attrs}
             cite = values.get("type", "").casefold() == "cite" or not self._CITE_CLASSES.isdisjoint(
                 values.get("class", "").split()
             )
+            if not self.blockquotes and not cite:
+                self.plain_quote = (len(self.lines), len(self.lines))
             self.blockquotes.append(cite)
             self.cited += cite
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in self._BREAK and not self.skipping:
+            self._end_line()  # a block ends its line, as it starts one
         if tag in self._SKIP and self.skipping:
             self.skipping -= 1
+        elif tag in ("pre", "textarea") and self.pre:
+            self.pre -= 1
+            self._end_line()
         elif tag == "blockquote" and self.blockquotes:
             self._end_line()
             self.cited -= self.blockquotes.pop()
+            if not self.blockquotes and self.plain_quote is not None:
+                self.plain_quote = (self.plain_quote[0], len(self.lines))
 
     def handle_data(self, data: str) -> None:
         if self.skipping:
             return
+        if not self.pre:  # line breaks in the source are spaces, as a browser shows them
+            data = data.replace("\r", " ").replace("\n", " ")
         for i, piece in enumerate(data.split("\n")):
             if i:
                 self._end_line()
@@ -431,6 +450,14 @@ class _TextFromHtml(HTMLParser):
 
     def text(self) -> str:
         self._end_line()
+        if self.plain_quote is not None:
+            from amends.comms.rendering import is_attribution
+
+            start, end = self.plain_quote
+            after = any(line.strip() for _, line in self.lines[end:])
+            above = self.lines[start - 1][1] if start > 0 else ""
+            if start < end and not after and is_attribution(" ".join(above.split())):
+                self.lines[start:end] = [(d + 1, line) for d, line in self.lines[start:end]]
         out = []
         for depth, line in self.lines:
             for part in line.splitlines():  # \r, and the other breaks splitlines knows

@@ -216,6 +216,19 @@ _SENT_WORDS = (
     "|Odesláno|Elküldve|Lähetetty|Gönderildi|Tarih|Отправлено|Дата|Надіслано|Στάλθηκε"
     "|送信日時|发送时间|傳送時間|보낸 날짜"
 )
+
+
+def is_attribution(line: str) -> bool:
+    """Whether a line reads as the one above a quote ("On … wrote:", "26.06.2014, 14:41,
+    Alexander <a@example.com>:"), in any language."""
+    return bool(_ATTRIBUTION.match(line) or _WROTE_END.search(line[:MAX_LINE_CHECK]))
+
+
+_HEADER_ABOVE = re.compile(
+    rf"^\s*\*?(?:{_SENT_WORDS}|Subject|Betreff|Objet|Asunto|Assunto|Oggetto|Onderwerp|Emne"
+    rf"|Ämne|Temat|Předmět|Tárgy|Aihe|Konu|Тема|Θέμα|件名|主题|主旨|제목)\s*[:：]\*?\s+\S",
+    re.IGNORECASE,
+)
 _HEADER_FROM = re.compile(rf"^\s*\*?(?:{_FROM_WORDS})\s*[:：]\*?\s+\S", re.IGNORECASE)
 _HEADER_NEXT = re.compile(
     rf"^\s*\*?(?:{_SENT_WORDS}|To|An|À|Para|Aan|A|Til|Till|Do|Címzett|Vastaanottaja|Kime|Кому"
@@ -261,7 +274,12 @@ def _quote_start(lines: list[str]) -> int | None:
         if _HEADER_FROM.match(line):
             following = [x[:MAX_LINE_CHECK] for x in lines[i + 1 : i + 5]]
             if any(_HEADER_NEXT.match(x) for x in following):
-                start = i - 1 if i > 0 and _UNDERSCORES.match(lines[i - 1][:200]) else i
+                start = i
+                # Outlook.com puts Date and Subject above From: the block starts there.
+                while start > 0 and i - start < 4 and _HEADER_ABOVE.match(lines[start - 1][:200]):
+                    start -= 1
+                if start > 0 and _UNDERSCORES.match(lines[start - 1][:200]):
+                    start -= 1
                 return start
         if line.startswith(">"):
             # Bottom-quoted: only when nothing new follows the quote (interleaved replies

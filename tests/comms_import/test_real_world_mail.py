@@ -151,6 +151,12 @@ def test_an_html_reply_from_any_mail_program_shows_its_answer_first(path):
     new = " ".join(text_from_html(split.new).split())
     assert new == "Hi. I am fine. Thanks, Alex", new
     assert "How are you?" in text_from_html(split.quoted)
+    # Its text (what search and tone read of a message sent as HTML alone) has the
+    # same answer and quote.
+    text = text_from_html(html)
+    assert split_text(text).new == "Hi. I am fine.\nThanks,\nAlex"
+    assert quote_span(text) is not None
+    assert tone.new_text(text) == "Hi. I am fine.\nThanks,\nAlex"
 
 
 def test_all_the_html_replies_were_fetched():

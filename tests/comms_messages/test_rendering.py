@@ -185,6 +185,32 @@ def test_a_plain_blockquote_is_folded_only_after_an_attribution_and_at_the_end()
     assert "Net 30 days." in visible(split_html(end).new)
 
 
+def test_the_text_of_html_has_the_lines_a_browser_shows():
+    # A line break in the source is a space (Outlook 2003 writes "From:" and the name on
+    # two source lines); <pre> keeps its lines.
+    assert text_from_html("<p><b>From:</b>\nAlexander L</p><p>Sent: Friday</p>") == (
+        "From: Alexander L\nSent: Friday"
+    )
+    assert text_from_html("<pre>one\ntwo</pre>after") == "one\ntwo\nafter"
+    # Outlook.com's header block starts with Date and Subject, above From.
+    text = text_from_html(
+        "<div>Fine.</div><hr>Date: Thu, 26 Jun 2014<br>Subject: Test<br>From: a@b.example"
+        "<br>To: c@d.example<br><br><div>Hello?</div>"
+    )
+    assert split_text(text).new == "Fine."
+    # mail.ru and Yandex: an attribution, then a plain blockquote to the end, is a quote.
+    text = text_from_html(
+        "<p>Fine.</p>26.06.2014, 14:41, &quot;Alexander&quot; &lt;a@b.example&gt;:"
+        "<blockquote>Hello?<br>Sasha</blockquote>"
+    )
+    assert text.split("\n")[-2:] == ["> Hello?", "> Sasha"]
+    assert split_text(text).new == "Fine."
+    # Without the attribution, or with words after it, a blockquote stays unmarked.
+    assert text_from_html("<p>Terms:</p><blockquote>Net 30</blockquote>") == "Terms:\nNet 30"
+    kept = "<p>On 1.2.2026 at 10:00:</p><blockquote>Net 30</blockquote><p>Agreed.</p>"
+    assert "> " not in text_from_html(kept)
+
+
 def test_apple_mail_blockquote_type_cite_is_quoted():
     r = render_email(fake(m.APPLE_CITE))
     assert r.html is not None
