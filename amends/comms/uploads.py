@@ -410,9 +410,10 @@ def _free(path: Path) -> Path:
     return candidate
 
 
-def _unpack_one(path: Path, limit: int) -> None:
+def _unpack_one(path: Path, limit: int) -> int:
     """Unpack one archive found inside another where it is, then remove it: `Mail.zip`
-    becomes the folder `Mail`, `inbox.mbox.gz` the file `inbox.mbox`."""
+    becomes the folder `Mail`, `inbox.mbox.gz` the file `inbox.mbox`. Answers how many
+    bytes that added."""
     work = _free(path.with_name(path.name + ".unpacking"))
     try:
         with path.open("rb") as fh:
@@ -420,6 +421,7 @@ def _unpack_one(path: Path, limit: int) -> None:
         found = _compression(head)
         if found is not None and not _holds_tar(path, found[1]):
             single = extract_compressed(path, work, limit=limit)
+            added = single.stat().st_size
             single.rename(_free(path.with_name(single.name)))
             shutil.rmtree(work)
         else:
@@ -427,12 +429,15 @@ def _unpack_one(path: Path, limit: int) -> None:
                 extract_zip(path, work, limit)
             else:
                 extract_tar(path, work, limit)
+            added = _tree_bytes(work)
             stem = path.name[: -len(_inner_suffix(path))]
             work.rename(_free(path.with_name(stem)))
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    removed = path.stat().st_size
     path.unlink()
+    return added - removed
 
 
 def unpack_inner(root: Path) -> None:
@@ -442,6 +447,7 @@ def unpack_inner(root: Path) -> None:
     pass the outer archive's limits."""
     done = 0
     damaged: set[Path] = set()
+    total = _tree_bytes(root)
     for _level in range(MAX_NESTING):
         found = sorted(
             p
@@ -454,9 +460,9 @@ def unpack_inner(root: Path) -> None:
             done += 1
             if done > MAX_INNER_ARCHIVES:
                 raise _too_large(f"it holds more than {MAX_INNER_ARCHIVES} archives inside it")
-            limit = max_zip_bytes() - (_tree_bytes(root) - path.stat().st_size)
+            limit = max_zip_bytes() - (total - path.stat().st_size)
             try:
-                _unpack_one(path, limit)
+                total += _unpack_one(path, limit)
             except TooLarge:
                 raise  # past a limit of the whole: all of it is refused
             except ValidationError:
