@@ -267,3 +267,47 @@ def test_changing_the_settings_during_a_poll_is_not_undone_by_it(world, trust_do
     assert result.seen == 2  # the batch under way is kept; then it stops
     fresh = MailboxAccount.objects.get(pk=account.pk)
     assert (fresh.folder, fresh.last_uid, fresh.uidvalidity) == ("Archive", 0, None)
+
+
+def test_real_world_mail_on_a_real_server_is_polled_whole(world, trust_dovecot, mail_user):
+    """The real messages of the fetched corpora (spam, bounces, wrong charsets, a broken
+    boundary, replies from a dozen mail programs), put on Dovecot and polled: each one
+    imported, kept as the server serves it (lines ending CRLF, as IMAP sends them)."""
+    from pathlib import Path
+
+    from amends.comms.outlook import MSG_MAGIC
+
+    data = Path(__file__).resolve().parents[2] / ".cache" / "test-data" / "mail"
+    files = [
+        p
+        for name in ("mail-parser", "talon-replies")
+        if (data / name).is_dir()
+        for p in sorted((data / name).iterdir())
+        if p.suffix in ("", ".eml") and not p.name.endswith("_reply_text")
+    ]
+    if not files:
+        pytest.skip("the real-world mail was not fetched: run `make test-data`")
+    sent = []
+    for path in files:
+        raw = path.read_bytes()
+        if raw.startswith(MSG_MAGIC):  # an Outlook file, not mail a server holds
+            continue
+        sent.append(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    trust_dovecot.deliver(mail_user, *sent)
+    account = account_for(world, trust_dovecot, mail_user)
+    result = poll_mailbox(account)
+    assert (
+        (result.error, result.seen, result.imported)
+        == ("", len(sent), len(sent))
+        == (
+            "",
+            34,
+            34,
+        )
+    )
+    for raw in sent:
+        # IMAP allows no NUL in a message: Dovecot stores one it is given as 0x80, and
+        # serves that (one of these spam messages has two).
+        assert kept(raw.replace(b"\x00", b"\x80")) == raw.replace(b"\x00", b"\x80")
+    account.refresh_from_db()
+    assert poll_mailbox(account).imported == 0
