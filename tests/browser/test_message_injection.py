@@ -103,3 +103,41 @@ def test_a_hostile_attachment_downloads_instead_of_rendering(
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert dialogs == []
     _assert_only_local(requests, live_server)
+
+
+def test_real_world_spam_and_newsletters_load_nothing_from_elsewhere(
+    page: Any, live_server: Any, world: Any, console: Console
+) -> None:
+    """The real messages of the fetched corpus — newsletters and spam full of remote
+    images, tracking links and scripts' leftovers — opened one after another in
+    Chromium: nothing is fetched from anywhere but our own server, no dialog opens."""
+    from pathlib import Path
+
+    import pytest
+
+    from amends.comms.outlook import MSG_MAGIC
+
+    folder = Path(__file__).resolve().parents[2] / ".cache" / "test-data" / "mail" / "mail-parser"
+    if not folder.is_dir():
+        pytest.skip("the real-world mail was not fetched: run `make test-data`")
+    from amends.comms.actions import Matcher, store_parsed_message
+    from amends.comms.importing import parse_message
+
+    matcher = Matcher(world.acme)  # imported for Acme, as `amends import --client` does
+    messages = []
+    for path in sorted(folder.iterdir()):
+        data = path.read_bytes()
+        if not data.startswith(MSG_MAGIC):
+            messages.append(store_parsed_message(None, parse_message(data), matcher=matcher))
+    assert len(messages) == 22
+    requests, dialogs = _watch(page)
+    log_in(page, "alice", PASSWORD)
+    for message in messages:
+        page.goto(f"/comms/{message.communication_id}/")
+        expect(page.locator(".message")).to_be_visible()
+        for summary in page.locator("details.message-fold > summary").all():
+            summary.click()
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert dialogs == []
+    _assert_only_local(requests, live_server)
