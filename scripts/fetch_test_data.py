@@ -6,7 +6,8 @@ repository, as other projects publish them for their own tests in their packages
   reached real mailboxes; talon's replies written by a dozen mail programs (Gmail,
   Outlook, Apple Mail, Thunderbird, Yahoo, AOL, an iPhone, an Android phone…), as text
   and as HTML; msg-parser's Outlook messages (one with five Outlook messages attached,
-  one attached to another);
+  one attached to another); HyperKitty's mailing-list messages that broke archivers
+  (wrong and unknown charsets, bad folding, dates in impossible zones or none);
 - real calendars (PyPI): the .ics files icalendar and recurring-ical-events test with,
   most of them exports their users sent with a bug report (Google, Outlook, Apple,
   Thunderbird, Nextcloud…), broken ones included.
@@ -95,6 +96,14 @@ CORPORA = (
         "0de858d4fcebb6c8f6f028da83a17a20fe01cdce67c490779cf43b3b0162aa66",
         {"msg_parser-1.2.0/tests/files/": "mail/msg-parser"},
         "BSD",
+    ),
+    (
+        "HyperKitty",
+        "1.3.12",
+        "b0/d6/bccc8587332772cd4d2086f683c6525a0422d8650547fa44dd84580f132f/hyperkitty-1.3.12.tar.gz",
+        "deb582937ec5bc9ea9c1d5d86bfb76a4da429b60e1fea6fd6964e7c667cf161d",
+        {"hyperkitty-1.3.12/hyperkitty/tests/testdata/": "mail/hyperkitty"},
+        "GPL-3.0-or-later",
     ),
     (
         "icalendar",

@@ -317,6 +317,34 @@ def _codec(declared: str) -> str:
     return _SUPERSETS.get(label, label)
 
 
+def _date_otherwise(msg: Message, problems: list[str]) -> datetime | None:
+    """For a message with no readable Date: when it was resent (Resent-Date), else when
+    the first server received it (the date of its earliest Received header) — a message
+    from 1999 is not shown as arriving today. The note `_date` made says which."""
+    found = _date(_header(msg, "Resent-Date", []), [])
+    used = "the date it was resent (Resent-Date) is used"
+    if found is None:
+        found, used = _received_date(msg), "the time it was first received is used"
+    if found is not None and problems:
+        problems[-1] = re.sub(r"(the )?import time (is )?used", used, problems[-1])
+    return found
+
+
+def _received_date(msg: Message) -> datetime | None:
+    """The time after the last ";" of the earliest (last written) Received header that
+    has a plausible one."""
+    try:
+        values = [str(v) for k, v in msg.raw_items() if k.lower() == "received"][-50:]
+    except Exception:
+        return None
+    for value in reversed(values):
+        stamp = _FOLD.sub("", value).rpartition(";")[2].strip()
+        found = _date(stamp, []) if stamp else None
+        if found is not None:
+            return found
+    return None
+
+
 def decode_bytes(payload: bytes, declared: str | None, problems: list[str], where: str) -> str:
     """Decode with the declared charset (or the larger one mail written as it holds:
     `_SUPERSETS`). If it is unknown or wrong, as UTF-8, its invalid bytes read as
@@ -953,7 +981,7 @@ def _parse_careful(data: bytes, parsed: ParsedMessage) -> ParsedMessage | Reject
     parsed.cc = [a for _, a in _addresses(_address_header(msg, "Cc"), [], "Cc")][:500]
     parsed.bcc = [a for _, a in _addresses(_address_header(msg, "Bcc"), [], "Bcc")][:500]
     parsed.subject = " ".join(_header(msg, "Subject", problems).split())[:1000]
-    parsed.date = _date(_header(msg, "Date", problems), problems)
+    parsed.date = _date(_header(msg, "Date", problems), problems) or _date_otherwise(msg, problems)
     if repaired:
         problems.append(_REPAIRED)
     try:

@@ -409,3 +409,26 @@ def test_an_attribution_in_any_language_is_folded_with_its_quote():
     # A line of the answer with a time in it is not taken for one.
     split = split_text("See you at 14:20\nbob@example.com wrote:\n> Hi")
     assert split.new == "See you at 14:20"
+
+
+def test_without_a_readable_date_the_resent_or_received_time_is_used():
+    head = b"From: dana@acme.example\nTo: alice@firm.example\nSubject: Old\n"
+    resent = parsed(head + b"Resent-Date: Mon, 8 Nov 1999 20:53:05 -0600\n\nText\n")
+    assert resent.date is not None and resent.date.isoformat() == "1999-11-08T20:53:05-06:00"
+    assert any("No Date header; the date it was resent" in p for p in resent.problems)
+    # Hops write their Received header above the others: the earliest is the last.
+    received = parsed(
+        b"Received: from b.example by c.example; Tue, 9 Nov 1999 10:00:00 +0000\n"
+        b"Received: from a.example\n\tby b.example; Tue, 9 Nov 1999 09:59:00 +0000\n"
+        + head
+        + b"Date: Tue, 30 Nov 1999 23:56:33 -3000 (CST)\n\nText\n"
+    )
+    assert received.date is not None and received.date.isoformat() == "1999-11-09T09:59:00+00:00"
+    assert any(
+        "not a date" in p and "the time it was first received is used" in p
+        for p in received.problems
+    )
+    # Nothing to go by: the import time, as before, and said so.
+    bare = parsed(head + b"\nText\n")
+    assert bare.date is None
+    assert any(p == "No Date header; the import time is used." for p in bare.problems)

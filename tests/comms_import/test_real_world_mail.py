@@ -27,7 +27,7 @@ from django.urls import reverse
 
 from amends.comms import tone
 from amends.comms.actions import import_path
-from amends.comms.importing import ParsedMessage, parse_message, text_from_html
+from amends.comms.importing import ParsedMessage, open_source, parse_message, text_from_html
 from amends.comms.models import EmailMessage, RawMessage
 from amends.comms.outlook import MSG_MAGIC
 from amends.comms.rendering import quote_span, render_email, split_html, split_text
@@ -163,3 +163,25 @@ def test_all_the_html_replies_were_fetched():
     if not (DATA / "talon-html-replies").is_dir():
         pytest.skip("talon-html-replies not fetched: run `make test-data`")
     assert len(html_replies()) == 9
+
+
+def test_mailing_list_messages_that_broke_archivers_are_imported(world, tmp_path):
+    """HyperKitty's test messages (Mailman's archiver): each one a message from a real
+    list that once broke it — wrong and unknown charsets, non-ASCII and badly folded
+    headers, a date in a zone that does not exist or none at all, odd In-Reply-To."""
+    files = corpus("hyperkitty")
+    summary = import_path(None, DATA / "hyperkitty", client=world.acme)
+    assert summary.rejected == [] and len(files) >= 20
+    # Some share a Message-ID (the same message in two files): kept once.
+    assert summary.imported + summary.duplicates == summary.seen >= 25
+    wrong = EmailMessage.objects.get(subject="Wrong encoding")
+    assert any("not valid utf-8" in p for p in wrong.problems)
+    # (Some of these files reuse one Message-ID, so each is also read on its own.)
+    (item,) = open_source(DATA / "hyperkitty" / "resent-date.txt").items
+    resent = parse_message(item.data or b"")
+    assert isinstance(resent, ParsedMessage) and resent.date is not None
+    assert resent.date.date().isoformat() == "1999-11-08"  # its Resent-Date: no Date
+    (item,) = open_source(DATA / "hyperkitty" / "bad_date_tz.txt").items
+    bad = parse_message(item.data or b"")
+    assert isinstance(bad, ParsedMessage) and bad.date is None  # nothing else to go by
+    assert any("-3000 (CST)" in p for p in bad.problems)
