@@ -1293,11 +1293,19 @@ _CORE_HEADER = re.compile(
 )
 
 
+# …and one only mail has: a sender's address, a server's stamp, a message's id.
+_MAIL_HEADER = re.compile(
+    rb"^(?:from[ \t]*:[^\n]*@|received[ \t]*:|message-id[ \t]*:|return-path[ \t]*:)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
 def _unnamed_message(path: Path) -> bool:
-    """A file with no extension that holds one message, as MH folders (Claws Mail,
-    Sylpheed, nmh: `1`, `2`, `3`…) and some tools' exports name them — or an Outlook
-    message saved without its `.msg`. Read (by its first 4 kB) rather than left out."""
-    if path.suffix or path.name.startswith("."):
+    """A file with no extension (or `.txt`) that holds one message, as MH folders (Claws
+    Mail, Sylpheed, nmh: `1`, `2`, `3`…) and some tools' exports name them — or an
+    Outlook message saved without its `.msg`. Read (by its first 4 kB) rather than left
+    out."""
+    if path.suffix.lower() not in ("", ".txt") or path.name.startswith("."):
         return False
     try:
         with path.open("rb") as fh:
@@ -1309,7 +1317,8 @@ def _unnamed_message(path: Path) -> bool:
     if head.startswith(b"From ") or not _looks_like_headers(head):
         return False  # an mbox is read as one elsewhere
     block = re.split(rb"\r?\n\r?\n", head, maxsplit=1)[0]
-    return len({m.group(1).lower() for m in _CORE_HEADER.finditer(block)}) >= 2
+    fields = {m.group(1).lower() for m in _CORE_HEADER.finditer(block)}
+    return len(fields) >= 2 and _MAIL_HEADER.search(block) is not None
 
 
 def _looks_like_mbox(path: Path) -> bool:

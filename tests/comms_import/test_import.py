@@ -157,7 +157,8 @@ def test_folder_import_skips_symlinks_and_other_files(world, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "private.eml").write_bytes(m.simple(9))
-    inbox = write(tmp_path / "inbox", {"a.eml": m.simple(1), "notes.txt": m.simple(2)})
+    notes = b"Date: Monday\nSubject: what to ask\n\nNotes, not a message.\n"
+    inbox = write(tmp_path / "inbox", {"a.eml": m.simple(1), "notes.txt": notes})
     os.symlink(outside, inbox / "linked-dir")
     os.symlink(outside / "private.eml", inbox / "linked.eml")
     summary = import_path(None, inbox)
@@ -171,6 +172,7 @@ def test_messages_in_files_without_an_extension_are_read(world, tmp_path):
         {"1": m.simple(1), "2": m.simple(2), "10": m.simple(3), ".mh_sequences": b"unseen: 2\n"},
     )
     (mh / "README").write_text("Subject: not a message\nJust notes about this folder.\n")
+    (mh / "notes.txt").write_text("Date: Monday\nSubject: agenda\n\nnot a message either\n")
     (mh / "notes").write_bytes(b"\x00\x01 binary")
     summary = import_path(None, mh.parent)
     assert (summary.seen, summary.imported, summary.rejected) == (3, 3, [])
@@ -182,6 +184,10 @@ def test_messages_in_files_without_an_extension_are_read(world, tmp_path):
     (mh / "11").write_bytes(msg.read_bytes())
     summary = import_path(None, mh.parent)
     assert (summary.seen, summary.imported, summary.duplicates) == (4, 1, 3)
+    # And a message saved as .txt (as HyperKitty's archives hold one).
+    (mh / "saved.txt").write_bytes(m.simple(4))
+    summary = import_path(None, mh.parent)
+    assert (summary.seen, summary.imported, summary.duplicates) == (5, 1, 4)
 
 
 def test_a_bad_message_is_rejected_with_a_reason_and_the_batch_goes_on(world, tmp_path, settings):
