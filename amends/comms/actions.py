@@ -27,6 +27,7 @@ from amends.comms.importing import (
     DEFAULT_MAX_BYTES,
     ParsedMessage,
     Rejected,
+    date_from_envelope,
     is_reply_subject,
     open_source,
     parse_message,
@@ -820,6 +821,7 @@ def import_path(
             elif parsed.spam:  # junk, as Gmail filed it: not part of the record
                 summary.spam += 1
             else:
+                date_from_envelope(parsed, item.envelope)
                 batch.append((item.label, parsed))
                 held += parsed.size
             if progress is not None:

@@ -330,6 +330,21 @@ def _date_otherwise(msg: Message, problems: list[str]) -> datetime | None:
     return found
 
 
+def date_from_envelope(parsed: ParsedMessage, envelope: str) -> None:
+    """For an mbox message with no date of its own (no readable Date, Resent-Date or
+    Received): when it was delivered, as its "From " line says ("From dana@acme.example
+    Mon Nov  9 21:54:11 1999"; Gmail's "… Thu Jun 01 12:00:00 +0000 2023")."""
+    if parsed.date is not None or not envelope.startswith("From "):
+        return
+    words = envelope.split()
+    found = _date(" ".join(words[2:]), []) if len(words) > 3 else None
+    if found is None:
+        return
+    parsed.date = found
+    used = 'the time its mbox gives it (its "From " line) is used'
+    parsed.problems = [re.sub(r"(the )?import time (is )?used", used, p) for p in parsed.problems]
+
+
 def _received_date(msg: Message) -> datetime | None:
     """The time after the last ";" of the earliest (last written) Received header that
     has a plausible one."""
@@ -1017,6 +1032,8 @@ class SourceItem:
     size: int = 0
     # A junk mail folder left out whole (`is_junk_folder`): how many messages it holds.
     junk: int | None = None
+    # An mbox message's "From " line (its envelope), which gives when it was delivered.
+    envelope: str = ""
 
 
 def read_item(item: SourceItem, max_bytes: int) -> SourceItem:
@@ -1266,15 +1283,19 @@ def _mbox_items(path: Path, max_bytes: int) -> tuple[int, Iterator[SourceItem]]:
             for number, key in enumerate(keys, start=1):
                 label = f"{clean_text(os.fsdecode(path))}#{number}"
                 try:
-                    with box.get_file(key) as fh:  # skips the "From " separator line
+                    with box.get_file(key, from_=True) as fh:  # the "From " line first
+                        envelope = fh.readline(1000)
                         data = fh.read(max_bytes + 1)
                 except Exception as exc:
                     yield SourceItem(label, rejected=f"cannot be read: {exc}")
                     continue
+                if not envelope.startswith(b"From "):  # not one after all: part of it
+                    data, envelope = envelope + data, b""
                 if len(data) > max_bytes:
                     yield SourceItem(label, rejected=f"larger than {max_bytes / 1024 / 1024:g} MB")
                     continue
-                yield SourceItem(label, data=unescape_mbox(data))
+                shown = clean_text(envelope.decode("utf-8", "replace")).strip()
+                yield SourceItem(label, data=unescape_mbox(data), envelope=shown)
         finally:
             box.close()
 

@@ -135,6 +135,20 @@ def test_mbox_is_streamed_and_from_quoting_undone(world, tmp_path):
     assert import_path(None, path).duplicates == 3
 
 
+def test_an_mbox_message_without_any_date_takes_its_from_lines(world, tmp_path):
+    box = tmp_path / "All mail.mbox"
+    message = (
+        b"From: dana@acme.example\nTo: alice@firm.example\nSubject: Undated\n"
+        b"Message-ID: <undated@acme.example>\n\nNo date here.\n"
+    )
+    box.write_bytes(b"From 1790000000000000001@xxx Thu Jun 01 12:00:00 +0000 2023\n" + message)
+    assert import_path(None, box).imported == 1
+    email = EmailMessage.objects.get(message_id="undated@acme.example")
+    assert email.occurred_at.isoformat().startswith("2023-06-01T12:00:00")
+    assert any('its "From " line' in p for p in email.problems)
+    assert stored(message) == message  # the envelope line is not part of the message
+
+
 def test_maildir_reads_cur_and_new_and_skips_tmp_and_symlinks(world, tmp_path):
     box = tmp_path / "Maildir"
     for sub in ("cur", "new", "tmp"):

@@ -185,3 +185,14 @@ def test_mailing_list_messages_that_broke_archivers_are_imported(world, tmp_path
     bad = parse_message(item.data or b"")
     assert isinstance(bad, ParsedMessage) and bad.date is None  # nothing else to go by
     assert any("-3000 (CST)" in p for p in bad.problems)
+
+
+def test_an_mbox_message_with_no_date_at_all_is_placed_by_its_from_line(world):
+    """HyperKitty's `unixfrom-date`: no Date, Resent-Date or Received header; the mbox's
+    "From " line says when it was delivered, 9 November 1999 — not the day of import."""
+    corpus("hyperkitty")
+    summary = import_path(None, DATA / "hyperkitty" / "unixfrom-date.txt", client=world.acme)
+    assert summary.imported == 1
+    email = EmailMessage.objects.get()
+    assert email.occurred_at.date().isoformat() == "1999-11-09"
+    assert any('its "From " line' in p for p in email.problems)
