@@ -8,9 +8,10 @@ repository, as other projects publish them for their own tests in their packages
   and as HTML; msg-parser's Outlook messages (one with five Outlook messages attached,
   one attached to another); HyperKitty's mailing-list messages that broke archivers
   (wrong and unknown charsets, bad folding, dates in impossible zones or none);
-- real calendars (PyPI): the .ics files icalendar and recurring-ical-events test with,
-  most of them exports their users sent with a bug report (Google, Outlook, Apple,
-  Thunderbird, Nextcloud…), broken ones included.
+- real calendars (PyPI): the .ics files icalendar, recurring-ical-events, vobject,
+  ics-py and khal test with, most of them exports their users sent with a bug report
+  (Google, Outlook, Apple, Thunderbird, Nextcloud, a university's timetable…), broken
+  ones included.
 
     python scripts/fetch_test_data.py          # into .cache/test-data/
 
@@ -115,6 +116,33 @@ CORPORA = (
             "icalendar-7.3.2/src/icalendar/tests/events/": "calendars/icalendar-events",
         },
         "BSD-2-Clause",
+    ),
+    (
+        "vobject",
+        "0.9.9",
+        "d0/8a/15c34b3d27c43fc81a467d0f66577afc5542326804c42f30557e31c3259e/vobject-0.9.9.tar.gz",
+        "ac44e5d7e2079d84c1d52c50a615b9bec4b1ba958608c4c7fe40cbf33247b38e",
+        {"vobject-0.9.9/test_files/": "calendars/vobject"},
+        "Apache-2.0",
+    ),
+    (
+        "ics",
+        "0.7.3",
+        "45/9d/f1fa704c153351f679245c0f1dc0099df2d5e3ddb94a06810403a8931bef/ics-0.7.3.tar.gz",
+        "2dcd6876e8c913d40db76f1f1ca47bccd1c162178c73f69fbbedca1b844eface",
+        {
+            "ics-0.7.3/tests/fixtures/": "calendars/ics-py",
+            "ics-0.7.3/tests/gehol/": "calendars/ics-py-gehol",
+        },
+        "Apache-2.0",
+    ),
+    (
+        "khal",
+        "0.14.1",
+        "7f/e3/982937a23abdba94e6f858cc4be5bf7bf032b96db4ce14c520a7d1868f61/khal-0.14.1.tar.gz",
+        "2b51679d80662b2d65e757c509813bd72b496043d789839bfd970f0026da687d",
+        {"khal-0.14.1/tests/ics/": "calendars/khal"},
+        "MIT",
     ),
     (
         "recurring-ical-events",

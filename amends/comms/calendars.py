@@ -498,9 +498,14 @@ def read_calendar(
         )
         return result
     text = _decode(data)
-    if "BEGIN:VCALENDAR" not in text.upper()[:10_000]:
-        result.rejected.append((label, "this is not an iCalendar file (no BEGIN:VCALENDAR)"))
-        return result
+    head = text.upper()[:10_000]
+    if "BEGIN:VCALENDAR" not in head:
+        if "BEGIN:VEVENT" not in head:
+            result.rejected.append((label, "this is not an iCalendar file (no BEGIN:VCALENDAR)"))
+            return result
+        # Events without their calendar around them, as some programs keep one a file
+        # (khal's, vdirsyncer's stores): read as the calendar they belong in.
+        text = _wrap([], [text.strip()])
     try:
         calendar = _standardise(_parse(text))
         timezones, groups, no_uid = _groups(calendar)

