@@ -222,10 +222,20 @@ def _bounded_id(value: str) -> str:
     return value
 
 
+_ADDRESS_AS_NAME = re.compile(r'(^|,)\s*([^",<>()]*@[^",<>()]*?)\s*<([^<>\s]+@[^<>\s]+)>')
+# Transfer encodings the fast parser does not decode (the standard library does).
+_UNUSUAL_ENCODING = re.compile(
+    rb"^content-transfer-encoding[ \t]*:[ \t]*(?:x-)?uu", re.IGNORECASE | re.MULTILINE
+)
+
+
 def _addresses(value: str, problems: list[str], name: str) -> list[tuple[str, str]]:
     """(name, address) pairs of a raw address header (names RFC 2047-decoded)."""
     if not value:
         return []
+    # "dana@acme.example <dana.c@acme.example>": a name that is an address, unquoted (not
+    # allowed, but common): quoted, so the address is the one in angle brackets.
+    value = _ADDRESS_AS_NAME.sub(r'\1"\2" <\3>', value)
     try:
         pairs = email.utils.getaddresses([value])
     except Exception:
@@ -521,6 +531,16 @@ def text_from_html(html: str) -> str:
     return parser.text().strip()
 
 
+def _body_bytes(part: Message) -> bytes:
+    """A part's body, serialised again, without its own header fields."""
+    try:
+        written = part.as_bytes(policy=_POLICY)
+    except Exception:
+        return b""
+    split = re.search(rb"\r?\n\r?\n", written)
+    return written[split.end() :] if split else b""
+
+
 def _payload(part: Message) -> bytes:
     try:
         data = part.get_payload(decode=True)
@@ -591,7 +611,10 @@ class _StdPart(_Part):
         return _filename(self.part)
 
     def children(self) -> list[_Part] | None:
-        if not self.part.is_multipart():
+        if not self.part.is_multipart() or self.part.get_content_maintype() == "message":
+            # The standard library splits a delivery report (message/delivery-status,
+            # message/rfc822-headers) into header blocks: it is one attached part, as
+            # the fast parser reads it.
             return None
         payload = self.part.get_payload()
         if not isinstance(payload, list):
@@ -599,6 +622,8 @@ class _StdPart(_Part):
         return [_StdPart(c) for c in payload if isinstance(c, Message)]
 
     def payload(self) -> bytes:
+        if self.part.is_multipart():  # a message/* part: its body as it was written
+            return _body_bytes(self.part)
         return _payload(self.part)
 
     def charset(self) -> str | None:
@@ -619,12 +644,21 @@ class _FastPart(_Part):
         self.node = node
         self._params: Message | None = None
 
+    def _values(self, name: str) -> list[str]:
+        """A header's values, whatever the case its name is written in."""
+        headers = self.node.headers
+        found = headers.get(name)
+        if found is None:
+            lower = name.lower()
+            found = next((v for k, v in headers.items() if k.lower() == lower), None)
+        return list(found or [])
+
     def _content_type_header(self) -> Message:
         # The standard library reads the parameters (charset, RFC 2231 and all) of the
         # one header that needs them.
         if self._params is None:
             self._params = Message()
-            values = self.node.headers.get("Content-Type") or []
+            values = self._values("Content-Type")
             if values:
                 self._params["Content-Type"] = values[0]
         return self._params
@@ -644,10 +678,16 @@ class _FastPart(_Part):
         return [_FastPart(c) for c in self.node.children]
 
     def payload(self) -> bytes:
-        return bytes(self.node.content or b"")
+        content = bytes(self.node.content or b"")
+        encoding = self._values("Content-Transfer-Encoding") or [""]
+        if str(encoding[0]).strip().lower() == "quoted-printable":
+            # Its line breaks as the standard library decodes them ("\n"), so both
+            # readings give an attachment the same bytes and size.
+            content = content.replace(b"\r\n", b"\n")
+        return content
 
     def charset(self) -> str | None:
-        values = self.node.headers.get("Content-Type") or []
+        values = self._values("Content-Type")
         value = values[0] if values else ""
         if not any(c in value for c in "*\\('"):  # no RFC 2231 value, escape or comment
             found = _CHARSET_PARAM.search(value)
@@ -919,6 +959,8 @@ def _parse_fast(data: bytes, parsed: ParsedMessage) -> bool:
     the careful path must read it."""
     import fast_mail_parser
 
+    if _UNUSUAL_ENCODING.search(data):
+        return False  # uuencoded parts: the careful path decodes them
     try:
         mail = fast_mail_parser.parse_email(data)
     except fast_mail_parser.ParseError:
@@ -957,8 +999,8 @@ def _parse_fast(data: bytes, parsed: ParsedMessage) -> bool:
     parsed.date = when
     root = fast_mail_parser.parse_email_tree(data)
     _walk_body(_FastPart(root), parsed)
-    if parsed.problems or any(a.content_type == "message/rfc822" for a in parsed.attachments):
-        return False
+    if parsed.problems or any(a.content_type.startswith("message/") for a in parsed.attachments):
+        return False  # an attached message or delivery report: the careful path sizes it
     for attachment in parsed.attachments:
         attachment.filename = clean_text(attachment.filename)
         attachment.content_type = clean_text(attachment.content_type)

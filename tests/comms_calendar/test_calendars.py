@@ -529,8 +529,7 @@ def test_a_meeting_everyone_of_ours_declined_is_not_recorded(world, tmp_path):
 def test_an_event_kept_without_its_calendar_around_it_is_read():
     # As khal and vdirsyncer keep one event a file: no BEGIN:VCALENDAR.
     read = _read(
-        b"BEGIN:VEVENT\r\nUID:bare-1\r\nSUMMARY:Bare\r\nDTSTART:20260302T090000Z\r\n"
-        b"END:VEVENT\r\n"
+        b"BEGIN:VEVENT\r\nUID:bare-1\r\nSUMMARY:Bare\r\nDTSTART:20260302T090000Z\r\nEND:VEVENT\r\n"
     )
     assert read.rejected == [] and [m.summary for m in read.meetings] == ["Bare"]
     assert _read(b"BEGIN:VCARD\r\nFN:Dana\r\nEND:VCARD\r\n").rejected == [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -262,6 +263,35 @@ def test_the_fast_parser_reads_real_world_mail_exactly_or_not_at_all():
             assert parse_message(data) == careful, name
 
 
+def test_the_fast_parser_reads_the_fetched_real_mail_exactly_or_not_at_all():
+    """The same on mail nobody wrote for Amends (`make test-data`): mail-parser's,
+    talon's and HyperKitty's messages."""
+    import pytest
+
+    from amends.comms.importing import open_source, read_item
+    from amends.comms.outlook import MSG_MAGIC
+
+    root = Path(__file__).resolve().parents[2] / ".cache" / "test-data" / "mail"
+    found = []
+    for name in ("mail-parser", "talon-replies", "hyperkitty"):
+        if (root / name).is_dir():
+            for item in open_source(root / name).items:
+                item = read_item(item, 50 * 1024 * 1024)
+                if item.data is not None and not item.data.startswith(MSG_MAGIC):
+                    found.append((item.label, item.data))
+    if not found:
+        pytest.skip("the real-world mail was not fetched: run `make test-data`")
+    fast_read = 0
+    for label, data in found:
+        ok, fast, careful = _both(data)
+        if ok:
+            fast_read += 1
+            assert _fields(fast) == _fields(careful), label
+        else:
+            assert parse_message(data) == careful, label
+    assert len(found) >= 60 and fast_read >= 20
+
+
 def test_both_parsers_read_the_bcc_of_our_sent_copy():
     ok, fast, careful = _both(m.GMAIL_SENT_BCC)
     assert ok and fast.bcc == careful.bcc == ["dana@acme.example", "jose@acme.example"]
@@ -432,3 +462,40 @@ def test_without_a_readable_date_the_resent_or_received_time_is_used():
     bare = parsed(head + b"\nText\n")
     assert bare.date is None
     assert any(p == "No Date header; the import time is used." for p in bare.problems)
+
+
+def test_an_address_given_as_its_own_name_is_read_by_its_angle_brackets():
+    # mail-parser's mail_test_15: `purchasing@… <do-not-reply@…>` (an unquoted name that
+    # is an address): both parsers take the address in angle brackets.
+    value = "purchasing@aquilla.example <do-not-reply@ncs.example>, Bob <bob@b.example>"
+    data = (
+        f"From: {value.split(',')[0]}\nTo: alice@firm.example\nSubject: RFQ\n"
+        "Date: Tue, 13 Feb 2018 10:00:00 +0000\nMessage-ID: <rfq@ncs.example>\n\nQuote\n"
+    ).encode()
+    ok, fast, careful = _both(data)
+    assert isinstance(careful, ParsedMessage)
+    assert careful.from_address == "do-not-reply@ncs.example"
+    assert careful.from_name == "purchasing@aquilla.example"
+    assert not ok or _fields(fast) == _fields(careful)
+    from amends.comms.importing import _addresses
+
+    assert [a for _, a in _addresses(value, [], "To")] == [
+        "do-not-reply@ncs.example",
+        "bob@b.example",
+    ]
+
+
+def test_header_names_in_any_case_and_uuencoded_parts_read_alike():
+    body = "Crème brûlée".encode("latin-1")
+    data = (
+        b"From: dana@acme.example\nTo: alice@firm.example\nSubject: x\n"
+        b"Date: Mon, 6 Jul 2026 09:00:00 +0000\nMessage-ID: <case@acme.example>\n"
+        b"Content-type: text/plain; charset=iso-8859-1\n\n" + body + b"\n"
+    )
+    ok, fast, careful = _both(data)
+    assert ok and fast.text.strip() == "Crème brûlée" and _fields(fast) == _fields(careful)
+    uu = data.replace(b"Content-type: text/plain; charset=iso-8859-1\n", b"") + (
+        b"--x\n"  # not a multipart: only the encoding's name matters for the fast path
+    )
+    uu = uu.replace(b"\n\n", b"\nContent-Transfer-Encoding: x-uuencode\n\n", 1)
+    assert _both(uu)[0] is False  # the careful path decodes uuencoded parts
