@@ -223,10 +223,6 @@ def _bounded_id(value: str) -> str:
 
 
 _ADDRESS_AS_NAME = re.compile(r'(^|,)\s*([^",<>()]*@[^",<>()]*?)\s*<([^<>\s]+@[^<>\s]+)>')
-# Transfer encodings the fast parser does not decode (the standard library does).
-_UNUSUAL_ENCODING = re.compile(
-    rb"^content-transfer-encoding[ \t]*:[ \t]*(?:x-)?uu", re.IGNORECASE | re.MULTILINE
-)
 
 
 def _addresses(value: str, problems: list[str], name: str) -> list[tuple[str, str]]:
@@ -636,6 +632,10 @@ class _StdPart(_Part):
         return len(self.part.as_bytes())
 
 
+class _NeedsCareful(Exception):
+    """The fast parser cannot read this message as the careful one would."""
+
+
 class _FastPart(_Part):
     """A node of `fast_mail_parser.parse_email_tree`: headers already unfolded and
     decoded, leaves already transfer-decoded (bytes)."""
@@ -680,7 +680,10 @@ class _FastPart(_Part):
     def payload(self) -> bytes:
         content = bytes(self.node.content or b"")
         encoding = self._values("Content-Transfer-Encoding") or [""]
-        if str(encoding[0]).strip().lower() == "quoted-printable":
+        name = str(encoding[0]).strip().lower()
+        if name.startswith(("x-uu", "uu")):
+            raise _NeedsCareful  # uuencoded: only the standard library decodes it
+        if name == "quoted-printable":
             # Its line breaks as the standard library decodes them ("\n"), so both
             # readings give an attachment the same bytes and size.
             content = content.replace(b"\r\n", b"\n")
@@ -959,8 +962,6 @@ def _parse_fast(data: bytes, parsed: ParsedMessage) -> bool:
     the careful path must read it."""
     import fast_mail_parser
 
-    if _UNUSUAL_ENCODING.search(data):
-        return False  # uuencoded parts: the careful path decodes them
     try:
         mail = fast_mail_parser.parse_email(data)
     except fast_mail_parser.ParseError:
@@ -998,7 +999,10 @@ def _parse_fast(data: bytes, parsed: ParsedMessage) -> bool:
     parsed.subject = " ".join(clean_text(mail.subject or "").split())[:1000]
     parsed.date = when
     root = fast_mail_parser.parse_email_tree(data)
-    _walk_body(_FastPart(root), parsed)
+    try:
+        _walk_body(_FastPart(root), parsed)
+    except _NeedsCareful:
+        return False
     if parsed.problems or any(a.content_type.startswith("message/") for a in parsed.attachments):
         return False  # an attached message or delivery report: the careful path sizes it
     for attachment in parsed.attachments:
