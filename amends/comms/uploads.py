@@ -401,6 +401,10 @@ def _tree_bytes(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink())
 
 
+def _tree_files(root: Path) -> int:
+    return sum(1 for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+
+
 def _free(path: Path) -> Path:
     """`path`, or `path` with a number when something of that name is there already."""
     candidate, n = path, 1
@@ -410,10 +414,10 @@ def _free(path: Path) -> Path:
     return candidate
 
 
-def _unpack_one(path: Path, limit: int) -> int:
+def _unpack_one(path: Path, limit: int) -> tuple[int, int]:
     """Unpack one archive found inside another where it is, then remove it: `Mail.zip`
     becomes the folder `Mail`, `inbox.mbox.gz` the file `inbox.mbox`. Answers how many
-    bytes that added."""
+    bytes and files that added."""
     work = _free(path.with_name(path.name + ".unpacking"))
     try:
         with path.open("rb") as fh:
@@ -421,7 +425,7 @@ def _unpack_one(path: Path, limit: int) -> int:
         found = _compression(head)
         if found is not None and not _holds_tar(path, found[1]):
             single = extract_compressed(path, work, limit=limit)
-            added = single.stat().st_size
+            added, files = single.stat().st_size, 1
             single.rename(_free(path.with_name(single.name)))
             shutil.rmtree(work)
         else:
@@ -429,7 +433,7 @@ def _unpack_one(path: Path, limit: int) -> int:
                 extract_zip(path, work, limit)
             else:
                 extract_tar(path, work, limit)
-            added = _tree_bytes(work)
+            added, files = _tree_bytes(work), _tree_files(work)
             stem = path.name[: -len(_inner_suffix(path))]
             work.rename(_free(path.with_name(stem)))
     except BaseException:
@@ -437,7 +441,7 @@ def _unpack_one(path: Path, limit: int) -> int:
         raise
     removed = path.stat().st_size
     path.unlink()
-    return added - removed
+    return added - removed, files - 1
 
 
 def unpack_inner(root: Path) -> None:
@@ -447,7 +451,7 @@ def unpack_inner(root: Path) -> None:
     pass the outer archive's limits."""
     done = 0
     damaged: set[Path] = set()
-    total = _tree_bytes(root)
+    total, members = _tree_bytes(root), _tree_files(root)
     for _level in range(MAX_NESTING):
         found = sorted(
             p
@@ -462,11 +466,15 @@ def unpack_inner(root: Path) -> None:
                 raise _too_large(f"it holds more than {MAX_INNER_ARCHIVES} archives inside it")
             limit = max_zip_bytes() - (total - path.stat().st_size)
             try:
-                total += _unpack_one(path, limit)
+                added, files = _unpack_one(path, limit)
             except TooLarge:
                 raise  # past a limit of the whole: all of it is refused
             except ValidationError:
                 damaged.add(path)
+                continue
+            total, members = total + added, members + files
+            if members > max_zip_members():
+                raise _too_large(f"it holds more than {max_zip_members()} members")
 
 
 def is_archive(path: Path) -> bool:

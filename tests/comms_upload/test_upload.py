@@ -363,6 +363,14 @@ def test_archives_inside_stay_within_the_outer_limits(as_alice, world, settings,
     assert response.status_code == 422
     assert b"unpacks to more than" in response.content
     assert not _uploads(data_dir)
+    # The members of all of them count together too.
+    settings.AMENDS_MAX_ZIP_MEMBERS = 5
+    many = _zip({f"{n}.eml": OUTLOOK_QP for n in range(4)})
+    response = _upload(
+        as_alice, "many.zip", _zip({"a.zip": many, "b.zip": many}), client=world.acme.pk
+    )
+    assert response.status_code == 422 and b"more than 5 members" in response.content
+    settings.AMENDS_MAX_ZIP_MEMBERS = 50_000
     # And a chain of zips deeper than three levels stops at the third, unread beyond it.
     chain = _zip({"mail.eml": OUTLOOK_QP})
     for level in range(5):
