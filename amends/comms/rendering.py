@@ -580,10 +580,7 @@ class _Marker(HTMLParser):
         if tag == "blockquote":
             if not self.depth:
                 above = self.last_line
-                attribution = above is not None and (
-                    _ATTRIBUTION.match(above[1]) is not None
-                    or _WROTE_END.search(above[1][:MAX_LINE_CHECK]) is not None
-                )
+                attribution = above is not None and is_attribution(above[1])
                 self.attribution_at = above[0] if above is not None and attribution else None
                 self.words_after_quote = False
             self.depth += 1
