@@ -13,24 +13,26 @@ from django.db import migrations, models
 STAMP_BITS = 34  # as meeting_actions.STAMP_BITS
 
 
-def shift(apps, schema_editor):
-    for model, field in (
-        ("Communication", "external_revision"),
-        ("UpcomingMeeting", "external_revision"),
-        ("CancelledMeeting", "revision"),
-    ):
+# The columns that hold a revision.
+REVISIONS = (
+    ("Communication", "external_revision"),
+    ("UpcomingMeeting", "external_revision"),
+    ("CancelledMeeting", "revision"),
+)
+
+
+def _rescale(apps, scale) -> None:
+    for model, field in REVISIONS:
         rows = apps.get_model("comms", model).objects.filter(**{f"{field}__gt": 0})
-        rows.update(**{field: models.F(field) * 2**STAMP_BITS})
+        rows.update(**{field: scale(models.F(field))})
+
+
+def shift(apps, schema_editor):
+    _rescale(apps, lambda value: value * 2**STAMP_BITS)
 
 
 def unshift(apps, schema_editor):
-    for model, field in (
-        ("Communication", "external_revision"),
-        ("UpcomingMeeting", "external_revision"),
-        ("CancelledMeeting", "revision"),
-    ):
-        rows = apps.get_model("comms", model).objects.filter(**{f"{field}__gt": 0})
-        rows.update(**{field: models.F(field) / 2**STAMP_BITS})
+    _rescale(apps, lambda value: value / 2**STAMP_BITS)
 
 
 class Migration(migrations.Migration):
