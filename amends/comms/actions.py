@@ -25,6 +25,7 @@ from amends.clients.models import Client, Contact, is_public_mail_domain
 from amends.comms import tone
 from amends.comms.importing import (
     DEFAULT_MAX_BYTES,
+    Elsewhere,
     ParsedMessage,
     Rejected,
     date_from_envelope,
@@ -32,6 +33,7 @@ from amends.comms.importing import (
     open_source,
     parse_message,
     read_item,
+    unread,
 )
 from amends.comms.models import Communication, EmailMessage, MessageReference, RawMessage
 from amends.comms.queries import our_domains
@@ -249,6 +251,8 @@ class ImportSummary:
     # Left out as junk: Gmail's Spam label (a Google Takeout, see `marked_spam`), and the
     # messages of junk mail folders found in an export (`is_junk_folder`).
     spam: int = 0
+    # Outlook calendar items saved as .msg files: not mail; the calendar import reads them.
+    calendar_items: int = 0
 
     @property
     def rejected_count(self) -> int:
@@ -816,6 +820,8 @@ def import_path(
             summary.seen += 1
             if item.junk is not None:  # a junk mail folder, left out whole
                 summary.spam += item.junk
+            elif isinstance(parsed, Elsewhere):
+                summary.calendar_items += 1
             elif isinstance(parsed, Rejected):
                 summary.rejected.append((item.label, parsed.reason))
             elif parsed.spam:  # junk, as Gmail filed it: not part of the record
@@ -1017,7 +1023,7 @@ def import_workers(total: int | None) -> int:
 def _parse_here(item: Any, limit: int) -> ParsedMessage | Rejected:
     item = read_item(item, limit)
     if item.data is None:
-        return Rejected(item.rejected)
+        return unread(item)
     return parse_message(item.data, max_bytes=limit)
 
 
@@ -1063,7 +1069,7 @@ def _parsed_items(
             results = iter([_parse_here(i, limit) for i in chunk if parsed_there(i)])
         for item in chunk:
             if not parsed_there(item):
-                yield item, Rejected(item.rejected)
+                yield item, unread(item)
                 continue
             parsed = next(results)
             if isinstance(parsed, ParsedMessage) and item.data is not None:

@@ -67,6 +67,11 @@ class Rejected:
     reason: str
 
 
+class Elsewhere(Rejected):
+    """A file the mail import leaves to another: an Outlook calendar item saved as a
+    .msg file, which the calendar import reads (`outlook.msg_calendar`)."""
+
+
 @dataclass
 class Attachment:
     filename: str
@@ -1080,6 +1085,8 @@ class SourceItem:
     junk: int | None = None
     # An mbox message's "From " line (its envelope), which gives when it was delivered.
     envelope: str = ""
+    # An Outlook calendar item (.msg): not mail; the calendar import reads it.
+    calendar_item: bool = False
 
 
 def read_item(item: SourceItem, max_bytes: int) -> SourceItem:
@@ -1087,6 +1094,11 @@ def read_item(item: SourceItem, max_bytes: int) -> SourceItem:
     if not item.path:
         return item
     return _read_bounded(item.path, max_bytes, item.label)
+
+
+def unread(item: SourceItem) -> Rejected:
+    """Why an item with no bytes is not a message."""
+    return Elsewhere(item.rejected) if item.calendar_item else Rejected(item.rejected)
 
 
 @dataclass
@@ -1152,11 +1164,11 @@ def _holds_mail(head: bytes) -> bool:
 
 def _outlook_message(data: bytes, label: str) -> SourceItem:
     """An Outlook .msg file's message, rebuilt as an email (see `comms.outlook`)."""
-    from amends.comms.outlook import msg_to_email
+    from amends.comms.outlook import CALENDAR_ITEM, msg_to_email
 
     message, problem = msg_to_email(data)
     if message is None:
-        return SourceItem(label, rejected=problem)
+        return SourceItem(label, rejected=problem, calendar_item=problem == CALENDAR_ITEM)
     return SourceItem(label, data=message)
 
 
@@ -1521,8 +1533,14 @@ def folder_contents(root: str | os.PathLike[str]) -> tuple[bool, bool]:
     Takeout has both (`Mail/….mbox`, `Calendar/….ics`), a Google Calendar export only
     calendars. Mail is what `open_source` reads (.eml, .emlx, mbox files, Maildirs);
     calendars are .ics files. An Outlook data file (.pst, .ost) may hold both, and so
-    does a folder with one, or the file itself. Symbolic links are not followed."""
+    does a folder with one, or the file itself. A .msg file holds an email or a calendar
+    item (an appointment saved from Outlook's calendar). Symbolic links are not
+    followed."""
+    from amends.comms.outlook import is_msg_calendar_item
+
     if Path(root).is_file():
+        if Path(root).suffix.lower() == ".msg" and is_msg_calendar_item(root):
+            return False, True
         data_file = Path(root).suffix.lower() in PST_SUFFIXES
         return True, data_file
     mail = calendars = False
@@ -1535,6 +1553,8 @@ def folder_contents(root: str | os.PathLike[str]) -> tuple[bool, bool]:
             calendars = True
         elif path.suffix.lower() in PST_SUFFIXES:  # an Outlook data file: both
             mail = calendars = True
+        elif path.suffix.lower() == ".msg" and is_msg_calendar_item(path):
+            calendars = True
         elif not mail and (
             _is_eml(path)
             or path.suffix.lower() in _OUTLOOK_MAIL
@@ -1545,6 +1565,14 @@ def folder_contents(root: str | os.PathLike[str]) -> tuple[bool, bool]:
         if (mail and calendars) or seen >= _CONTENTS_SCAN_LIMIT:
             break
     return mail, calendars
+
+
+def may_hold_calendars(path: Path) -> bool:
+    """Whether `path` may hold calendars, beside mail or instead of it (then
+    `folder_contents` says which): a folder, an Outlook data file, or a .msg file."""
+    if path.is_dir():
+        return not path.is_symlink()
+    return path.is_file() and path.suffix.lower() in (*PST_SUFFIXES, ".msg")
 
 
 def open_source(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
@@ -1648,7 +1676,7 @@ def parse_in_worker(
         if data is None:
             item = _read_bounded(path, max_bytes, label="")
             if item.data is None:
-                out.append(Rejected(item.rejected))
+                out.append(unread(item))
                 continue
             data = item.data
         parsed = parse_message(data, max_bytes=max_bytes)

@@ -22,14 +22,13 @@ from django.db.models import Q
 from amends.accounts.models import User
 from amends.clients.models import Client
 from amends.comms.actions import ImportSummary, import_path
-from amends.comms.importing import SourceError, folder_contents
+from amends.comms.importing import SourceError, folder_contents, may_hold_calendars
 from amends.comms.meeting_actions import (
     MeetingImportSummary,
     import_calendar_path,
     import_csv,
     record_past_meetings,
 )
-from amends.comms.outlook import PST_SUFFIXES
 from amends.comms.triage_actions import TRIAGE_MATCH_JOB, match_waiting
 from amends.comms.uploads import (
     resolve_upload,
@@ -89,16 +88,27 @@ def summary_message(summary: ImportSummary) -> str:
     spam = (
         f" {summary.spam} spam left out (Gmail's Spam label, junk folders)." if summary.spam else ""
     )
+    items = summary.calendar_items
+    calendar_items = (
+        f" {items} Outlook calendar item{'s' if items != 1 else ''} (.msg) read as meetings."
+        if items
+        else ""
+    )
     return (
         f"Read {summary.seen}{f' of {summary.total}' if summary.total is not None else ''}: "
         f"{summary.imported} imported, {summary.duplicates} already there, "
-        f"{summary.unmatched} to triage, {summary.rejected_count} rejected.{spam}{meetings}"
+        f"{summary.unmatched} to triage, {summary.rejected_count} rejected."
+        f"{spam}{calendar_items}{meetings}"
     )
 
 
 def summary_payload(summary: ImportSummary) -> dict[str, Any]:
     """The summary as JSON, with at most MAX_REJECTED_LISTED reasons (each bounded)."""
-    extra: dict[str, Any] = {"meetings": summary.meetings, "spam": summary.spam}
+    extra: dict[str, Any] = {
+        "meetings": summary.meetings,
+        "spam": summary.spam,
+        "calendar_items": summary.calendar_items,
+    }
     if isinstance(summary, MeetingImportSummary):
         extra = {
             "updated": summary.updated,
@@ -175,7 +185,7 @@ def _run(
     if payload.get("format") is None and path.is_file() and path.suffix.lower() == ".ics":
         meetings = import_calendar_path(actor, path, client=client, progress=progress)
         return meetings, {"format": "ics"}
-    if payload.get("format") is None and (path.is_dir() or _data_file(path)):
+    if payload.get("format") is None and may_hold_calendars(path):
         holds_mail, holds_calendars = folder_contents(path)
         if holds_calendars and not holds_mail:
             meetings = import_calendar_path(actor, path, client=client, progress=progress)
@@ -189,11 +199,6 @@ def _run(
             return summary, {"calendars_error": _bounded(_UPLOAD_PREFIX.sub("", str(exc)))}
         return summary, {"calendars": summary_payload(meetings)}
     return _run_one(payload, actor, path, client, progress), {}
-
-
-def _data_file(path: Any) -> bool:
-    """An Outlook data file: its mail and its calendars are imported."""
-    return bool(path.is_file() and path.suffix.lower() in PST_SUFFIXES)
 
 
 def _run_one(payload: dict[str, Any], actor: User, path: Any, client: Any, progress: Any) -> Any:

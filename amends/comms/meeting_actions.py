@@ -659,8 +659,12 @@ def is_cancelled(external_id: str, client: Client, revision: int) -> bool:
 
 
 def calendar_files(path: str | os.PathLike[str]) -> list[Path]:
-    """The .ics file (or Outlook data file) at `path`, or the .ics and Outlook data files
-    in the folder (and its subfolders)."""
+    """The .ics file (or Outlook data file, or saved Outlook calendar item) at `path`,
+    or the .ics files, Outlook data files and calendar items in the folder (and its
+    subfolders). A .msg file in a folder is listed when it holds a calendar item, not
+    an email."""
+    from amends.comms.outlook import is_msg_calendar_item
+
     root = Path(path)
     if root.is_symlink() and root.is_dir():
         raise SourceError(f"{os.fsdecode(root)} is a symbolic link; give the real folder.")
@@ -668,7 +672,15 @@ def calendar_files(path: str | os.PathLike[str]) -> list[Path]:
         return [root]
     if root.is_dir():
         wanted = (".ics", *PST_SUFFIXES)  # Outlook data files: their calendar folders
-        files = sorted(p for p in root.rglob("*") if p.suffix.lower() in wanted and p.is_file())
+        files = sorted(
+            p
+            for p in root.rglob("*")
+            if p.is_file()
+            and (
+                p.suffix.lower() in wanted
+                or (p.suffix.lower() == ".msg" and is_msg_calendar_item(p))
+            )
+        )
         if len(files) > MAX_CALENDAR_FILES:
             raise SourceError(f"The folder holds more than {MAX_CALENDAR_FILES:,} calendars.")
         return files
@@ -679,14 +691,15 @@ def _calendar_documents(
     files: list[Path], max_bytes: int, rejected: list[tuple[str, str]], cut_short: set[Path]
 ) -> Iterator[tuple[Path, str, str, bytes, bool]]:
     """(file, label, short label, iCalendar text, whole) for each calendar the files
-    hold: an .ics file is one, an Outlook data file one or more for each of its calendar
+    hold: an .ics file is one, and so is a calendar item saved from Outlook (.msg, written
+    as one by `comms.outlook`), an Outlook data file one or more for each of its calendar
     folders (`comms.outlook`, read by a process of its own; not `whole` when some of its
     items could not be written in it, and added to `cut_short` when its reading stopped
     before the end). What cannot be read goes to `rejected`, but for an Outlook data
     file that cannot be opened at all: its mail is imported beside its calendars, and
     that import says why."""
     from amends.comms.importing import clean_text
-    from amends.comms.outlook import PST_MAGIC, pst_calendars
+    from amends.comms.outlook import MSG_MAGIC, PST_MAGIC, msg_calendar, pst_calendars
 
     for file in files:
         label = os.fsdecode(file)
@@ -716,6 +729,13 @@ def _calendar_documents(
         except OSError as exc:
             rejected.append((label, f"cannot be read: {exc.strerror or exc}"))
             continue
+        if data.startswith(MSG_MAGIC):  # an appointment saved from Outlook (.msg)
+            document, why = msg_calendar(data, label)
+            if document is None:
+                if why:  # else an email, which the mail import reads
+                    rejected.append((label, why))
+                continue
+            data = document
         yield file, label, file.name, data, True
 
 

@@ -20,14 +20,16 @@ from __future__ import annotations
 import codecs
 import contextlib
 import hashlib
+import io
 import logging
 import mimetypes
 import multiprocessing
 import os
 import re
+import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 from email.header import Header
@@ -37,6 +39,7 @@ from typing import Any
 
 MSG_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 compound file (.msg, .doc, .xls)
 PST_MAGIC = b"!BDN"
+_SMALLEST_OLE_FILE = 1536  # a header and two sectors (olefile.MINIMAL_OLEFILE_SIZE)
 PST_SUFFIXES = (".pst", ".ost")
 # Messages a data file's reader sends back at a time (and bytes, whichever comes first).
 _BATCH = 50
@@ -88,6 +91,8 @@ _FOLDER_KINDS = (
 
 
 _CALENDAR = "calendar item"
+# Why the mail import leaves a .msg calendar item to the calendar import (`msg_calendar`).
+CALENDAR_ITEM = "an Outlook calendar item (.msg): imported as a meeting, not as mail"
 
 
 def _in_words(klass: str, kinds: tuple[tuple[str, str], ...]) -> str:
@@ -111,6 +116,8 @@ def msg_to_email(data: bytes) -> tuple[bytes | None, str]:
     tolerant = ErrorBehavior(0)
     for flag in ErrorBehavior:
         tolerant |= flag
+    if len(data) < _SMALLEST_OLE_FILE:  # olefile would take shorter bytes for a file name
+        return None, "a damaged Outlook message (.msg): shorter than any Outlook file"
     msg: Any = None
     try:
         msg = extract_msg.openMsg(data, strict=False, errorBehavior=tolerant)
@@ -120,10 +127,12 @@ def msg_to_email(data: bytes) -> tuple[bytes | None, str]:
             if not klass.strip():  # no message class at all: not Outlook's
                 return None, "not an email: an Office document or another OLE file"
             kind = f"item of an unknown kind ({klass[:60]})"
+        if kind == _CALENDAR:
+            return None, CALENDAR_ITEM
         if kind:
             return None, (
-                f"not an email: an Outlook {kind} (.msg); Amends imports Outlook messages,"
-                " not other Outlook items"
+                f"not an email: an Outlook {kind} (.msg); Amends imports Outlook messages"
+                " and calendar items, not other Outlook items"
             )
         _skip_rtf_conversion(msg)
         built = msg.asEmailMessage()
@@ -235,6 +244,191 @@ def _stable_boundaries(message: Any, seed: bytes) -> None:
     for number, part in enumerate(message.walk()):
         if part.get_content_maintype() == "multipart":
             part.set_boundary(f"=_amends_{digest}_{number}")
+
+
+# --- An Outlook calendar item saved as a .msg file --------------------------------------
+#
+# Dragging an appointment out of Outlook's calendar saves it as a .msg file: the same
+# properties as in a data file, in an OLE compound file ([MS-OXMSG]). They are read here
+# into the shape `_properties` gives a data file's (strings as str, times as datetime in
+# UTC, other values as their bytes), so `outlook_calendar` writes the event alike.
+
+_MSG_PROPERTIES = "__properties_version1.0"
+_MSG_NAMEID = "__nameid_version1.0"
+_MSG_RECIPIENT = "__recip_version1.0_#"
+_MSG_HEADER = 32  # the message's property stream: its header, then 16 bytes a property
+_MSG_RECIPIENT_HEADER = 8
+# Fixed-length types, kept in the property stream itself, with their length in bytes.
+_MSG_FIXED = {
+    0x0002: 2,
+    0x0003: 4,
+    0x0004: 4,
+    0x0005: 8,
+    0x0006: 8,
+    0x0007: 8,
+    0x000A: 4,
+    0x000B: 1,
+    0x0014: 8,
+    0x0040: 8,
+}
+_MSG_VARIABLE = (0x001E, 0x001F, 0x0048, 0x0102)  # each in a stream of its own
+_MSG_MAX_PROPERTIES = 16 * 1024  # entries read from a property stream
+_MSG_MAX_RECIPIENTS = 5000
+_FILETIME_EPOCH = datetime(1601, 1, 1)
+_CODEPAGE = 0x3FFD  # PR_MESSAGE_CODEPAGE, for 8-bit strings
+_BODY = 0x1000
+_HTML = 0x1013
+
+
+def msg_item_class(source: bytes | str | os.PathLike[str]) -> str | None:
+    """The MAPI class of the Outlook item a .msg file holds ("IPM.Appointment",
+    "IPM.Note"…; "" when it names none), or None when it is no readable .msg. Reads
+    only the class: a cheap look at a file before choosing how to import it."""
+    try:
+        with _open_msg(source) as ole:
+            return _msg_properties(ole, [], _MSG_HEADER, only=_CLASS).get(_CLASS, "")
+    except Exception:
+        return None
+
+
+def is_msg_calendar_item(source: bytes | str | os.PathLike[str]) -> bool:
+    """Whether a .msg file holds an Outlook calendar item (an appointment or a meeting
+    in someone's calendar, not the invitation that came by mail)."""
+    return message_kind(msg_item_class(source) or "") == _CALENDAR
+
+
+def msg_calendar(data: bytes, label: str) -> tuple[bytes | None, str]:
+    """An Outlook calendar item saved as a .msg file, as an iCalendar document with its
+    event (a recurring one with its changed occurrences), or (None, why not). (None, "")
+    when the file holds mail, which the mail import reads. Never raises."""
+    from amends.comms.importing import text_from_html
+    from amends.comms.outlook_calendar import Item, documents, tags_of_map
+
+    try:
+        with _open_msg(data) as ole:
+            props = _msg_properties(ole, [], _MSG_HEADER)
+            if message_kind(_text(props.get(_CLASS))) != _CALENDAR:
+                return None, ""
+            tags = tags_of_map(
+                _msg_stream(ole, [_MSG_NAMEID, "__substg1.0_00020102"]) or b"",
+                _msg_stream(ole, [_MSG_NAMEID, "__substg1.0_00030102"]) or b"",
+            )
+            recipients = [
+                _msg_properties(ole, [name], _MSG_RECIPIENT_HEADER)
+                for name in _msg_storages(ole, _MSG_RECIPIENT)[:_MSG_MAX_RECIPIENTS]
+            ]
+    except Exception as exc:
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        return None, "a damaged Outlook calendar item (.msg) that cannot be read" + (
+            f": {detail}" if detail else ""
+        )
+    # The organizer is often named by an Exchange address alone: the item's other
+    # properties (who made it) and its recipients may pair it with an Internet one.
+    addresses = _Addresses()
+    addresses.learn(props)
+    for person in recipients:
+        addresses.pair(_text(person.get(_EMAIL_ADDRESS)), _text(person.get(_SMTP_ADDRESS)))
+    body = _text(props.get(_BODY))
+    if not body.strip() and isinstance(props.get(_HTML), bytes):
+        body = text_from_html(_decode(props[_HTML], _codec(props)))
+    name, email = _sender(props, addresses)
+    item = Item(
+        props=props,
+        subject=_text(props.get(_SUBJECT)),
+        body=body,
+        organizer=(name.strip(), email) if email else None,
+        attendees=[
+            (
+                _integer(person.get(_RECIPIENT_TYPE)) or 1,
+                _text(person.get(_DISPLAY_NAME)).strip(),
+                addresses.internet(
+                    _text(person.get(_SMTP_ADDRESS)), _text(person.get(_EMAIL_ADDRESS))
+                ),
+            )
+            for person in recipients
+        ],
+    )
+    item.attendees = [person for person in item.attendees if person[2]]
+    for document, rejected, _covered in documents("", iter([(label, item, "")]), tags):
+        if document is not None:
+            return document, ""
+        if rejected:
+            return None, rejected[0][1]
+    return None, "an Outlook calendar item (.msg) with no event in it"
+
+
+def _open_msg(source: bytes | str | os.PathLike[str]) -> Any:
+    import olefile
+
+    if isinstance(source, bytes):  # as a stream: short bytes would be taken for a path
+        return olefile.OleFileIO(io.BytesIO(source))
+    return olefile.OleFileIO(os.fspath(source))
+
+
+def _msg_stream(ole: Any, path: list[str]) -> bytes | None:
+    if not ole.exists("/".join(path)):
+        return None
+    return bytes(ole.openstream(path).read())
+
+
+def _msg_storages(ole: Any, prefix: str) -> list[str]:
+    """The names of the top-level storages starting with `prefix`, in order."""
+    return sorted(
+        {
+            entry[0]
+            for entry in ole.listdir(streams=False, storages=True)
+            if entry[0].startswith(prefix)
+        }
+    )
+
+
+def _msg_properties(
+    ole: Any, storage: list[str], header: int, only: int | None = None
+) -> dict[int, Any]:
+    """The properties of the message (`storage` []) or of one of its recipients, by
+    tag. Values of the types an appointment uses; others (multiple values, objects) are
+    left out. With `only`, that property alone."""
+    stream = _msg_stream(ole, [*storage, _MSG_PROPERTIES]) or b""
+    props: dict[int, Any] = {}
+    narrow: list[tuple[int, bytes]] = []
+    end = min(len(stream), header + 16 * _MSG_MAX_PROPERTIES)
+    for offset in range(header, end - 15, 16):
+        (tag,) = struct.unpack_from("<I", stream, offset)
+        kind, number = tag & 0xFFFF, tag >> 16
+        if only is not None and number != only:
+            continue
+        if kind in _MSG_FIXED:
+            value = stream[offset + 8 : offset + 8 + _MSG_FIXED[kind]]
+            if kind == 0x0040:
+                props[number] = _filetime(value)
+            else:
+                props[number] = value
+        elif kind in _MSG_VARIABLE:
+            data = _msg_stream(ole, [*storage, f"__substg1.0_{tag:08X}"])
+            if data is None:
+                continue
+            if kind == 0x001F:
+                props[number] = data.decode("utf-16-le", "replace").rstrip("\x00")
+            elif kind == 0x001E:
+                narrow.append((number, data))
+            else:
+                props[number] = data
+    # 8-bit strings are in the message's code page (else in its Internet one).
+    page = _integer(props.get(_CODEPAGE)) or _integer(props.get(_INTERNET_CPID)) or 0
+    codec = _codec({_INTERNET_CPID: page.to_bytes(4, "little")} if page else {})
+    for number, data in narrow:
+        props.setdefault(number, _decode(data, codec))
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _filetime(value: bytes) -> datetime | None:
+    """A FILETIME (100-nanosecond steps since 1601, UTC) as a datetime in UTC, without
+    its zone (as libpff gives one); None when it is out of range."""
+    ticks = int.from_bytes(value, "little")
+    try:
+        return _FILETIME_EPOCH + timedelta(microseconds=ticks // 10)
+    except OverflowError:
+        return None
 
 
 # --- A .pst or .ost data file ----------------------------------------------------------
@@ -606,6 +800,10 @@ _RECEIVED_REPRESENTING_EMAIL = 0x0078
 _RECEIVED_BY_SMTP = 0x5D07
 _RECEIVED_REPRESENTING_SMTP = 0x5D08
 _CREATION_TIME = 0x3007
+_CREATOR_EMAIL = 0x4023
+_LAST_MODIFIER_EMAIL = 0x4025
+_CREATOR_SMTP = 0x5D0A
+_LAST_MODIFIER_SMTP = 0x5D0B
 _CONTAINER_CLASS = 0x3613  # a folder's
 _RECORD_KEY = 0x0FF9  # the message store's
 # A recipient's
@@ -701,6 +899,8 @@ _ADDRESS_PAIRS = (
     (_RECEIVED_REPRESENTING_EMAIL, _RECEIVED_REPRESENTING_SMTP),
     (_SENDER_EMAIL, _SENDER_SMTP),
     (_SENT_REPRESENTING_EMAIL, _SENT_REPRESENTING_SMTP),
+    (_CREATOR_EMAIL, _CREATOR_SMTP),
+    (_LAST_MODIFIER_EMAIL, _LAST_MODIFIER_SMTP),
 )
 _LEARN_PER_FOLDER = 50
 _LEARN_AT_MOST = 2000
@@ -718,9 +918,9 @@ class _Addresses:
 
     def learn(self, props: dict[int, Any]) -> None:
         for exchange, internet in _ADDRESS_PAIRS:
-            self._pair(_text(props.get(exchange)), _text(props.get(internet)))
+            self.pair(_text(props.get(exchange)), _text(props.get(internet)))
 
-    def _pair(self, exchange: str, internet: str) -> None:
+    def pair(self, exchange: str, internet: str) -> None:
         exchange, internet = exchange.strip(), internet.strip()
         if exchange.startswith("/") and _plain_address(internet) and len(self.known) < 10_000:
             self.known.setdefault(exchange.casefold(), internet)
@@ -887,12 +1087,16 @@ def _made_headers(message: Any, props: dict[int, Any], addresses: _Addresses) ->
 
 
 def _sender(props: dict[int, Any], addresses: _Addresses) -> tuple[str, str]:
-    """(name, Internet address or "") of who sent the message (for whom)."""
+    """(name, Internet address or "") of who sent the message (for whom). Outlook.com
+    and Exchange name a mailbox with no display name by its address: when nothing else
+    gives one, that name is the address."""
+    name = _text(props.get(_SENT_REPRESENTING_NAME)) or _text(props.get(_SENDER_NAME))
     return (
-        _text(props.get(_SENT_REPRESENTING_NAME)) or _text(props.get(_SENDER_NAME)),
+        name,
         addresses.internet(
             *(_text(props.get(tag)) for tag in (_SENT_REPRESENTING_SMTP, _SENDER_SMTP)),
             *(_text(props.get(tag)) for tag in (_SENT_REPRESENTING_EMAIL, _SENDER_EMAIL)),
+            name,
         ),
     )
 

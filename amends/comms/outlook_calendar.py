@@ -84,7 +84,13 @@ def named_tags(data_file: Any) -> dict[str, int]:
         streams = {int(e.entry_type): e.data or b"" for e in entries}
     except Exception:
         return {}
-    guid_stream, entry_stream = streams.get(0x0002, b""), streams.get(0x0003, b"")
+    return tags_of_map(streams.get(0x0002, b""), streams.get(0x0003, b""))
+
+
+def tags_of_map(guid_stream: bytes, entry_stream: bytes) -> dict[str, int]:
+    """Our names of the named properties a name-to-id map holds, with their tags, from
+    its GUID stream and its entry stream: a data file's ([MS-PST] 2.4.7) and a .msg
+    file's ([MS-OXMSG] 2.2.3) are laid out alike."""
     guids = [
         uuid.UUID(bytes_le=guid_stream[i : i + 16]) for i in range(0, len(guid_stream) - 15, 16)
     ]
@@ -454,9 +460,7 @@ def _events(item: Item, tags: dict[str, int]) -> list[icalendar.Event]:
         return props.get(tag) if tag is not None else None
 
     if "start" not in tags:
-        raise NotAnEvent(
-            "its times cannot be read: the data file's map of named properties is damaged"
-        )
+        raise NotAnEvent("its times cannot be read: the file's map of named properties is damaged")
     start, end = named("start"), named("end")
     if not isinstance(start, datetime):
         raise NotAnEvent("it has no start time")
@@ -651,10 +655,13 @@ def documents(
 
 
 def _calendar(name: str) -> icalendar.Calendar:
+    """A document for a calendar folder's items (named: a whole calendar), or for items
+    on their own (`name` "": a saved appointment, not its calendar)."""
     calendar = icalendar.Calendar()
-    calendar.add("PRODID", "-//Amends//Outlook data file//EN")
+    calendar.add("PRODID", "-//Amends//Outlook//EN")
     calendar.add("VERSION", "2.0")
-    calendar.add("X-WR-CALNAME", name)
+    if name:
+        calendar.add("X-WR-CALNAME", name)
     return calendar
 
 

@@ -122,6 +122,12 @@ class ImportSummaryOut(Schema):
         description="Left out as junk: Gmail's Spam label (a Google Takeout), and the"
         " messages of junk mail folders (Junk, Spam) found in the upload.",
     )
+    calendar_items: int = Field(
+        0,
+        description="Outlook calendar items saved as .msg files: not mail; read as meetings"
+        " (counted in the job's `payload.calendars`, or in this summary when the upload"
+        " held no mail).",
+    )
     rejected_count: int
     rejected: list[ImportRejected]
 

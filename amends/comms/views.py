@@ -191,8 +191,9 @@ def _import_context(request: HttpRequest, form: ImportForm | None = None) -> dic
         "Mail: a .eml or .emlx, an .mbox (or a .gz of one, such as a mailing list's archive), "
         "Outlook's .msg or .pst (or .ost), or a .zip or .tgz of an export as it is (a Google "
         "Takeout, .eml or .msg files, mbox files, a Maildir). Meetings: an .ics calendar "
-        "(Google, Outlook, Apple), Google's .zip of them, or the calendars of a .pst (with "
-        "its mail). Calls and notes: a .csv file "
+        "(Google, Outlook, Apple), Google's .zip of them, the calendars of a .pst (with "
+        "its mail), or an appointment saved from Outlook's calendar (.msg). Calls and "
+        "notes: a .csv file "
         "(you map its columns next)."
     )
     return {

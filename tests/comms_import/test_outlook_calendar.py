@@ -542,7 +542,7 @@ def test_what_cannot_be_a_meeting_is_rejected_saying_why():
     assert rejected == [
         (
             "cal#5",
-            "cannot be read as a meeting: its times cannot be read: the data file's map of"
+            "cannot be read as a meeting: its times cannot be read: the file's map of"
             " named properties is damaged",
         )
     ]

@@ -16,13 +16,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from amends.clients.models import Client
 from amends.comms.actions import ImportSummary, import_path
 from amends.comms.csv_import import FIELDS, CsvError, MappingError
-from amends.comms.importing import SourceError, folder_contents
+from amends.comms.importing import SourceError, folder_contents, may_hold_calendars
 from amends.comms.meeting_actions import (
     MeetingImportSummary,
     import_calendar_path,
     import_csv,
 )
-from amends.comms.outlook import PST_SUFFIXES
 from amends.comms.uploads import (
     abandoned_import_folders,
     claim_import_folder,
@@ -195,6 +194,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {summary.spam:,} spam left out (Gmail's Spam label, junk folders)"
             )
+        if summary.calendar_items:
+            self.stdout.write(
+                f"  {summary.calendar_items:,} Outlook calendar items (.msg), read as meetings"
+                " (below)"
+            )
         self.stdout.write(f"  {summary.rejected_count:,} rejected")
         for label, reason in summary.rejected[:MAX_REASONS_SHOWN]:
             self.stdout.write(f"    {self._shown(label)}: {reason}")
@@ -294,15 +298,15 @@ class Command(BaseCommand):
 
 
 def _kind(path: Path) -> str:
-    """csv, ics (a file, or a folder holding .ics files and no mail), both (a folder
-    holding mail and calendars, as a Google Takeout does, or an Outlook data file), or
-    mail."""
+    """csv, ics (a file, a folder holding .ics files and no mail, or an appointment
+    saved from Outlook as a .msg file), both (a folder holding mail and calendars, as a
+    Google Takeout does, or an Outlook data file), or mail."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return "csv"
     if suffix in (".ics", ".ical", ".ifb"):
         return "ics"
-    if (path.is_dir() and not path.is_symlink()) or (path.is_file() and suffix in PST_SUFFIXES):
+    if may_hold_calendars(path):
         holds_mail, holds_calendars = folder_contents(path)
         if holds_calendars:
             return "both" if holds_mail else "ics"
