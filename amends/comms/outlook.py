@@ -138,6 +138,7 @@ def msg_to_email(data: bytes) -> tuple[bytes | None, str]:
         built = msg.asEmailMessage()
         _complete_headers(built, msg)
         _attach_embedded(built, msg)
+        _from_properties(built, data, klass)
         if not any(built.get(name) for name in ("From", "To", "Date", "Subject", "Message-ID")):
             return None, (
                 "a damaged Outlook message (.msg): no sender, recipient, date or subject"
@@ -201,6 +202,50 @@ def _complete_headers(built: Any, msg: Any) -> None:
     when = getattr(msg, "date", None)
     if built["Date"] is None and isinstance(when, datetime):
         built["Date"] = format_datetime(when if when.tzinfo else when.replace(tzinfo=UTC))
+
+
+# The iTIP method of the invitation a meeting request or cancellation was sent with.
+_INVITATIONS = (
+    ("ipm.schedule.meeting.request", "REQUEST"),
+    ("ipm.schedule.meeting.canceled", "CANCEL"),
+)
+
+
+def _from_properties(built: Any, data: bytes, klass: str) -> None:
+    """What extract-msg leaves out and the item's own properties give: the sender's
+    Internet address when Outlook kept an Exchange one alone (a message saved from Sent
+    Items), and a meeting request's or cancellation's invitation, as the text/calendar
+    part Outlook sent it with (`invite.ics`), so the meeting is kept as an emailed
+    invitation's is. What cannot be read is left as it was."""
+    from amends.comms.outlook_calendar import NotAnEvent, invitation
+
+    method = next((m for prefix, m in _INVITATIONS if klass.casefold().startswith(prefix)), "")
+    unnamed = "@" not in str(built.get("From", "") or "")
+    if not method and not unnamed:
+        return
+    try:
+        with _open_msg(data) as ole:
+            read = _msg_item(ole)
+    except Exception:
+        return
+    if read is None:
+        return
+    item, tags, _addresses = read
+    if unnamed and item.organizer is not None:
+        del built["From"]
+        built["From"] = _address(*item.organizer)
+    if method:
+        try:
+            text = invitation(item, tags, method)
+        except (NotAnEvent, ValueError, OverflowError):
+            return
+        built.add_attachment(
+            text,
+            maintype="text",
+            subtype="calendar",
+            filename="invite.ics",
+            params={"method": method},
+        )
 
 
 def _attach_embedded(built: Any, msg: Any, depth: int = 0) -> None:
@@ -301,27 +346,47 @@ def msg_calendar(data: bytes, label: str) -> tuple[bytes | None, str]:
     """An Outlook calendar item saved as a .msg file, as an iCalendar document with its
     event (a recurring one with its changed occurrences), or (None, why not). (None, "")
     when the file holds mail, which the mail import reads. Never raises."""
-    from amends.comms.importing import text_from_html
-    from amends.comms.outlook_calendar import Item, documents, tags_of_map
+    from amends.comms.outlook_calendar import documents
 
     try:
         with _open_msg(data) as ole:
-            props = _msg_properties(ole, [], _MSG_HEADER)
-            if message_kind(_text(props.get(_CLASS))) != _CALENDAR:
-                return None, ""
-            tags = tags_of_map(
-                _msg_stream(ole, [_MSG_NAMEID, "__substg1.0_00020102"]) or b"",
-                _msg_stream(ole, [_MSG_NAMEID, "__substg1.0_00030102"]) or b"",
-            )
-            recipients = [
-                _msg_properties(ole, [name], _MSG_RECIPIENT_HEADER)
-                for name in _msg_storages(ole, _MSG_RECIPIENT)[:_MSG_MAX_RECIPIENTS]
-            ]
+            read = _msg_item(ole, calendar_only=True)
     except Exception as exc:
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
         return None, "a damaged Outlook calendar item (.msg) that cannot be read" + (
             f": {detail}" if detail else ""
         )
+    if read is None:
+        return None, ""
+    item, tags, _addresses = read
+    for document, rejected, _covered in documents("", iter([(label, item, "")]), tags):
+        if document is not None:
+            return document, ""
+        if rejected:
+            return None, rejected[0][1]
+    return None, "an Outlook calendar item (.msg) with no event in it"
+
+
+def _msg_item(
+    ole: Any, *, calendar_only: bool = False
+) -> tuple[Any, dict[str, int], _Addresses] | None:
+    """The Outlook item in an open .msg file, as `outlook_calendar` takes one, with its
+    file's named-property tags and the Internet addresses it pairs with Exchange ones.
+    With `calendar_only`, None for an item that is no calendar item."""
+    from amends.comms.importing import text_from_html
+    from amends.comms.outlook_calendar import Item, tags_of_map
+
+    props = _msg_properties(ole, [], _MSG_HEADER)
+    if calendar_only and message_kind(_text(props.get(_CLASS))) != _CALENDAR:
+        return None
+    tags = tags_of_map(
+        _msg_stream(ole, [_MSG_NAMEID, "__substg1.0_00020102"]) or b"",
+        _msg_stream(ole, [_MSG_NAMEID, "__substg1.0_00030102"]) or b"",
+    )
+    recipients = [
+        _msg_properties(ole, [name], _MSG_RECIPIENT_HEADER)
+        for name in _msg_storages(ole, _MSG_RECIPIENT)[:_MSG_MAX_RECIPIENTS]
+    ]
     # The organizer is often named by an Exchange address alone: the item's other
     # properties (who made it) and its recipients may pair it with an Internet one.
     addresses = _Addresses()
@@ -332,29 +397,22 @@ def msg_calendar(data: bytes, label: str) -> tuple[bytes | None, str]:
     if not body.strip() and isinstance(props.get(_HTML), bytes):
         body = text_from_html(_decode(props[_HTML], _codec(props)))
     name, email = _sender(props, addresses)
+    attendees = [
+        (
+            _integer(person.get(_RECIPIENT_TYPE)) or 1,
+            _text(person.get(_DISPLAY_NAME)).strip(),
+            addresses.internet(_text(person.get(_SMTP_ADDRESS)), _text(person.get(_EMAIL_ADDRESS))),
+        )
+        for person in recipients
+    ]
     item = Item(
         props=props,
         subject=_text(props.get(_SUBJECT)),
         body=body,
         organizer=(name.strip(), email) if email else None,
-        attendees=[
-            (
-                _integer(person.get(_RECIPIENT_TYPE)) or 1,
-                _text(person.get(_DISPLAY_NAME)).strip(),
-                addresses.internet(
-                    _text(person.get(_SMTP_ADDRESS)), _text(person.get(_EMAIL_ADDRESS))
-                ),
-            )
-            for person in recipients
-        ],
+        attendees=[person for person in attendees if person[2]],
     )
-    item.attendees = [person for person in item.attendees if person[2]]
-    for document, rejected, _covered in documents("", iter([(label, item, "")]), tags):
-        if document is not None:
-            return document, ""
-        if rejected:
-            return None, rejected[0][1]
-    return None, "an Outlook calendar item (.msg) with no event in it"
+    return item, tags, addresses
 
 
 def _open_msg(source: bytes | str | os.PathLike[str]) -> Any:

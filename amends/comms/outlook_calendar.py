@@ -617,6 +617,22 @@ def _uid(clean: Any, global_id: Any, props: dict[int, Any], subject: str, start:
     return "outlook-" + hashlib.sha256(basis).hexdigest()[:40]
 
 
+def invitation(item: Item, tags: dict[str, int], method: str) -> bytes:
+    """A meeting request (`method` REQUEST) or cancellation (CANCEL) saved from Outlook,
+    as the iTIP invitation Outlook sent with it. Raises NotAnEvent, saying why, when it
+    cannot be one — as for an invitation to one occurrence of a series, whose place in
+    the series this item does not say."""
+    global_id = item.props.get(tags["global_id"]) if "global_id" in tags else None
+    if isinstance(global_id, bytes) and len(global_id) >= 20 and any(global_id[16:20]):
+        raise NotAnEvent("it is about one occurrence of a repeating meeting")
+    made = events(item, tags)
+    calendar = _calendar("")
+    calendar.add("METHOD", method)
+    for event in made:
+        calendar.add_component(event)
+    return _bytes(calendar)
+
+
 # --- A calendar folder ---------------------------------------------------------------
 
 

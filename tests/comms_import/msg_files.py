@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +57,15 @@ def text(number: int, value: str) -> Prop:
     return (number, 0x001F, value.encode("utf-16-le"))
 
 
-def saved_items(path: Path) -> Iterator[tuple[str, bytes]]:
-    """(subject, .msg bytes) for each calendar item of an Outlook data file, saved as
-    Outlook saves one: its properties, its recipients, the file's name-to-id map."""
+def saved_items(
+    path: Path,
+    folders: str = "ipf.appointment",
+    edit: Callable[[list[Prop]], list[Prop]] | None = None,
+) -> Iterator[tuple[str, bytes]]:
+    """(subject, .msg bytes) for each item of an Outlook data file's calendar folders (or
+    of the folders whose class starts with `folders`: "ipf.note" for mail), saved as
+    Outlook saves one: its properties, its recipients, the file's name-to-id map. `edit`
+    may change the properties first."""
     import pypff
 
     data_file = pypff.file()
@@ -70,7 +76,7 @@ def saved_items(path: Path) -> Iterator[tuple[str, bytes]]:
             for e in data_file.get_name_to_id_map().get_record_set(0).entries
         }
         nameid = (streams.get(2, b""), streams.get(3, b""), streams.get(4, b""))
-        for folder in _folders(data_file.get_root_folder()):
+        for folder in _folders(data_file.get_root_folder(), folders):
             for number in range(folder.number_of_sub_messages):
                 message = folder.get_sub_message(number)
                 props = _raw(message.get_record_set(0))
@@ -80,12 +86,12 @@ def saved_items(path: Path) -> Iterator[tuple[str, bytes]]:
                 subject = next(
                     (v.decode("utf-16-le") for n, k, v in props if n == 0x0037 and k == 0x001F), ""
                 )
-                yield subject, build_msg(props, people, nameid)
+                yield subject, build_msg(edit(props) if edit else props, people, nameid)
     finally:
         data_file.close()
 
 
-def _folders(folder: Any) -> Iterator[Any]:
+def _folders(folder: Any, holding: str) -> Iterator[Any]:
     for number in range(folder.number_of_sub_folders):
         sub = folder.get_sub_folder(number)
         kind = next(
@@ -96,9 +102,9 @@ def _folders(folder: Any) -> Iterator[Any]:
             ),
             "",
         )
-        if (kind or "").lower().startswith("ipf.appointment"):
+        if (kind or "").lower().startswith(holding):
             yield sub
-        yield from _folders(sub)
+        yield from _folders(sub, holding)
 
 
 def _raw(record_set: Any) -> list[Prop]:

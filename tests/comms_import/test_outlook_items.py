@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 
 from amends.comms import outlook
 from amends.comms.actions import import_path
-from amends.comms.importing import folder_contents
+from amends.comms.importing import ParsedMessage, folder_contents, parse_message
 from amends.comms.meeting_actions import import_calendar_path
-from amends.comms.models import Communication
+from amends.comms.models import Communication, UpcomingMeeting
 from amends.watch.models import Job
 from amends.watch.worker import run_one_step
 from tests.comms_import.msg_files import build_msg, saved_items, text
@@ -337,3 +337,119 @@ def test_a_zip_of_saved_mail_and_appointments_through_the_api(
     # Carol, an outsider to Acme, sees neither the job nor the meeting.
     assert client.get(url, **api_carol).status_code == 404
     assert client.get(f"/api/v1/communications/{meeting.pk}", **api_carol).status_code == 404
+
+
+# --- Meeting requests saved as .msg files ------------------------------------------------
+
+
+def _requests(edit=None) -> dict[str, bytes]:
+    """The meeting requests of the .ost's mail folders, saved as .msg files, by subject."""
+    return {
+        subject: data
+        for subject, data in saved_items(sample("outlook.com.ost"), "ipf.note", edit)
+        if outlook.msg_item_class(data) == "IPM.Schedule.Meeting.Request"
+    }
+
+
+def test_a_saved_meeting_request_carries_its_invitation_as_outlook_sent_it():
+    requests = _requests()
+    assert len(requests) == 4
+    sent = requests["meeting with attachments (jpg, pdf, text)"]
+    email, why = outlook.msg_to_email(sent)
+    assert why == "" and email is not None
+    parsed = parse_message(email, max_bytes=10**8)
+    assert isinstance(parsed, ParsedMessage)
+    # Saved from Sent Items: Outlook kept the sender's Exchange address alone, and who
+    # made the item gives the Internet one.
+    assert parsed.from_address == "pstextractortest@outlook.com"
+    assert [a.filename for a in parsed.attachments] == ["invite.ics"]
+    (event,) = icalendar.Calendar.from_ical(parsed.invitation).walk("VEVENT")
+    assert icalendar.Calendar.from_ical(parsed.invitation)["METHOD"] == "REQUEST"
+    assert str(event["SUMMARY"]) == "meeting with attachments (jpg, pdf, text)"
+    assert str(event["LOCATION"]) == "home office"
+    assert event.decoded("DTSTART") == datetime(2021, 8, 24, 17, 0, tzinfo=UTC)
+    assert str(event["ATTENDEE"]) == "mailto:epfromer@gmail.com"
+    # Received from Google: the UID Google's invitation carried.
+    received = next(d for s, d in requests.items() if s.startswith("Invitation: meeting from Ed"))
+    parsed = parse_message(outlook.msg_to_email(received)[0] or b"", max_bytes=10**8)
+    assert isinstance(parsed, ParsedMessage)
+    (event,) = icalendar.Calendar.from_ical(parsed.invitation).walk("VEVENT")
+    assert str(event["UID"]) == "goedb89m92ojdbql36p5cuu74o@google.com"
+    assert str(event["ORGANIZER"]) == "mailto:epfromer@gmail.com"
+    # The same file, the same bytes: imported again, it is known.
+    assert outlook.msg_to_email(received) == outlook.msg_to_email(received)
+
+
+@pytest.mark.django_db
+@time_machine.travel(datetime(2021, 8, 12, 21, tzinfo=UTC), tick=False)
+def test_saved_meeting_requests_and_a_cancellation_keep_what_is_coming_up(world, tmp_path):
+    folder = tmp_path / "requests"
+    folder.mkdir()
+    for number, data in enumerate(_requests().values()):
+        (folder / f"request-{number}.msg").write_bytes(data)
+    summary = import_path(None, folder, client=world.acme)
+    assert (summary.imported, summary.rejected, summary.meetings) == (4, [], 4)
+
+    def coming():
+        return UpcomingMeeting.objects.filter(client=world.acme)
+
+    assert sorted(m.starts_at for m in coming()) == [
+        datetime(2021, 8, 13, 22, 0, tzinfo=UTC),
+        datetime(2021, 8, 13, 23, 0, tzinfo=UTC),  # all-day: midnight in London
+        datetime(2021, 8, 16, 23, 0, tzinfo=UTC),
+        datetime(2021, 8, 24, 17, 0, tzinfo=UTC),
+    ]
+
+    def cancelled(props):
+        swapped = [p for p in props if p[0] != 0x001A]
+        return [*swapped, text(0x001A, "IPM.Schedule.Meeting.Canceled")]
+
+    # Outlook's cancellation of the meeting sent from it (another message, the same
+    # meeting): it is no longer coming up.
+    renamed = next(
+        d
+        for s, d in _requests_as(cancelled, new_id=True).items()
+        if s.startswith("meeting with attachments")
+    )
+    (folder / "cancelled-2.msg").write_bytes(renamed)
+    assert import_path(None, folder / "cancelled-2.msg", client=world.acme).imported == 1
+    assert coming().count() == 3
+    assert not coming().filter(starts_at=datetime(2021, 8, 24, 17, 0, tzinfo=UTC)).exists()
+
+
+def _requests_as(edit, new_id: bool = False) -> dict[str, bytes]:
+    def changed(props):
+        props = edit(props)
+        if new_id:  # PR_INTERNET_MESSAGE_ID: another message
+            props = [p for p in props if p[0] != 0x1035] + [text(0x1035, "<cancel@example>")]
+        return props
+
+    return {
+        subject: data
+        for subject, data in saved_items(sample("outlook.com.ost"), "ipf.note", changed)
+        if (outlook.msg_item_class(data) or "").startswith("IPM.Schedule.Meeting.")
+        and not (outlook.msg_item_class(data) or "").startswith("IPM.Schedule.Meeting.Resp")
+    }
+
+
+def test_an_invitation_to_one_occurrence_of_a_series_is_not_guessed():
+    from amends.comms.outlook_calendar import Item, NotAnEvent, invitation
+
+    start = datetime(2026, 3, 2, 9, 30)
+    tags = {"start": 0x8000, "end": 0x8001, "global_id": 0x8002}
+    series = bytes.fromhex("040000008200E00074C5B7101A82E008") + bytes(4) + bytes(36)
+    occurrence = series[:16] + bytes([0x07, 0xEA, 3, 9]) + series[20:]  # 9 March 2026
+    item = Item(
+        props={0x8000: start, 0x8001: start + timedelta(hours=1), 0x8002: series},
+        subject="Weekly review",
+        body="",
+        organizer=("Dana", "dana@firm.example"),
+        attendees=[(1, "Pat", "pat@acme.example")],
+    )
+    text_of_series = invitation(item, tags, "REQUEST")
+    calendar = icalendar.Calendar.from_ical(text_of_series)
+    assert calendar["METHOD"] == "REQUEST"
+    assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == ["Weekly review"]
+    item.props[0x8002] = occurrence
+    with pytest.raises(NotAnEvent, match="one occurrence of a repeating meeting"):
+        invitation(item, tags, "CANCEL")
