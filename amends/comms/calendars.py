@@ -116,6 +116,9 @@ class CalendarRead:
     # published (no iTIP METHOD, or PUBLISH), not an invitation for a few events. An
     # event missing from a later copy of it was taken off the calendar.
     name: str = ""
+    # What the file holds besides events (tasks, journal entries), in words: listed
+    # where the rejected are, but not a loss (the calendar is still read whole).
+    left_out: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -371,6 +374,38 @@ def _groups(calendar: Any) -> tuple[list[Any], dict[str, list[Any]], list[Any]]:
     return timezones, groups, no_uid
 
 
+# What a file with no calendar in it holds instead, by its first component.
+_NOT_CALENDARS = (
+    ("BEGIN:VCARD", "a contact card (vCard), not a calendar: it holds no meetings"),
+    ("BEGIN:VTODO", "a task (VTODO), not a calendar: it holds no meetings"),
+    ("BEGIN:VJOURNAL", "a journal entry (VJOURNAL), not a calendar: it holds no meetings"),
+)
+
+
+def _not_a_calendar(head: str) -> str:
+    """Why a file (its first characters, in capitals) with no calendar is not read."""
+    found = [(head.find(marker), why) for marker, why in _NOT_CALENDARS if marker in head]
+    if found:
+        return min(found)[1]
+    return "this is not an iCalendar file (no BEGIN:VCALENDAR)"
+
+
+def _not_events(calendar: Any) -> str:
+    """The tasks and journal entries a calendar holds, in words ("" for none)."""
+    tasks, notes = len(calendar.walk("VTODO")), len(calendar.walk("VJOURNAL"))
+    words = [
+        f"{count:,} {what if count == 1 else plural}"
+        for count, what, plural in (
+            (tasks, "task", "tasks"),
+            (notes, "journal entry", "journal entries"),
+        )
+        if count
+    ]
+    if not words:
+        return ""
+    return f"{' and '.join(words)} left out: Amends imports meetings (events), not tasks or notes"
+
+
 def _whole_calendar_name(calendar: Any) -> str:
     """X-WR-CALNAME of a published calendar ("" for an invitation or a nameless file)."""
     method = _text(calendar, "METHOD", 40).upper()
@@ -501,7 +536,7 @@ def read_calendar(
     head = text.upper()[:10_000]
     if "BEGIN:VCALENDAR" not in head:
         if "BEGIN:VEVENT" not in head:
-            result.rejected.append((label, "this is not an iCalendar file (no BEGIN:VCALENDAR)"))
+            result.rejected.append((label, _not_a_calendar(head)))
             return result
         # Events without their calendar around them, as some programs keep one a file
         # (khal's, vdirsyncer's stores): read as the calendar they belong in.
@@ -510,6 +545,9 @@ def read_calendar(
         calendar = _standardise(_parse(text))
         timezones, groups, no_uid = _groups(calendar)
         result.name = _whole_calendar_name(calendar)
+        left_out = _not_events(calendar)
+        if left_out:
+            result.left_out.append((label, left_out))
     except Exception:
         zones, blocks = _salvage(text)
         timezones, groups, no_uid = [], {}, []

@@ -786,6 +786,7 @@ def import_calendar_path(
         summary.total = total if one_document else None
         summary.cancelled += read.cancelled
         summary.rejected.extend(read.rejected)
+        summary.rejected.extend(read.left_out)
         summary.updated += mark_cancelled(read.cancelled_meetings, matcher)
         key = calendar_key(actor, read.name) if read.name else ""
         if key:

@@ -82,3 +82,51 @@ def test_importing_real_calendars_twice_creates_nothing_new(world, tmp_path):
     # the same SEQUENCE: between those, the last file read stands, so a few are updated.)
     assert again.imported == 0 and again.updated < 20
     assert Communication.objects.filter(channel=Communication.Channel.MEETING).count() == meetings
+
+
+def test_contacts_tasks_and_journals_are_named_and_a_calendar_with_tasks_stays_whole():
+    since, until = datetime(1990, 1, 1, tzinfo=UTC), datetime(2035, 1, 1, tzinfo=UTC)
+    found = {p.name: p for p in calendars("vobject", "icalendar", "recurring-ical-events")}
+
+    def read(name: str, data: bytes | None = None):
+        text = data if data is not None else found[name].read_bytes()
+        return read_calendar(text, since=since, until=until, label=name)
+
+    # A vCard or a bare journal entry named .ics: what it is, in words.
+    card = read("simple_3_0_test.ics")
+    assert card.rejected == [
+        ("simple_3_0_test.ics", "a contact card (vCard), not a calendar: it holds no meetings")
+    ]
+    assert read("radicale-1238-0.ics").rejected[0][1].startswith("a contact card (vCard)")
+    assert read("journal.ics").rejected == [
+        ("journal.ics", "a journal entry (VJOURNAL), not a calendar: it holds no meetings")
+    ]
+    # A calendar of tasks, or of events, tasks and journal entries (Nextcloud's CalDAV):
+    # the events are read, the rest listed, and nothing counts as lost.
+    todo = read("vtodo.ics")
+    assert (todo.meetings, todo.rejected) == ([], [])
+    assert todo.left_out == [
+        ("vtodo.ics", "1 task left out: Amends imports meetings (events), not tasks or notes")
+    ]
+    mixed = read("issue_1050_all_components.ics")
+    assert len(mixed.meetings) == 1 and mixed.rejected == []
+    assert mixed.left_out[0][1].startswith("1 task and 1 journal entry left out")
+    named = (
+        found["issue_1050_all_components.ics"]
+        .read_bytes()
+        .replace(b"BEGIN:VCALENDAR\n", b"BEGIN:VCALENDAR\nX-WR-CALNAME:Work\n", 1)
+    )
+    assert read("named.ics", named).complete  # a later copy may still take meetings off
+
+
+def test_an_import_lists_the_tasks_it_left_out(world, tmp_path):
+    folder = tmp_path / "calendars"
+    folder.mkdir()
+    for path in calendars("vobject"):
+        if path.name in ("vtodo.ics", "journal.ics"):
+            shutil.copy(path, folder / path.name)
+    summary = import_calendar_path(None, folder, client=world.acme)
+    assert sorted(why.split(":")[0] for _, why in summary.rejected) == [
+        "1 task left out",
+        "a journal entry (VJOURNAL), not a calendar",
+    ]
