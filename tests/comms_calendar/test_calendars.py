@@ -533,5 +533,8 @@ def test_an_event_kept_without_its_calendar_around_it_is_read():
     )
     assert read.rejected == [] and [m.summary for m in read.meetings] == ["Bare"]
     assert _read(b"BEGIN:VCARD\r\nFN:Dana\r\nEND:VCARD\r\n").rejected == [
+        ("t.ics", "a contact card (vCard), not a calendar: it holds no meetings")
+    ]
+    assert _read(b"Dana, 12 Acacia Avenue\r\n").rejected == [
         ("t.ics", "this is not an iCalendar file (no BEGIN:VCALENDAR)")
     ]
