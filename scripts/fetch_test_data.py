@@ -8,6 +8,8 @@ repository, as other projects publish them for their own tests in their packages
   and as HTML; msg-parser's Outlook messages (one with five Outlook messages attached,
   one attached to another); HyperKitty's mailing-list messages that broke archivers
   (wrong and unknown charsets, bad folding, dates in impossible zones or none);
+  flufl.bounce's delivery failures, as a hundred mail servers wrote them (Exim, Postfix,
+  qmail, Exchange, GroupWise, Yahoo, AOL…); Mailman's messages that broke it;
 - real calendars (PyPI): the .ics files icalendar, recurring-ical-events, vobject,
   ics-py and khal test with, most of them exports their users sent with a bug report
   (Google, Outlook, Apple, Thunderbird, Nextcloud, a university's timetable…), broken
@@ -104,6 +106,25 @@ CORPORA = (
         "b0/d6/bccc8587332772cd4d2086f683c6525a0422d8650547fa44dd84580f132f/hyperkitty-1.3.12.tar.gz",
         "deb582937ec5bc9ea9c1d5d86bfb76a4da429b60e1fea6fd6964e7c667cf161d",
         {"hyperkitty-1.3.12/hyperkitty/tests/testdata/": "mail/hyperkitty"},
+        "GPL-3.0-or-later",
+    ),
+    (
+        "flufl.bounce",
+        "6.0.0",
+        "36/df/ef02be153e34314595ccc4d8d903dfa4ab2f23c94481e6e8bbe2e1bf368b/flufl_bounce-6.0.0.tar.gz",
+        "a1df16b9d1877ae4536f7d76c00d8421fcefbe694f80f5285d05c45a2547b1bc",
+        {"flufl_bounce-6.0.0/tests/data/": "mail/flufl-bounce"},
+        "Apache-2.0",
+    ),
+    (
+        "mailman",
+        "3.3.10",
+        "c3/52/4beb0fdf0d19741d22b4f4dd78ecce5059d25829010f62c4a8ab5dd8e011/mailman-3.3.10.tar.gz",
+        "0de478fcf326f25d931938c3744e61c5cd67596b46e5b1e3bb2abf99d5445632",
+        {
+            "mailman-3.3.10/src/mailman/email/tests/data/": "mail/mailman-email",
+            "mailman-3.3.10/src/mailman/handlers/tests/data/": "mail/mailman-handlers",
+        },
         "GPL-3.0-or-later",
     ),
     (

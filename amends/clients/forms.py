@@ -185,6 +185,7 @@ class TimelineFilterForm(forms.Form):
             ("in", "From the client"),
             ("out", "To the client"),
             ("internal", "Internal"),
+            ("auto", "Automatic (bounces, auto-replies)"),
         ],
         required=False,
         error_messages=_choose("directions"),

@@ -72,7 +72,7 @@ TIMELINE_KIND_LABELS = {
     "case": "Case events",
     "client": "Client record",
 }
-DIRECTIONS = ("in", "out", "internal")
+DIRECTIONS = ("in", "out", "internal", "auto")
 
 # Entries written by `comms.actions.record_communication` point at their Communication.
 _IS_COMM = Q(kind__startswith="comm.", subject_type="communication")

@@ -22,7 +22,7 @@ from django.utils import timezone
 from amends.accounts.models import TeamMembership, User
 from amends.clients.actions import add_contact, record_timeline
 from amends.clients.models import Client, Contact, is_public_mail_domain
-from amends.comms import tone
+from amends.comms import automatic, tone
 from amends.comms.importing import (
     DEFAULT_MAX_BYTES,
     Elsewhere,
@@ -208,7 +208,29 @@ class Matcher:
         return address in self.users or address.rsplit("@", 1)[-1] in self.ours
 
     def match(self, parsed: ParsedMessage) -> Match:
-        return self.match_addresses(parsed.from_address, [*parsed.to, *parsed.cc, *parsed.bcc])
+        """Who the message is with. Mail no person wrote is "automatic": a bounce is with
+        the client whose address failed (else whom the import is for), an automatic
+        reply with whoever sent it."""
+        if parsed.automatic == automatic.BOUNCE:
+            found = self._failed(parsed.undelivered)
+        else:
+            found = self.match_addresses(parsed.from_address, [*parsed.to, *parsed.cc, *parsed.bcc])
+        if parsed.automatic and found.direction != Communication.Direction.INTERNAL:
+            found = Match(found.client_id, found.contact_id, Communication.Direction.AUTO, None)
+        return found
+
+    def _failed(self, addresses: list[str]) -> Match:
+        """The client of the first failed address outside the firm that is one's."""
+        unmatched = Match(
+            self.forced.pk if self.forced else None, None, Communication.Direction.AUTO, None
+        )
+        for address in addresses:
+            if self.is_ours(address):
+                continue
+            found = self.match_addresses(address, [])
+            if found.client_id is not None and (found.contact_id or self.forced is None):
+                return found
+        return unmatched
 
     def match_addresses(self, sender: str, recipients: list[str]) -> Match:
         """Who a message from `sender` to `recipients` (To, Cc and our copy's Bcc) is with:
@@ -1520,14 +1542,19 @@ def assign_message(
         raise ValidationError("This message is already assigned to a client.")
     matcher = matcher or Matcher()
     outbound = message.direction != Communication.Direction.IN
+    # Mail no person wrote teaches no contact: its sender is a mail server or a robot.
     candidates = (
-        [
-            a
-            for a in [*message.to_addresses, *message.cc_addresses, *message.bcc_addresses]
-            if not matcher.is_ours(a)
-        ]
-        if outbound
-        else [message.from_address]
+        []
+        if message.direction == Communication.Direction.AUTO
+        else (
+            [
+                a
+                for a in [*message.to_addresses, *message.cc_addresses, *message.bcc_addresses]
+                if not matcher.is_ours(a)
+            ]
+            if outbound
+            else [message.from_address]
+        )
     )
     contact = None
     for address in candidates:

@@ -131,6 +131,8 @@ DIRECTIONS = {
     "placed": "out",
     "internal": "internal",
     "int": "internal",
+    "auto": "auto",
+    "automatic": "auto",
 }
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DATE_SLASH = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")

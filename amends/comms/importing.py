@@ -34,6 +34,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from amends.comms import automatic
 from amends.comms.outlook import MSG_MAGIC, PST_MAGIC, PST_SUFFIXES
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
@@ -107,6 +108,10 @@ class ParsedMessage:
     # Gmail's Spam label, as Google Takeout writes it (`X-Gmail-Labels`): an import
     # leaves the message out and counts it.
     spam: bool = False
+    # Mail no person wrote (`automatic.classify`): "bounce" (a delivery failure, with
+    # the addresses that failed) or "auto-reply"; "" for a person's mail.
+    automatic: str = ""
+    undelivered: list[str] = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -909,10 +914,24 @@ def parse_message(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedM
         fast = _parse_fast(data, parsed)
     except Exception:  # anything unexpected: the careful path decides
         fast = False
-    if fast:
-        return parsed
-    parsed = ParsedMessage(raw=data, sha256=parsed.sha256, spam=spam)
-    return _parse_careful(data, parsed)
+    if not fast:
+        parsed = ParsedMessage(raw=data, sha256=parsed.sha256, spam=spam)
+        careful = _parse_careful(data, parsed)
+        if isinstance(careful, Rejected):
+            return careful
+        parsed = careful
+    return _told_apart(parsed)
+
+
+def _told_apart(parsed: ParsedMessage) -> ParsedMessage:
+    """Whether a person wrote the message, or a mail server (a bounce) or a robot (an
+    automatic reply) did (`comms.automatic`), read alike whichever parser read it. A
+    bounce that includes the headers of the email it returns joins that email's thread."""
+    found = automatic.classify(parsed.raw, parsed.from_address, parsed.subject)
+    parsed.automatic, parsed.undelivered = found.kind, found.undelivered
+    if found.returned and not parsed.in_reply_to and not parsed.references:
+        parsed.in_reply_to = found.returned
+    return parsed
 
 
 # Google Takeout's "All mail Including Spam and Trash.mbox" names each message's labels
@@ -956,8 +975,8 @@ def _fast_addresses(found: list[Any]) -> list[str] | None:
     out = []
     for a in found:
         address = clean_text(a.address or "").strip().lower()[:320]
-        if "@" not in address or " " in address:
-            return None
+        if address.count("@") != 1 or " " in address:
+            return None  # none, or one the careful path may find invalid
         out.append(address)
     return out
 
@@ -983,6 +1002,8 @@ def _parse_fast(data: bytes, parsed: ParsedMessage) -> bool:
     for name in ("from", "to", "cc", "bcc"):
         if len(headers.get(name) or []) > 1:
             return False
+    if "(" in str((headers.get("from") or [""])[0]):
+        return False  # "addr (Name)": the careful path reads the comment as the name
     when = mail.date_parsed
     if when is None or not (
         datetime(1971, 1, 1, tzinfo=UTC) <= when <= datetime.now(UTC) + timedelta(days=1)
@@ -1687,7 +1708,7 @@ def parse_in_worker(
             for_a_client = _client_senders is None or (
                 sender in _client_senders or domain in _client_senders
             )
-            if not ours and for_a_client:
+            if not ours and for_a_client and not parsed.automatic:
                 try:
                     parsed.tone = tone.score(parsed.text, parsed.quote_span)
                     parsed.tone_scored = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,9 @@ class Communication(Versioned):
         IN = "in", "From the client"
         OUT = "out", "To the client"
         INTERNAL = "internal", "Internal"
+        # Mail no person wrote: a delivery failure (bounce) or an automatic reply. It
+        # waits for no reply and has no tone (comms.automatic).
+        AUTO = "auto", "Sent automatically"
 
     # Indexed as the first column of the (client, direction, occurred_at) index.
     client = models.ForeignKey(
@@ -321,6 +325,21 @@ class EmailMessage(models.Model):
     @property
     def is_thread_root(self) -> bool:
         return self.thread_root_id in (None, self.pk)
+
+    @cached_property
+    def automatic(self) -> Any:
+        """For mail no person wrote, what it is (`automatic.Found`: "bounce" or
+        "auto-reply", and for a delivery failure the addresses that failed), read again
+        from its bytes; kind "" for a person's mail."""
+        from amends.comms.automatic import Found, classify
+
+        if self.direction != Communication.Direction.AUTO:
+            return Found("", [])
+        try:
+            data = bytes(self.raw.data)
+        except Exception:
+            return Found("", [])
+        return classify(data, self.from_address, self.subject)
 
 
 class MessageReference(models.Model):

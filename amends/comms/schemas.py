@@ -12,9 +12,12 @@ from amends.watch.models import Job
 from amends.watch.schemas import JobOut
 
 Channel = Literal["email", "call", "meeting", "note"]  # Communication.Channel
-Direction = Literal["in", "out", "internal"]  # Communication.Direction
+Direction = Literal["in", "out", "internal", "auto"]  # Communication.Direction
 
-_DIRECTION = "in: from the client; out: to the client; internal: among the team."
+_DIRECTION = (
+    "in: from the client; out: to the client; internal: among the team; auto: mail no person"
+    " wrote (a delivery failure, an automatic reply), which awaits no reply and has no tone."
+)
 _RECAP = "The call or meeting (a communication id) this message is the written recap of."
 
 

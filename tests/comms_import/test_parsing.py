@@ -232,6 +232,10 @@ def _both(data: bytes) -> tuple[bool, ParsedMessage, ParsedMessage | Rejected]:
     fast = ParsedMessage(raw=data, sha256=digest)
     accepted = importing._parse_fast(data, fast)
     careful = importing._parse_careful(data, ParsedMessage(raw=data, sha256=digest))
+    if accepted:  # what `parse_message` does next, whichever parser read the message
+        importing._told_apart(fast)
+    if isinstance(careful, ParsedMessage):
+        importing._told_apart(careful)
     return accepted, fast, careful
 
 
@@ -265,7 +269,7 @@ def test_the_fast_parser_reads_real_world_mail_exactly_or_not_at_all():
 
 def test_the_fast_parser_reads_the_fetched_real_mail_exactly_or_not_at_all():
     """The same on mail nobody wrote for Amends (`make test-data`): mail-parser's,
-    talon's and HyperKitty's messages."""
+    talon's, HyperKitty's and Mailman's messages, and flufl.bounce's delivery failures."""
     import pytest
 
     from amends.comms.importing import open_source, read_item
@@ -273,7 +277,14 @@ def test_the_fast_parser_reads_the_fetched_real_mail_exactly_or_not_at_all():
 
     root = Path(__file__).resolve().parents[2] / ".cache" / "test-data" / "mail"
     found = []
-    for name in ("mail-parser", "talon-replies", "hyperkitty"):
+    for name in (
+        "mail-parser",
+        "talon-replies",
+        "hyperkitty",
+        "mailman-email",
+        "mailman-handlers",
+        "flufl-bounce",
+    ):
         if (root / name).is_dir():
             for item in open_source(root / name).items:
                 item = read_item(item, 50 * 1024 * 1024)

@@ -1,0 +1,298 @@
+"""Mail no person wrote (R1, R33): delivery failures and automatic replies are recorded
+as "sent automatically", so they start no reply clock, get no tone, and a bounce is tied
+to the client whose address failed, saying which.
+
+The bounces are real: flufl.bounce's test messages, as a hundred mail servers wrote them
+(Exim, Postfix, qmail, Exchange, GroupWise, Yahoo, AOL…), fetched by `make test-data`
+(scripts/fetch_test_data.py). Mail people wrote (talon's replies from a dozen mail
+programs, HyperKitty's and Mailman's list mail) must never be taken for one."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from amends.clients.queries import list_timeline
+from amends.comms import automatic
+from amends.comms.actions import import_path
+from amends.comms.clocks import client_responsiveness
+from amends.comms.importing import ParsedMessage, open_source, parse_message, read_item
+from amends.comms.models import Communication, EmailMessage
+
+MAIL = Path(__file__).resolve().parents[2] / ".cache" / "test-data" / "mail"
+
+
+def corpus(name: str) -> list[tuple[str, ParsedMessage]]:
+    folder = MAIL / name
+    if not folder.is_dir():
+        pytest.skip(f"{name} not fetched: run `make test-data` (scripts/fetch_test_data.py)")
+    found = []
+    for item in open_source(folder).items:
+        item = read_item(item, 10**8)
+        parsed = parse_message(item.data) if item.data is not None else None
+        if isinstance(parsed, ParsedMessage):
+            found.append((item.label.rsplit("/", 1)[-1], parsed))
+    return found
+
+
+def test_real_delivery_failures_are_told_with_the_addresses_that_failed():
+    messages = corpus("flufl-bounce")
+    assert len(messages) == 117
+    kinds = Counter(parsed.automatic for _, parsed in messages)
+    assert kinds == {"bounce": 114, "auto-reply": 1, "": 2}
+    by_name = {name: parsed for name, parsed in messages}
+    # One a person wrote (a reply that only looks like a GroupWise report), and one from
+    # Microsoft's gateway that names no address anywhere: left as mail.
+    assert by_name["groupwise_03.txt"].automatic == ""
+    assert by_name["qmail_08.txt#1"].automatic == "auto-reply"
+    assert by_name["simple_38.txt"].undelivered == ["userx@example.com"]
+    assert by_name["simple_35.txt"].undelivered == ["calvin@example.com"]  # a delay
+    with_addresses = [p for _, p in messages if p.automatic == "bounce" and p.undelivered]
+    assert len(with_addresses) > 100
+    for parsed in with_addresses:
+        assert all("@" in a and a == a.casefold() for a in parsed.undelivered)
+
+
+@pytest.mark.parametrize(
+    "name", ["talon-replies", "hyperkitty", "mailman-email", "mailman-handlers"]
+)
+def test_mail_people_wrote_is_never_taken_for_a_bounce(name):
+    messages = corpus(name)
+    assert messages
+    assert [n for n, parsed in messages if parsed.automatic] == []
+
+
+def test_a_real_bounce_among_real_mail_and_nothing_else():
+    flagged = [(n, p.automatic, p.undelivered) for n, p in corpus("mail-parser") if p.automatic]
+    assert flagged == [("mail_malformed_2", "bounce", ["abh@netpar.com.br"])]
+
+
+def _message(headers: str, body: str = "Thanks.\n") -> bytes:
+    return (headers.strip() + "\n\n" + body).encode()
+
+
+BASE = (
+    "From: Dana Client <dana@acme.example>\nTo: alice@firm.example\n"
+    "Date: Tue, 7 Jul 2026 09:00:00 +0000\nMessage-ID: <x@acme.example>\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "kind"),
+    [
+        ("Subject: Automatic reply: Launch\nAuto-Submitted: auto-replied", "auto-reply"),
+        ("Subject: Out of office\nAuto-Submitted: auto-generated", "auto-reply"),
+        ("Subject: Away\nX-Autoreply: yes", "auto-reply"),
+        ("Subject: Away\nX-Autorespond: Away until Monday", "auto-reply"),
+        ("Subject: Away\nPrecedence: auto_reply", "auto-reply"),
+        ("Subject: Launch\nAuto-Submitted: no", ""),
+        ("Subject: Newsletter\nPrecedence: bulk", ""),
+        # Outlook asks others not to answer automatically: a person's mail all the same.
+        ("Subject: Launch\nX-Auto-Response-Suppress: All", ""),
+        # A delivery problem a person writes about is no delivery report.
+        ("Subject: Re: Delivery problem with the release", ""),
+    ],
+)
+def test_automatic_replies_are_told_by_their_headers(extra, kind):
+    parsed = parse_message(_message(BASE + extra))
+    assert isinstance(parsed, ParsedMessage)
+    assert (parsed.automatic, parsed.undelivered) == (kind, [])
+
+
+def test_a_header_quoted_in_the_body_is_not_the_message_s_own():
+    body = "Forwarding what I got:\n\nAuto-Submitted: auto-replied\nX-Autoreply: yes\n"
+    parsed = parse_message(_message(BASE + "Subject: Fwd: odd", body))
+    assert isinstance(parsed, ParsedMessage) and parsed.automatic == ""
+
+
+ASK = _message(
+    """
+From: Dana Client <dana@acme.example>
+To: Alice Owner <alice@firm.example>
+Subject: Where is the launch?
+Date: Mon, 6 Jul 2026 09:00:00 +0000
+Message-ID: <ask@acme.example>
+""",
+    "We were promised a launch on the 1st. This is unacceptable and we are furious.\n",
+)
+REPLY = _message(
+    """
+From: Alice Owner <alice@firm.example>
+To: Dana Client <dana@acme.example>
+Subject: Re: Where is the launch?
+Date: Mon, 6 Jul 2026 11:00:00 +0000
+Message-ID: <reply@firm.example>
+In-Reply-To: <ask@acme.example>
+""",
+    "I am sorry. Here is what happened, and what we will do by Friday.\n",
+)
+# The client's own mail server (postmaster@acme.example: the client's domain) reports
+# that Alice's reply could not be delivered.
+BOUNCE = _message(
+    """
+From: Mail Delivery System <postmaster@acme.example>
+To: alice@firm.example
+Subject: Undeliverable: Re: Where is the launch?
+Date: Mon, 6 Jul 2026 11:01:00 +0000
+Message-ID: <bounce@mx.acme.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status;
+ boundary="REPORT"
+""",
+    """--REPORT
+Content-Type: text/plain
+
+Delivery has failed to these recipients: dana@acme.example
+The mailbox is full. This is a fatal error, rejected, failed, terrible.
+
+--REPORT
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.acme.example
+
+Final-Recipient: rfc822; dana@acme.example
+Action: failed
+Status: 5.2.2
+
+--REPORT
+Content-Type: text/rfc822-headers
+
+From: Alice Owner <alice@firm.example>
+To: Dana Client <dana@acme.example>
+Message-ID: <reply@firm.example>
+Subject: Re: Where is the launch?
+
+--REPORT--
+""",
+)
+AWAY = _message(
+    """
+From: Dana Client <dana@acme.example>
+To: Alice Owner <alice@firm.example>
+Subject: Automatic reply: Re: Where is the launch?
+Date: Mon, 6 Jul 2026 11:02:00 +0000
+Message-ID: <away@acme.example>
+Auto-Submitted: auto-replied
+""",
+    "I am out of the office until Monday, with no access to email. Terrible timing, sorry.\n",
+)
+STRANGER_BOUNCE = _message(
+    """
+From: MAILER-DAEMON@mail.elsewhere.example
+To: alice@firm.example
+Subject: Mail delivery failed: returning message to sender
+Date: Tue, 7 Jul 2026 08:00:00 +0000
+Message-ID: <b2@mail.elsewhere.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="R"
+""",
+    """--R
+Content-Type: text/plain
+
+This message was created automatically by mail delivery software.
+
+--R
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mail.elsewhere.example
+
+Final-Recipient: rfc822; nobody@elsewhere.example
+Action: failed
+Status: 5.1.1
+
+--R--
+""",
+)
+
+
+def _write(folder: Path, **messages: bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in messages.items():
+        (folder / f"{name}.eml").write_bytes(data)
+    return folder
+
+
+@pytest.mark.django_db
+def test_a_bounce_and_an_away_message_start_no_clock_and_sour_no_tone(world, tmp_path):
+    folder = _write(tmp_path / "mail", ask=ASK, reply=REPLY, bounce=BOUNCE, away=AWAY)
+    summary = import_path(None, folder)
+    assert (summary.imported, summary.unmatched, summary.rejected) == (4, 0, [])
+    comms = {c.subject: c for c in Communication.objects.filter(client=world.acme, channel="email")}
+    bounce = comms["Undeliverable: Re: Where is the launch?"]
+    away = comms["Automatic reply: Re: Where is the launch?"]
+    assert (bounce.direction, away.direction) == ("auto", "auto")
+    assert bounce.tone is None and away.tone is None
+    assert bounce.contact == world.contact  # the failed address is Dana's
+    assert comms["Where is the launch?"].direction == "in"
+    assert comms["Where is the launch?"].tone is not None
+    # Dana's message was answered at 11:00; what came after it is no one's message.
+    clocks = client_responsiveness(world.alice, world.acme, datetime(2026, 7, 8, tzinfo=UTC))
+    assert clocks.awaiting == []
+    assert clocks.replies.count == 1
+    assert clocks.tone.scored == 1
+    # On the timeline as "sent automatically", and found by that filter.
+    automatic_only = list_timeline(world.alice, client=world.acme, direction="auto")
+    assert {e.subject_id for e in automatic_only} == {bounce.pk, away.pk}
+    assert "Email sent automatically: Undeliverable" in str(bounce)
+    # The report includes the headers of Alice's reply: it joins that reply's thread.
+    emails = {e.message_id: e for e in EmailMessage.objects.all()}
+    returned = emails["bounce@mx.acme.example"]
+    assert returned.in_reply_to == "reply@firm.example"
+    assert returned.thread_root_id == emails["ask@acme.example"].pk
+
+
+@pytest.mark.django_db
+def test_the_message_page_says_what_was_not_delivered_and_an_outsider_sees_nothing(
+    world, tmp_path, client
+):
+    import_path(None, _write(tmp_path / "mail", ask=ASK, bounce=BOUNCE, away=AWAY))
+    bounce = EmailMessage.objects.get(message_id="bounce@mx.acme.example")
+    away = EmailMessage.objects.get(message_id="away@acme.example")
+    assert bounce.automatic == (automatic.BOUNCE, ["dana@acme.example"], "reply@firm.example")
+    client.force_login(world.alice)
+    page = client.get(reverse("comms:thread", args=[bounce.pk])).content.decode()
+    assert "Not delivered." in page and "dana@acme.example" in page
+    away_page = client.get(reverse("comms:thread", args=[away.pk])).content.decode()
+    assert "Sent automatically" in away_page and "Not delivered." not in away_page
+    client.force_login(world.carol)
+    assert client.get(reverse("comms:thread", args=[bounce.pk])).status_code == 404
+    assert client.get(reverse("comms:detail", args=[bounce.communication_id])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_bounce_about_no_client_waits_in_triage_and_teaches_no_contact(world, tmp_path, client):
+    import_path(None, _write(tmp_path / "mail", stranger=STRANGER_BOUNCE))
+    waiting = EmailMessage.objects.get(message_id="b2@mail.elsewhere.example")
+    assert (waiting.client_id, waiting.direction) == (None, "auto")
+    client.force_login(world.ada)
+    page = client.get(reverse("comms:triage")).content.decode()
+    assert "MAILER-DAEMON@mail.elsewhere.example".lower() in page.lower()
+    assert ">automatic</span>" in page
+    response = client.post(
+        reverse("comms:triage_assign", args=[waiting.pk]), {"client": world.acme.pk}
+    )
+    assert response.status_code in (302, 303)
+    waiting.refresh_from_db()
+    assert waiting.client_id == world.acme.pk and waiting.direction == "auto"
+    assert not world.acme.contacts.filter(email__icontains="elsewhere").exists()
+    assert Communication.objects.get(pk=waiting.communication_id).direction == "auto"
+
+
+@pytest.mark.django_db
+def test_real_bounces_imported_for_a_client_wait_for_nothing(world, tmp_path):
+    folder = MAIL / "flufl-bounce"
+    if not folder.is_dir():
+        pytest.skip("flufl-bounce not fetched: run `make test-data`")
+    summary = import_path(None, folder, client=world.acme)
+    assert summary.imported == 117 and summary.rejected == []
+    directions = Counter(
+        Communication.objects.filter(client=world.acme).values_list("direction", flat=True)
+    )
+    assert directions == {"auto": 115, "in": 2}
+    assert not Communication.objects.filter(direction="auto", tone__isnull=False).exists()
+    clocks = client_responsiveness(world.alice, world.acme, datetime(2030, 1, 1, tzinfo=UTC))
+    assert len(clocks.awaiting) <= 2  # only the two a person wrote
