@@ -358,6 +358,16 @@ def attention_body(user: User, now: datetime) -> dict[str, Any]:
             }
             for item in att.awaiting_reply
         ],
+        "not_delivered": [
+            {
+                "email": m.pk,
+                "client": m.client_id,
+                "subject": m.subject,
+                "undelivered": m.undelivered,
+                "returned_at": m.occurred_at,
+            }
+            for m in att.not_delivered
+        ],
         "commitments": [
             {
                 "id": c.pk,

@@ -187,6 +187,7 @@ class Attention:
 
     clocks: list[tuple[Case, timedelta]] = field(default_factory=list)
     awaiting_reply: list[Any] = field(default_factory=list)
+    not_delivered: list[Any] = field(default_factory=list)
     commitments: list[Commitment] = field(default_factory=list)
     actions_overdue: list[Action] = field(default_factory=list)
     checkins_due: list[CheckIn] = field(default_factory=list)
@@ -200,13 +201,14 @@ class Attention:
 
 def needs_attention(user: User, now: datetime, *, soon: timedelta = timedelta(days=2)) -> Attention:
     """What the user should act on now, across the clients they may see."""
-    from amends.comms.queries import awaiting_reply, calls_missing_recap
+    from amends.comms.queries import awaiting_reply, calls_missing_recap, not_delivered
 
     open_cases = list_cases(user, open_only=True)
     att = Attention()
     for case in open_cases.filter(first_response_at__isnull=True).order_by("opened_at"):
         att.clocks.append((case, first_response_clock(case, now).elapsed))
     att.awaiting_reply = awaiting_reply(user, now)
+    att.not_delivered = not_delivered(user, now)
     att.commitments = list(
         list_parts(user, "commitment")
         .filter(status=Commitment.Status.PENDING, due_at__lte=now + soon)

@@ -561,6 +561,16 @@ class MissingRecapItem(OutSchema):
     overdue: str
 
 
+class NotDeliveredItem(OutSchema):
+    email: int = Field(
+        description="The delivery report (`/emails/{id}`), in the thread of what it returns."
+    )
+    client: int
+    subject: str
+    undelivered: list[str] = Field(description="The addresses its report says failed.")
+    returned_at: datetime
+
+
 class AttentionOut(OutSchema):
     """Everything on the "Needs attention" page for you, oldest or most urgent first."""
 
@@ -568,6 +578,10 @@ class AttentionOut(OutSchema):
     clocks: list[ClockItem] = Field(description="Cases still waiting for a first reply (R1).")
     awaiting_reply: list[AwaitingReplyItem] = Field(
         description="Client messages with no reply after them (R1)."
+    )
+    not_delivered: list[NotDeliveredItem] = Field(
+        description="Emails a mail server returned in the last two weeks, newest first,"
+        " until someone writes to the client again (R1, R33)."
     )
     commitments: list[CommitmentDueItem] = Field(
         description="Promises due within two days or overdue (R21)."

@@ -762,6 +762,8 @@ def _email_fields(
         "text_body": parsed.text,
         "attachments": [vars(a) for a in parsed.attachments],
         "problems": parsed.problems,
+        "automatic": parsed.automatic,
+        "undelivered": parsed.undelivered,
         "source": source[:1000],
         "imported_by_id": actor.pk if actor is not None else None,
     }
@@ -1449,6 +1451,8 @@ _EMAIL_FIELDS = [
     "text_body",
     "attachments",
     "problems",
+    "automatic",
+    "undelivered",
     "source",
     "imported_by_id",
 ]

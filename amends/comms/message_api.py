@@ -71,6 +71,13 @@ class EmailSummaryOut(OutSchema):
     thread_root: int | None = Field(
         validation_alias="thread_root_id", description="The first known message of its thread."
     )
+    automatic: str = Field(
+        description="Mail no person wrote (direction `auto`): `bounce`, a delivery failure;"
+        " `auto-reply`, an automatic reply; empty for a person's mail."
+    )
+    undelivered: list[str] = Field(
+        description="For a bounce: the addresses its report says could not be reached."
+    )
 
 
 class EmailOut(EmailSummaryOut):
@@ -124,6 +131,8 @@ def _summary(message: EmailMessage) -> dict[str, object]:
         "occurred_at": message.occurred_at,
         "direction": message.direction,
         "thread_root": message.thread_root_id or message.pk,
+        "automatic": message.automatic,
+        "undelivered": list(message.undelivered or []),
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -293,6 +292,10 @@ class EmailMessage(models.Model):
     text_body = models.TextField(blank=True)
     attachments = models.JSONField(default=list, blank=True)
     problems = models.JSONField(default=list, blank=True)
+    # Mail no person wrote (comms.automatic): "bounce" (a delivery failure, with the
+    # addresses its report says failed in `undelivered`) or "auto-reply"; "" otherwise.
+    automatic = models.CharField(max_length=12, blank=True, default="")
+    undelivered = models.JSONField(default=list, blank=True)
     source = models.CharField(max_length=1000, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True)
     imported_by = models.ForeignKey(
@@ -317,6 +320,12 @@ class EmailMessage(models.Model):
                 condition=HEADERLESS_REPLY,
                 name="email_headerless_reply",
             ),
+            # The few delivery failures, for "Emails that were not delivered".
+            models.Index(
+                fields=["-occurred_at"],
+                condition=models.Q(automatic="bounce"),
+                name="email_bounce",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -325,21 +334,6 @@ class EmailMessage(models.Model):
     @property
     def is_thread_root(self) -> bool:
         return self.thread_root_id in (None, self.pk)
-
-    @cached_property
-    def automatic(self) -> Any:
-        """For mail no person wrote, what it is (`automatic.Found`: "bounce" or
-        "auto-reply", and for a delivery failure the addresses that failed), read again
-        from its bytes; kind "" for a person's mail."""
-        from amends.comms.automatic import Found, classify
-
-        if self.direction != Communication.Direction.AUTO:
-            return Found("", [])
-        try:
-            data = bytes(self.raw.data)
-        except Exception:
-            return Found("", [])
-        return classify(data, self.from_address, self.subject)
 
 
 class MessageReference(models.Model):

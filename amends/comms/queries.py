@@ -200,6 +200,29 @@ def recap_was_late(recap: Communication) -> bool:
     return recap.occurred_at > add_business_time(call.occurred_at, hours.day_length, hours)
 
 
+NOT_DELIVERED_FOR = timedelta(days=14)
+MAX_NOT_DELIVERED = 200
+
+
+def not_delivered(user: User, now: datetime, *, client: Client | None = None) -> list[EmailMessage]:
+    """Delivery failures of the last two weeks in mail with clients the user may see,
+    newest first, but those after which someone wrote to the client again (R1, R33: an
+    answer that never arrived leaves the client waiting)."""
+    written_since = Communication.objects.filter(
+        client=OuterRef("client"),
+        direction=DIRECTION.OUT,
+        channel=CHANNEL.EMAIL,
+        occurred_at__gt=OuterRef("occurred_at"),
+    )
+    found = (
+        list_emails(user, client=client)
+        .filter(automatic="bounce", occurred_at__gte=now - NOT_DELIVERED_FOR, occurred_at__lte=now)
+        .exclude(Exists(written_since))
+        .order_by("-occurred_at", "-pk")
+    )
+    return list(found[:MAX_NOT_DELIVERED])
+
+
 def list_emails(user: User, *, client: Client | None = None) -> QuerySet[EmailMessage]:
     """Imported emails matched to clients the user may see (unmatched ones are in triage)."""
     qs = scope_to_user(

@@ -171,6 +171,9 @@ class UnmatchedEmailOut(OutSchema):
     subject: str
     occurred_at: datetime = Field(description="When it was sent (or imported, if undated).")
     direction: Direction
+    automatic: str = Field(
+        "", description="`bounce` (a delivery failure) or `auto-reply`; empty for a person's mail."
+    )
     dismissed_at: datetime | None = Field(
         None, description="When an admin set it aside as no client's (null: waiting)."
     )

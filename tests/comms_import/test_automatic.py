@@ -252,7 +252,8 @@ def test_the_message_page_says_what_was_not_delivered_and_an_outsider_sees_nothi
     import_path(None, _write(tmp_path / "mail", ask=ASK, bounce=BOUNCE, away=AWAY))
     bounce = EmailMessage.objects.get(message_id="bounce@mx.acme.example")
     away = EmailMessage.objects.get(message_id="away@acme.example")
-    assert bounce.automatic == (automatic.BOUNCE, ["dana@acme.example"], "reply@firm.example")
+    assert (bounce.automatic, bounce.undelivered) == (automatic.BOUNCE, ["dana@acme.example"])
+    assert bounce.in_reply_to == "reply@firm.example"
     client.force_login(world.alice)
     page = client.get(reverse("comms:thread", args=[bounce.pk])).content.decode()
     assert "Not delivered." in page and "dana@acme.example" in page
@@ -296,3 +297,40 @@ def test_real_bounces_imported_for_a_client_wait_for_nothing(world, tmp_path):
     assert not Communication.objects.filter(direction="auto", tone__isnull=False).exists()
     clocks = client_responsiveness(world.alice, world.acme, datetime(2030, 1, 1, tzinfo=UTC))
     assert len(clocks.awaiting) <= 2  # only the two a person wrote
+
+
+@pytest.mark.django_db
+def test_an_email_that_was_not_delivered_needs_attention_until_we_write_again(
+    world, tmp_path, client, api_alice, api_carol
+):
+    import time_machine
+
+    from amends.cases.queries import needs_attention
+
+    with time_machine.travel(datetime(2026, 7, 6, 12, tzinfo=UTC), tick=False):
+        import_path(None, _write(tmp_path / "mail", ask=ASK, reply=REPLY, bounce=BOUNCE))
+        now = datetime(2026, 7, 7, 9, tzinfo=UTC)
+    bounce = EmailMessage.objects.get(message_id="bounce@mx.acme.example")
+    assert [m.pk for m in needs_attention(world.alice, now).not_delivered] == [bounce.pk]
+    assert needs_attention(world.carol, now).not_delivered == []
+    with time_machine.travel(now, tick=False):
+        client.force_login(world.alice)
+        page = client.get(reverse("home")).content.decode()
+        assert "Emails that were not delivered" in page and "dana@acme.example" in page
+        client.force_login(world.carol)
+        assert "Emails that were not delivered" not in client.get(reverse("home")).content.decode()
+        mine = client.get("/api/v1/me/attention", **api_alice).json()["not_delivered"]
+        assert [(i["email"], i["undelivered"]) for i in mine] == [
+            (bounce.pk, ["dana@acme.example"])
+        ]
+        assert client.get("/api/v1/me/attention", **api_carol).json()["not_delivered"] == []
+        email = client.get(f"/api/v1/emails/{bounce.pk}", **api_alice).json()
+        assert (email["automatic"], email["undelivered"]) == ("bounce", ["dana@acme.example"])
+        assert client.get(f"/api/v1/emails/{bounce.pk}", **api_carol).status_code == 404
+    # Two weeks on, or once someone has written to Acme again, it is no longer listed.
+    assert needs_attention(world.alice, datetime(2026, 7, 21, 12, tzinfo=UTC)).not_delivered == []
+    again = REPLY.replace(b"<reply@firm.example>", b"<again@firm.example>").replace(
+        b"Mon, 6 Jul 2026 11:00:00", b"Mon, 6 Jul 2026 15:00:00"
+    )
+    import_path(None, _write(tmp_path / "later", again=again))
+    assert needs_attention(world.alice, now).not_delivered == []
