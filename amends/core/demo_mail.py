@@ -135,7 +135,48 @@ def _messages(day: Callable[[int, int, int], datetime]) -> list[bytes]:
             ),
         ),
         *_follow_ups(day),
+        *_returned(day),
     ]
+
+
+def _returned(day: Callable[[int, int, int], datetime]) -> list[bytes]:
+    """Tom's draft of the written summary, sent to a mistyped address, and the report
+    Harbour & Vine's mail server sent back: "Emails that were not delivered"."""
+    wrong = ("Owen Price", "owen.price@harbourandvine.example")
+    sent_at, msgid = day(1, 12, 10), "hv-summary-draft@northlight.example"
+    draft = _message(
+        sender=TOM,
+        to=wrong,
+        subject="Draft: what happened to the mobile checkout",
+        at=sent_at,
+        msgid=msgid,
+        text="Owen,\n\nHere is the draft of Thursday's written summary, for your "
+        "corrections before I send it to Rachel.\n\nTom\n",
+    )
+    # As Postfix writes one: a delivery status report, with the returned mail's headers.
+    report = (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.harbourandvine.example>\n"
+        f"To: {_address(TOM)}\n"
+        "Subject: Undelivered Mail Returned to Sender\n"
+        f"Date: {format_datetime(sent_at + timedelta(minutes=1))}\n"
+        "Message-ID: <hv-bounce-1@mx.harbourandvine.example>\n"
+        "Auto-Submitted: auto-replied\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="HV-R"\n\n'
+        "--HV-R\nContent-Type: text/plain; charset=us-ascii\n\n"
+        "This is the mail system at host mx.harbourandvine.example.\n\n"
+        "I'm sorry to have to inform you that your message could not be delivered to one "
+        "or more recipients.\n\n"
+        f"<{wrong[1]}>: host mx.harbourandvine.example said: 550 5.1.1 User unknown\n\n"
+        "--HV-R\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; mx.harbourandvine.example\n\n"
+        f"Final-Recipient: rfc822; {wrong[1]}\nAction: failed\nStatus: 5.1.1\n\n"
+        "--HV-R\nContent-Type: text/rfc822-headers\n\n"
+        f"From: {_address(TOM)}\nTo: {_address(wrong)}\nMessage-ID: <{msgid}>\n"
+        "Subject: Draft: what happened to the mobile checkout\n\n"
+        "--HV-R--\n"
+    )
+    return [draft, report.encode()]
 
 
 def _follow_ups(day: Callable[[int, int, int], datetime]) -> list[bytes]:
