@@ -362,7 +362,7 @@ def attention_body(user: User, now: datetime) -> dict[str, Any]:
             {
                 "email": m.pk,
                 "client": m.client_id,
-                "subject": m.subject,
+                "subject": getattr(m, "returned_subject", None) or m.subject,
                 "undelivered": m.undelivered,
                 "returned_at": m.occurred_at,
             }

@@ -566,7 +566,9 @@ class NotDeliveredItem(OutSchema):
         description="The delivery report (`/emails/{id}`), in the thread of what it returns."
     )
     client: int
-    subject: str
+    subject: str = Field(
+        description="The returned email's subject when it is stored too, else the report's."
+    )
     undelivered: list[str] = Field(description="The addresses its report says failed.")
     returned_at: datetime
 

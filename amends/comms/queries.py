@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from amends.accounts.models import User
 from amends.accounts.queries import scope_to_user
@@ -214,10 +214,15 @@ def not_delivered(user: User, now: datetime, *, client: Client | None = None) ->
         channel=CHANNEL.EMAIL,
         occurred_at__gt=OuterRef("occurred_at"),
     )
+    returned = EmailMessage.objects.filter(
+        client=OuterRef("client"), message_id=OuterRef("in_reply_to")
+    ).exclude(message_id="")
     found = (
         list_emails(user, client=client)
         .filter(automatic="bounce", occurred_at__gte=now - NOT_DELIVERED_FOR, occurred_at__lte=now)
         .exclude(Exists(written_since))
+        # The subject of the email it returns, when that email is stored too.
+        .annotate(returned_subject=Subquery(returned.values("subject")[:1]))
         .order_by("-occurred_at", "-pk")
     )
     return list(found[:MAX_NOT_DELIVERED])

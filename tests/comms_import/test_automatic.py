@@ -320,6 +320,7 @@ def test_an_email_that_was_not_delivered_needs_attention_until_we_write_again(
         client.force_login(world.carol)
         assert "Emails that were not delivered" not in client.get(reverse("home")).content.decode()
         mine = client.get("/api/v1/me/attention", **api_alice).json()["not_delivered"]
+        assert [i["subject"] for i in mine] == ["Re: Where is the launch?"]  # what it returns
         assert [(i["email"], i["undelivered"]) for i in mine] == [
             (bounce.pk, ["dana@acme.example"])
         ]
