@@ -6,7 +6,8 @@ import logging
 import os
 import queue
 import threading
-from collections.abc import Callable, Container, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -794,7 +795,49 @@ def store_parsed_message(
     if message.client_id is not None:
         _record_email_communication(actor, message, match.contact_id, match.person_id)
     _invitations(actor, [(source or "an email", parsed)], matcher)
+    note_returned(_returned_ids([parsed], matcher), matcher)
     return message
+
+
+def _returned_ids(batch: Iterable[ParsedMessage], matcher: Matcher) -> set[str]:
+    """The Message-IDs a batch may settle the delivery of: those its bounces return, and
+    its own emails from us (a bounce of one may have come first)."""
+    return {
+        parsed.in_reply_to if parsed.automatic == automatic.BOUNCE else parsed.message_id
+        for parsed in batch
+        if parsed.automatic == automatic.BOUNCE or matcher.is_ours(parsed.from_address)
+    } - {""}
+
+
+def note_returned(message_ids: Iterable[str], matcher: Matcher) -> int:
+    """Mark as undelivered each email of ours among `message_ids` that delivery failures
+    (`comms.automatic`) returned from every one of its recipients outside the firm: the
+    client never read it, so it is no reply — their message waits again, and the reply
+    clocks leave it out. One returned from only some recipients still reached the others.
+    Called with a batch's own emails and the emails its bounces return, so either may be
+    imported first. Answers how many were marked."""
+    ids = sorted(set(message_ids) - {""})
+    failed: dict[str, set[str]] = defaultdict(set)
+    for start in range(0, len(ids), 500):
+        for ref, addresses in MessageReference.objects.filter(
+            ref__in=ids[start : start + 500], message__automatic=automatic.BOUNCE
+        ).values_list("ref", "message__undelivered"):
+            failed[ref].update(str(a).casefold() for a in addresses or [])
+    if not failed:
+        return 0
+    marked = 0
+    sent = EmailMessage.objects.filter(
+        message_id__in=list(failed), communication__isnull=False
+    ).exclude(direction=Communication.Direction.IN)
+    for comm_id, message_id, to, cc, bcc in sent.values_list(
+        "communication_id", "message_id", "to_addresses", "cc_addresses", "bcc_addresses"
+    ):
+        outside = {str(a).casefold() for a in [*to, *cc, *bcc] if not matcher.is_ours(str(a))}
+        if outside and outside <= failed[message_id]:
+            marked += Communication.objects.filter(pk=comm_id, undelivered=False).update(
+                undelivered=True, version=F("version") + 1
+            )
+    return marked
 
 
 def _check_may_import(actor: User | None, client: Client | None) -> None:
@@ -1187,6 +1230,7 @@ def _store_batch(
     summary.unmatched += counts.unmatched
     summary.problems += counts.problems
     summary.meetings += _invitations(actor, batch, matcher)
+    note_returned(_returned_ids((parsed for _, parsed in batch), matcher), matcher)
     if earlier is not None:
         earlier += found
 

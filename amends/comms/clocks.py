@@ -224,6 +224,7 @@ def _pair(
             channel__in=MESSAGE_CHANNELS,
             occurred_at__gte=since,
             occurred_at__lte=now,
+            undelivered=False,  # returned by mail servers: no reply
         )
         .order_by("occurred_at")
         .values_list("client_id", "occurred_at")[:MAX_OUTBOUND]
@@ -237,7 +238,7 @@ def _pair(
             .order_by()
             .annotate(
                 last_in=Max("occurred_at", filter=Q(direction=DIRECTION.IN)),
-                last_out=Max("occurred_at", filter=Q(direction=DIRECTION.OUT)),
+                last_out=Max("occurred_at", filter=Q(direction=DIRECTION.OUT, undelivered=False)),
             )
             .values_list("client_id", "last_in", "last_out")
         ):

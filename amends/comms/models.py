@@ -95,6 +95,11 @@ class Communication(Versioned):
         blank=True,
         help_text="Tone of a message from the client: -1 hostile … 0 neutral … +1 warm.",
     )
+    undelivered = models.BooleanField(
+        default=False,
+        help_text="An email of ours that mail servers returned from every recipient outside"
+        " the firm (comms.automatic): the client never read it, so it is no reply.",
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -127,12 +132,13 @@ class Communication(Versioned):
 
     @property
     def is_reply_to_client(self) -> bool:
-        """A real reply: something we said to the client, not an internal note."""
-        return self.is_reply(self.channel, self.direction)
+        """A real reply: something we said to the client, not an internal note, and not
+        an email mail servers returned."""
+        return self.is_reply(self.channel, self.direction, self.undelivered)
 
     @classmethod
-    def is_reply(cls, channel: str, direction: str) -> bool:
-        return direction == cls.Direction.OUT and channel != cls.Channel.NOTE
+    def is_reply(cls, channel: str, direction: str, undelivered: bool = False) -> bool:
+        return direction == cls.Direction.OUT and channel != cls.Channel.NOTE and not undelivered
 
 
 class UpcomingMeeting(models.Model):

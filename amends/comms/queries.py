@@ -129,6 +129,7 @@ def awaiting_reply(
         direction=DIRECTION.OUT,
         channel__in=[CHANNEL.EMAIL, CHANNEL.CALL, CHANNEL.MEETING],
         occurred_at__gte=OuterRef("occurred_at"),
+        undelivered=False,  # returned by mail servers: the client never read it
     )
     qs = (
         list_communications(user, client=client, case=case)
@@ -213,6 +214,7 @@ def not_delivered(user: User, now: datetime, *, client: Client | None = None) ->
         direction=DIRECTION.OUT,
         channel=CHANNEL.EMAIL,
         occurred_at__gt=OuterRef("occurred_at"),
+        undelivered=False,
     )
     returned = EmailMessage.objects.filter(
         client=OuterRef("client"), message_id=OuterRef("in_reply_to")

@@ -31,6 +31,11 @@ class CommunicationOut(OutSchema):
     channel: Channel
     direction: Direction = Field(description=_DIRECTION)
     occurred_at: datetime
+    undelivered: bool = Field(
+        False,
+        description="An email of ours that mail servers returned from every recipient outside"
+        " the firm: the client never read it, so no clock counts it as a reply.",
+    )
     contact: int | None = Field(validation_alias="contact_id")
     person: int | None = Field(validation_alias="person_id", description="Who at the firm.")
     subject: str

@@ -229,10 +229,10 @@ def test_a_bounce_and_an_away_message_start_no_clock_and_sour_no_tone(world, tmp
     assert bounce.contact == world.contact  # the failed address is Dana's
     assert comms["Where is the launch?"].direction == "in"
     assert comms["Where is the launch?"].tone is not None
-    # Dana's message was answered at 11:00; what came after it is no one's message.
+    # What came after Dana's message is no one's: only her message waits — again, since
+    # the reply of 11:00 was returned (see the next tests).
     clocks = client_responsiveness(world.alice, world.acme, datetime(2026, 7, 8, tzinfo=UTC))
-    assert clocks.awaiting == []
-    assert clocks.replies.count == 1
+    assert [a.message.subject for a in clocks.awaiting] == ["Where is the launch?"]
     assert clocks.tone.scored == 1
     # On the timeline as "sent automatically", and found by that filter.
     automatic_only = list_timeline(world.alice, client=world.acme, direction="auto")
@@ -335,3 +335,50 @@ def test_an_email_that_was_not_delivered_needs_attention_until_we_write_again(
     )
     import_path(None, _write(tmp_path / "later", again=again))
     assert needs_attention(world.alice, now).not_delivered == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bounce_first", [False, True], ids=["reply-first", "bounce-first"])
+def test_a_reply_mail_servers_returned_is_no_reply(world, tmp_path, bounce_first):
+    now = datetime(2026, 7, 7, 9, tzinfo=UTC)
+    import_path(None, _write(tmp_path / "ask", ask=ASK))
+    first, second = (("bounce", BOUNCE), ("reply", REPLY))
+    if not bounce_first:
+        first, second = second, first
+    import_path(None, _write(tmp_path / "one", **{first[0]: first[1]}))
+    import_path(None, _write(tmp_path / "two", **{second[0]: second[1]}))
+    reply = Communication.objects.get(subject="Re: Where is the launch?", direction="out")
+    assert reply.undelivered and reply.version == 2
+    assert not reply.is_reply_to_client
+    # Dana's message waits again, and no reply time is counted for it.
+    clocks = client_responsiveness(world.alice, world.acme, now)
+    assert [a.message.subject for a in clocks.awaiting] == ["Where is the launch?"]
+    assert clocks.replies.count == 0
+
+
+@pytest.mark.django_db
+def test_a_reply_returned_from_one_recipient_still_reached_the_other(world, tmp_path, client):
+    to_two = REPLY.replace(
+        b"To: Dana Client <dana@acme.example>",
+        b"To: Dana Client <dana@acme.example>, Pat <pat@acme.example>",
+    )
+    import_path(None, _write(tmp_path / "mail", ask=ASK, reply=to_two, bounce=BOUNCE))
+    reply = Communication.objects.get(subject="Re: Where is the launch?", direction="out")
+    assert not reply.undelivered
+    clocks = client_responsiveness(world.alice, world.acme, datetime(2026, 7, 7, tzinfo=UTC))
+    assert clocks.awaiting == []
+    # The page of a reply returned from everyone says so; an outsider sees neither.
+    import_path(None, _write(tmp_path / "other", again=REPLY.replace(b"<reply@", b"<r2@")))
+    bounced = BOUNCE.replace(b"<reply@firm.example>", b"<r2@firm.example>").replace(
+        b"<bounce@", b"<bounce2@"
+    )
+    import_path(None, _write(tmp_path / "b2", bounce=bounced))
+    returned = Communication.objects.get(email__message_id="r2@firm.example")
+    assert returned.undelivered
+    client.force_login(world.alice)
+    page = client.get(reverse("comms:detail", args=[returned.pk])).content.decode()
+    assert "not delivered" in page
+    timeline = client.get(reverse("clients:timeline", args=[world.acme.pk])).content.decode()
+    assert "not delivered" in timeline
+    client.force_login(world.carol)
+    assert client.get(reverse("comms:detail", args=[returned.pk])).status_code == 404
