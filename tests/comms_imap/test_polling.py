@@ -302,5 +302,12 @@ def test_real_world_mail_on_a_real_server_is_polled_whole(world, trust_dovecot, 
         # IMAP allows no NUL in a message: Dovecot stores one it is given as 0x80, and
         # serves that (one of these spam messages has two).
         assert kept(raw.replace(b"\x00", b"\x80")) == raw.replace(b"\x00", b"\x80")
+    # The one delivery failure among them arrives as such: sent automatically, about
+    # the address that failed, waiting for no reply.
+    from amends.comms.models import EmailMessage
+
+    bounce = EmailMessage.objects.get(automatic="bounce")
+    assert (bounce.direction, bounce.undelivered) == ("auto", ["abh@netpar.com.br"])
+    assert EmailMessage.objects.filter(direction="auto").count() == 1
     account.refresh_from_db()
     assert poll_mailbox(account).imported == 0
