@@ -31,6 +31,7 @@ def first_reply(case: Case) -> Any:
         client_id=case.client_id,
         direction=Communication.Direction.OUT,
         occurred_at__gte=case.opened_at,
+        undelivered=False,  # returned by mail servers: the client never read it
     ).exclude(channel=Communication.Channel.NOTE)
     qs = qs.filter(Q(case=case) | Q(case__isnull=True))
     return qs.order_by("occurred_at").first()

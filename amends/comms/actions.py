@@ -833,11 +833,45 @@ def note_returned(message_ids: Iterable[str], matcher: Matcher) -> int:
         "communication_id", "message_id", "to_addresses", "cc_addresses", "bcc_addresses"
     ):
         outside = {str(a).casefold() for a in [*to, *cc, *bcc] if not matcher.is_ours(str(a))}
-        if outside and outside <= failed[message_id]:
-            marked += Communication.objects.filter(pk=comm_id, undelivered=False).update(
-                undelivered=True, version=F("version") + 1
-            )
+        if not outside or not outside <= failed[message_id]:
+            continue
+        if Communication.objects.filter(pk=comm_id, undelivered=False).update(
+            undelivered=True, version=F("version") + 1
+        ):
+            marked += 1
+            _restart_first_response_clocks(Communication.objects.get(pk=comm_id))
     return marked
+
+
+def _restart_first_response_clocks(comm: Communication) -> None:
+    """The cases whose first-response clock this reply stopped, now known to have been
+    returned: their clock is stopped by the next reply that did arrive, or runs again."""
+    from amends.cases.lifecycle import first_reply
+    from amends.cases.models import Case
+
+    cases = Case.objects.filter(
+        client_id=comm.client_id, first_response_at=comm.occurred_at
+    ).exclude(status__in=Case.CLOSED)
+    if comm.case_id:
+        cases = cases.filter(pk=comm.case_id)
+    for case in cases:
+        following = first_reply(case)
+        update_versioned(case, None, first_response_at=following.occurred_at if following else None)
+        record_timeline(
+            client=case.client,
+            case=case,
+            actor=None,
+            kind="case.first_response",
+            at=comm.occurred_at,
+            summary=(
+                "The first response was returned by mail servers: the next reply stops the"
+                " first-response clock"
+                if following
+                else "The first response was returned by mail servers: the first-response"
+                " clock runs again"
+            ),
+            subject=comm,
+        )
 
 
 def _check_may_import(actor: User | None, client: Client | None) -> None:

@@ -382,3 +382,36 @@ def test_a_reply_returned_from_one_recipient_still_reached_the_other(world, tmp_
     assert "not delivered" in timeline
     client.force_login(world.carol)
     assert client.get(reverse("comms:detail", args=[returned.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bounce_first", [False, True], ids=["reply-first", "bounce-first"])
+def test_a_returned_first_response_starts_the_case_clock_again(world, tmp_path, bounce_first):
+    from amends.cases.actions import open_case
+    from amends.cases.models import Case
+    from amends.clients.models import TimelineEntry
+
+    case = open_case(
+        world.alice,
+        world.acme,
+        title="The launch slipped",
+        opened_at=datetime(2026, 7, 6, 8, tzinfo=UTC),
+    )
+    import_path(None, _write(tmp_path / "ask", ask=ASK))
+    order = [("bounce", BOUNCE), ("reply", REPLY)]
+    for name, data in order if bounce_first else order[::-1]:
+        import_path(None, _write(tmp_path / name, **{name: data}))
+    case = Case.objects.get(pk=case.pk)
+    assert case.first_response_at is None  # the reply never arrived: still running
+    notes = TimelineEntry.objects.filter(case=case, kind="case.first_response").order_by("pk")
+    assert [n.summary for n in notes] == [
+        "First response sent: the first-response clock stopped",
+        "The first response was returned by mail servers: the first-response clock runs again",
+    ]
+    # A reply that arrives stops it.
+    later = REPLY.replace(b"<reply@firm.example>", b"<later@firm.example>").replace(
+        b"Mon, 6 Jul 2026 11:00:00", b"Mon, 6 Jul 2026 14:00:00"
+    )
+    import_path(None, _write(tmp_path / "later", later=later))
+    case = Case.objects.get(pk=case.pk)
+    assert case.first_response_at == datetime(2026, 7, 6, 14, tzinfo=UTC)
