@@ -415,3 +415,65 @@ def test_a_returned_first_response_starts_the_case_clock_again(world, tmp_path, 
     import_path(None, _write(tmp_path / "later", later=later))
     case = Case.objects.get(pk=case.pk)
     assert case.first_response_at == datetime(2026, 7, 6, 14, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_mail_stored_before_is_told_apart_by_mail_reclassify(world, tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    from amends.comms.models import MessageReference
+
+    import_path(None, _write(tmp_path / "mail", ask=ASK, reply=REPLY, bounce=BOUNCE, away=AWAY))
+    # As an earlier version stored them: inbound, scored, the bounce with no reference.
+    old = EmailMessage.objects.filter(
+        message_id__in=["bounce@mx.acme.example", "away@acme.example"]
+    )
+    old.update(automatic="", undelivered=[], direction="in", in_reply_to="")
+    MessageReference.objects.filter(message__message_id="bounce@mx.acme.example").delete()
+    Communication.objects.filter(direction="auto").update(direction="in", tone=-0.8)
+    Communication.objects.update(undelivered=False)
+    now = datetime(2026, 7, 8, tzinfo=UTC)
+    assert len(client_responsiveness(world.alice, world.acme, now).awaiting) == 2  # the robots
+    out = io.StringIO()
+    call_command("mail-reclassify", stdout=out)
+    assert out.getvalue().strip() == (
+        "Looked at 4 email(s): 1 delivery failure(s) and 1 automatic reply now sent "
+        "automatically; 1 email(s) of ours marked not delivered."
+    )
+    bounce = EmailMessage.objects.get(message_id="bounce@mx.acme.example")
+    assert (bounce.direction, bounce.automatic, bounce.undelivered) == (
+        "auto",
+        "bounce",
+        ["dana@acme.example"],
+    )
+    comm = Communication.objects.get(pk=bounce.communication_id)
+    assert (comm.direction, comm.tone) == ("auto", None)
+    assert str(comm).startswith("Email sent automatically")
+    clocks = client_responsiveness(world.alice, world.acme, now)
+    assert [a.message.subject for a in clocks.awaiting] == ["Where is the launch?"]
+    # Run again: nothing left to tell apart.
+    out = io.StringIO()
+    call_command("mail-reclassify", stdout=out)
+    assert out.getvalue().startswith("Looked at 2 email(s): 0 delivery failure(s)")
+
+
+@pytest.mark.django_db
+def test_mail_reclassify_reads_large_batches_a_part_at_a_time(world, tmp_path, monkeypatch):
+    from amends.comms import automatic_actions
+
+    import_path(None, _write(tmp_path / "mail", ask=ASK, bounce=BOUNCE, away=AWAY))
+    EmailMessage.objects.update(automatic="", direction="in")
+    monkeypatch.setattr(automatic_actions, "MAX_BYTES_AT_ONCE", 1)  # a message a part
+    reads = []
+    real = automatic_actions.RawMessage.objects.filter
+
+    def counted(*args, **kwargs):
+        reads.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(automatic_actions.RawMessage.objects, "filter", counted)
+    summary = automatic_actions.reclassify_stored_mail(batch_size=10)
+    assert (summary.seen, summary.bounces, summary.auto_replies) == (3, 1, 1)
+    assert [len(r["pk__in"]) for r in reads] == [1, 1, 1]
