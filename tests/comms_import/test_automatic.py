@@ -380,6 +380,14 @@ def test_a_reply_returned_from_one_recipient_still_reached_the_other(world, tmp_
     assert "not delivered" in page
     timeline = client.get(reverse("clients:timeline", args=[world.acme.pk])).content.decode()
     assert "not delivered" in timeline
+    email = EmailMessage.objects.get(message_id="r2@firm.example")
+    thread = client.get(reverse("comms:thread", args=[email.pk])).content.decode()
+    assert "Mail servers returned this email from every recipient" in thread
+    delivered = EmailMessage.objects.get(message_id="reply@firm.example")
+    assert (
+        "Mail servers returned this email"
+        not in client.get(reverse("comms:thread_message", args=[delivered.pk])).content.decode()
+    )
     client.force_login(world.carol)
     assert client.get(reverse("comms:detail", args=[returned.pk])).status_code == 404
 
