@@ -26,19 +26,11 @@ from amends.comms.importing import ParsedMessage, open_source, parse_message
 from amends.comms.models import EmailMessage, RawMessage
 from amends.comms.queries import list_emails
 from amends.watch.models import Job
-from amends.watch.worker import run_one_step
+from tests.comms_import.fetched import DATA, run_jobs, sample
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parents[2] / ".cache" / "test-data"
 API = "/api/v1"
-
-
-def sample(name: str) -> Path:
-    path = DATA / name
-    if not path.is_file():
-        pytest.skip(f"{name} not fetched: run `make test-data` (scripts/fetch_test_data.py)")
-    return path
 
 
 def stored(subject: str) -> EmailMessage:
@@ -274,11 +266,6 @@ def data_dir(settings, tmp_path) -> Path:
     return settings.DATA_DIR
 
 
-def _run_all() -> None:
-    while run_one_step() is not None:
-        pass
-
-
 def test_a_pst_and_a_zip_of_msg_files_uploaded_on_the_page(as_alice, world, data_dir):
     pst = SimpleUploadedFile("Outlook.pst", sample("outlook.com.ost").read_bytes())
     response = as_alice.post(reverse("comms:import"), {"file": pst, "client": world.acme.pk})
@@ -290,7 +277,7 @@ def test_a_pst_and_a_zip_of_msg_files_uploaded_on_the_page(as_alice, world, data
     zipped = SimpleUploadedFile("saved.zip", buffer.getvalue())
     response = as_alice.post(reverse("comms:import"), {"file": zipped, "client": world.acme.pk})
     assert response.status_code == 303
-    _run_all()
+    run_jobs()
     jobs = list(Job.objects.filter(kind="comms.import").order_by("pk"))
     assert [job.status for job in jobs] == ["done", "done"], [j.last_error for j in jobs]
     assert jobs[0].payload["summary"]["imported"] == 13
@@ -306,7 +293,7 @@ def test_a_msg_uploaded_through_the_api(client, world, data_dir, api_alice, api_
     upload = SimpleUploadedFile("Re invoice.msg", sample("outlook-2016.msg").read_bytes())
     response = client.post(f"{API}/imports", {"file": upload, "client": world.acme.pk}, **api_alice)
     assert response.status_code == 202, response.content
-    _run_all()
+    run_jobs()
     job = client.get(f"{API}/imports/{response.json()['id']}", **api_alice).json()
     assert job["status"] == "done" and job["summary"]["imported"] == 1
     message = EmailMessage.objects.get()

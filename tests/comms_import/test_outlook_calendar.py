@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import struct
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -27,17 +26,9 @@ from amends.comms.models import Communication, UpcomingMeeting
 from amends.comms.outlook_calendar import Item, NotAnEvent, documents, events, recurrence
 from amends.comms.queries import list_emails
 from amends.watch.models import Job
-from amends.watch.worker import run_one_step
+from tests.comms_import.fetched import run_jobs, sample
 
-DATA = Path(__file__).resolve().parents[2] / ".cache" / "test-data"
 SINCE, UNTIL = datetime(2021, 8, 1, tzinfo=UTC), datetime(2021, 12, 31, tzinfo=UTC)
-
-
-def sample(name: str) -> Path:
-    path = DATA / name
-    if not path.is_file():
-        pytest.skip(f"{name} not fetched: run `make test-data` (scripts/fetch_test_data.py)")
-    return path
 
 
 def _z(*args: int) -> datetime:
@@ -115,11 +106,6 @@ def test_a_data_file_on_the_command_line_brings_its_mail_and_its_meetings(world)
     assert Communication.objects.filter(channel="meeting", client=world.acme).count() == 19
 
 
-def _run_all() -> None:
-    while run_one_step() is not None:
-        pass
-
-
 @pytest.mark.django_db
 @time_machine.travel(datetime(2026, 11, 24, 12, tzinfo=UTC), tick=False)
 def test_an_uploaded_data_file_brings_its_meetings_and_an_outsider_sees_none(
@@ -130,7 +116,7 @@ def test_an_uploaded_data_file_brings_its_meetings_and_an_outsider_sees_none(
     pst = SimpleUploadedFile("Mailbox.ost", sample("outlook.com.ost").read_bytes())
     response = as_alice.post(reverse("comms:import"), {"file": pst, "client": world.acme.pk})
     assert response.status_code == 303
-    _run_all()
+    run_jobs()
     job = Job.objects.get(kind="comms.import")
     assert job.status == "done", job.last_error
     assert job.payload["summary"]["imported"] == 13
@@ -164,7 +150,7 @@ def test_a_data_file_uploaded_through_the_api_reports_its_calendars(
         "/api/v1/imports", {"file": upload, "client": world.acme.pk}, **api_alice
     )
     assert response.status_code == 202, response.content
-    _run_all()
+    run_jobs()
     url = f"/api/v1/imports/{response.json()['id']}"
     job = client.get(url, **api_alice).json()
     assert job["status"] == "done" and job["summary"]["imported"] == 13

@@ -29,19 +29,11 @@ from amends.comms.importing import ParsedMessage, folder_contents, parse_message
 from amends.comms.meeting_actions import import_calendar_path
 from amends.comms.models import Communication, UpcomingMeeting
 from amends.watch.models import Job
-from amends.watch.worker import run_one_step
+from tests.comms_import.fetched import run_jobs, sample
 from tests.comms_import.msg_files import build_msg, saved_items, text
 
-DATA = Path(__file__).resolve().parents[2] / ".cache" / "test-data"
 SINCE, UNTIL = datetime(2021, 8, 1, tzinfo=UTC), datetime(2021, 12, 31, tzinfo=UTC)
 WANTED = ("just a regular meeting", "repeats every monday for 10 weeks", "meeting from Ed")
-
-
-def sample(name: str) -> Path:
-    path = DATA / name
-    if not path.is_file():
-        pytest.skip(f"{name} not fetched: run `make test-data` (scripts/fetch_test_data.py)")
-    return path
 
 
 def _events(document: bytes) -> dict[str, bytes]:
@@ -271,11 +263,6 @@ def test_the_mail_import_alone_counts_saved_appointments_and_rejects_none(world,
     assert summary.rejected == []
 
 
-def _run_all() -> None:
-    while run_one_step() is not None:
-        pass
-
-
 @pytest.mark.django_db
 @time_machine.travel(datetime(2021, 8, 20, 12, tzinfo=UTC), tick=False)
 def test_an_uploaded_appointment_becomes_a_meeting_and_an_outsider_sees_none(
@@ -287,7 +274,7 @@ def test_an_uploaded_appointment_becomes_a_meeting_and_an_outsider_sees_none(
     upload = SimpleUploadedFile("Lunch.msg", (folder / "just-a-regular-meeting.msg").read_bytes())
     response = as_alice.post(reverse("comms:import"), {"file": upload, "client": world.acme.pk})
     assert response.status_code == 303
-    _run_all()
+    run_jobs()
     job = Job.objects.get(kind="comms.import")
     assert job.status == "done", job.last_error
     assert job.payload["format"] == "ics"
@@ -322,7 +309,7 @@ def test_a_zip_of_saved_mail_and_appointments_through_the_api(
         "/api/v1/imports", {"file": upload, "client": world.acme.pk}, **api_alice
     )
     assert response.status_code == 202, response.content
-    _run_all()
+    run_jobs()
     url = f"/api/v1/imports/{response.json()['id']}"
     job = client.get(url, **api_alice).json()
     assert job["status"] == "done", job
