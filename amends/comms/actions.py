@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from amends.accounts.models import TeamMembership, User
 from amends.clients.actions import add_contact, record_timeline
-from amends.clients.models import Client, Contact, is_public_mail_domain
+from amends.clients.models import Client, Contact, TimelineEntry, is_public_mail_domain
 from amends.comms import automatic, tone
 from amends.comms.importing import (
     DEFAULT_MAX_BYTES,
@@ -103,6 +103,14 @@ def _stop_first_response_clocks(comm: Communication) -> None:
             summary="First response sent: the first-response clock stopped",
             subject=comm,
         )
+
+
+def sync_timeline(comm: Communication) -> None:
+    """Bring a communication's timeline entry up to date with it (its time, and how it is
+    named: "Email sent automatically: …") after a change written straight to its row."""
+    TimelineEntry.objects.filter(subject_type="communication", subject_id=comm.pk).update(
+        at=comm.occurred_at, summary=str(comm)[:500]
+    )
 
 
 @transaction.atomic

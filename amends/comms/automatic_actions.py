@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F
 
-from amends.clients.models import TimelineEntry
 from amends.comms import automatic
+from amends.comms.actions import Matcher, note_returned, sync_timeline
 from amends.comms.models import Communication, EmailMessage, MessageReference, RawMessage
 
 DEFAULT_BATCH = 500
@@ -40,8 +40,6 @@ def reclassify_stored_mail(
     finds nothing new in it). A bounce gets the Message-ID of what it returns as a
     reference, so the email of ours it returned is marked undelivered; its thread is
     left as it was."""
-    from amends.comms.actions import Matcher, note_returned
-
     batch_size = max(1, min(int(batch_size), MAX_BATCH))
     summary = ReclassifySummary()
     returned: set[str] = set()
@@ -117,7 +115,4 @@ def _record(
             .update(direction=direction, tone=None, version=F("version") + 1)
         )
         if changed:  # its timeline entry names it anew ("Email sent automatically: …")
-            comm = Communication.objects.get(pk=email.communication_id)
-            TimelineEntry.objects.filter(subject_type="communication", subject_id=comm.pk).update(
-                summary=str(comm)[:500]
-            )
+            sync_timeline(Communication.objects.get(pk=email.communication_id))

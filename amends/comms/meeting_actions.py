@@ -36,9 +36,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from amends.accounts.models import TeamMembership, User
-from amends.clients.models import Client, Contact, TimelineEntry
+from amends.clients.models import Client, Contact
 from amends.comms import calendars, csv_import
-from amends.comms.actions import ImportSummary, Matcher, record_communication
+from amends.comms.actions import ImportSummary, Matcher, record_communication, sync_timeline
 from amends.comms.importing import SourceError
 from amends.comms.models import CancelledMeeting, Communication, UpcomingMeeting
 from amends.comms.outlook import PST_SUFFIXES
@@ -100,12 +100,6 @@ def _zone(client: Client | None) -> tzinfo:
 _COMPARED = ("subject", "summary", "occurred_at", "ends_at", "location", "attendees")
 
 
-def _sync_timeline(comm: Communication) -> None:
-    TimelineEntry.objects.filter(subject_type="communication", subject_id=comm.pk).update(
-        at=comm.occurred_at, summary=str(comm)[:500]
-    )
-
-
 def upsert_communication(
     actor: User | None,
     client: Client,
@@ -140,7 +134,7 @@ def upsert_communication(
             setattr(existing, name, value)
         Communication.objects.filter(pk=existing.pk).update(**changes, version=existing.version + 1)
         existing.version += 1
-        _sync_timeline(existing)
+        sync_timeline(existing)
         index_object(existing)
         return "updated"
     if dry_run:
@@ -595,7 +589,7 @@ def mark_cancelled(cancelled: list[calendars.Meeting], matcher: Matcher) -> int:
                     subject=subject, version=comm.version + 1
                 )
                 comm.subject, comm.version = subject, comm.version + 1
-                _sync_timeline(comm)
+                sync_timeline(comm)
                 index_object(comm)
             marked += 1
     return marked
