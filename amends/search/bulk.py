@@ -19,6 +19,9 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+# Each table's id sequence on PostgreSQL, by (database, table, id column).
+_SEQUENCES: dict[tuple[str, str, str], str] = {}
+
 
 class Inserter:
     """Bulk INSERT of plain rows for one model, returning their ids in order, for the
@@ -107,8 +110,8 @@ class Inserter:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [self.table, self.pk_name, count],
+                    "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                    [self._sequence(cursor), count],
                 )
                 return [int(r[0]) for r in cursor.fetchall()]
             if not connection.in_atomic_block:
@@ -121,6 +124,16 @@ class Inserter:
             )
             last = int(cursor.fetchone()[0])
         return list(range(last + 1, last + 1 + count))
+
+    def _sequence(self, cursor: Any) -> str:
+        """The table's id sequence (PostgreSQL), looked up once per table: as an argument
+        of `nextval` for each id, `pg_get_serial_sequence` read the catalog for every
+        row (about 3 buffer reads an id)."""
+        key = (connection.settings_dict["NAME"], self.table, self.pk_name)
+        if key not in _SEQUENCES:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.table, self.pk_name])
+            _SEQUENCES[key] = cursor.fetchone()[0]
+        return _SEQUENCES[key]
 
     def insert(self, rows: list[dict[str, Any]], ids: list[int] | None = None) -> list[int]:
         """Write `rows` (dicts keyed by the `given` field names); returns their new ids
@@ -264,12 +277,41 @@ def _max_params() -> int:
 
 def _json_adapter(f: Any) -> Callable[[Any], Any]:
     ops, encoder = connection.ops, f.encoder  # looked up once, not for every value
+    if connection.vendor == "postgresql":
+        return _jsonb_adapter(encoder)
     empty = ops.adapt_json_value([], encoder)  # most lists written are empty
 
     def adapt(value: Any) -> Any:
         if value == [] and isinstance(value, list):
             return empty
         return ops.adapt_json_value(value, encoder)
+
+    return adapt
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def _jsonb_adapter(encoder: Any) -> Callable[[Any], Any]:
+    """PostgreSQL: each value encoded here, once, as Django's backend would (`json.dumps`
+    with the field's encoder), and handed to psycopg already encoded. Django's own
+    adapter lets psycopg call `json.dumps` as each row is sent, even for the empty lists
+    that most of an email's seven JSON columns hold: 155,000 calls in an import of
+    20,000 messages."""
+    import json
+
+    from psycopg.types.json import Jsonb
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, cls=encoder)
+
+    empty = Jsonb(dumps([]), dumps=_as_is)
+
+    def adapt(value: Any) -> Any:
+        if value == [] and isinstance(value, list):
+            return empty
+        return Jsonb(dumps(value), dumps=_as_is)
 
     return adapt
 

@@ -289,6 +289,73 @@ def test_a_large_sqlite_import_widens_the_page_cache_and_puts_it_back(world, tmp
     assert pragmas() == before
 
 
+def test_a_large_postgresql_import_renews_the_planner_statistics_as_it_doubles(
+    world, tmp_path, monkeypatch
+):
+    """PostgreSQL: the tables each batch looks up are analysed after the first batch,
+    then each time the import has doubled since: the lookups use their indexes instead
+    of reading whole tables the statistics still say are empty."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics only")
+
+    def analysed() -> dict[str, float]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)",
+                [["comms_emailmessage", "comms_messagereference", "comms_rawmessage"]],
+            )
+            return dict(cursor.fetchall())
+
+    runs: list[int] = []
+    after = actions._PlannerStatistics.after
+    monkeypatch.setattr(actions, "POOL_MIN_MESSAGES", 2)
+    monkeypatch.setattr(
+        actions._PlannerStatistics,
+        "after",
+        lambda self, imported: (runs.append((imported, self.known)), after(self, imported)),
+    )
+    for i in range(9):
+        refs = f"References: <{i + 100}@acme.example>\n".encode()
+        (tmp_path / f"{i:02}.eml").write_bytes(m.simple(i, extra=refs))
+    assert analysed()["comms_emailmessage"] <= 0  # never analysed: "empty" to the planner
+    assert import_path(None, tmp_path, batch_size=1).imported == 9
+    # Analysed after 1, 3 and 7 messages (each time the import passed twice what the
+    # last statistics counted), not after each batch.
+    assert [known for _, known in runs] == [0, 2, 2, 6, 6, 6, 6, 14, 14]
+    assert analysed() == {
+        "comms_emailmessage": 7,
+        "comms_messagereference": 7,
+        "comms_rawmessage": 7,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stats WHERE tablename = 'comms_emailmessage'"
+            " AND attname = 'message_id'"
+        )
+        assert cursor.fetchone()[0] == 1
+
+
+def test_an_import_into_an_analysed_database_leaves_its_statistics_alone(world, tmp_path):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics only")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE comms_emailmessage")
+    stats = actions._PlannerStatistics.for_import(10_000)
+    assert stats is not None and stats.known == 0  # an empty table, analysed
+    stats.known = 1_000  # as if the table held 1,000 emails
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'comms_rawmessage'")
+        before = cursor.fetchone()[0]
+        stats.after(600)
+        cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'comms_rawmessage'")
+        assert cursor.fetchone()[0] == before == 0
+    assert actions._PlannerStatistics.for_import(100) is None  # a small import: none
+
+
 def test_a_new_sqlite_database_has_16_kb_pages(tmp_path):
     """The settings' init_command: a new file gets 16 KB pages, in WAL mode."""
     import sqlite3

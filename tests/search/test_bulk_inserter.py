@@ -116,11 +116,31 @@ def test_postgresql_streams_the_rows_with_copy():
     from django.test.utils import CaptureQueriesContext
 
     rows = [{"sha256": f"{n:064x}", "size": 1, "data": b"y"} for n in range(2_000)]
+    Inserter(RawMessage, ["sha256", "size", "data"]).reserve(1)  # finds the sequence
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
         ids = Inserter(RawMessage, ["sha256", "size", "data"]).insert(rows)
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) == 1 and "nextval" in statements[0]
     assert len(ids) == RawMessage.objects.count() == 2_000
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="sequences: PostgreSQL")
+def test_postgresql_looks_up_each_tables_sequence_once():
+    """`nextval` is given the sequence itself: `pg_get_serial_sequence` is asked once per
+    table, not once for every id."""
+    from django.test.utils import CaptureQueriesContext
+
+    from amends.search import bulk
+
+    bulk._SEQUENCES.clear()
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        first = Inserter(RawMessage, ["sha256", "size", "data"]).reserve(3)
+        second = Inserter(RawMessage, ["sha256", "size", "data"]).reserve(2)
+        emails = Inserter(EmailMessage, ["message_id"]).reserve(1)
+    lookups = [q["sql"] for q in queries.captured_queries if "pg_get_serial_sequence" in q["sql"]]
+    assert len(lookups) == 2  # raw messages, emails
+    assert len(set(first + second)) == 5 and min(second) > max(first)
+    assert emails and RawMessage.objects.create(sha256="b" * 64, size=1, data=b"").pk > max(second)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="computed columns: PostgreSQL")
