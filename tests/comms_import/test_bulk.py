@@ -311,6 +311,14 @@ def test_a_large_postgresql_import_renews_the_planner_statistics_as_it_doubles(
     runs: list[int] = []
     after = actions._PlannerStatistics.after
     monkeypatch.setattr(actions, "POOL_MIN_MESSAGES", 2)
+    # A new database's tables, never analysed. (ANALYZE's counts outlive the rolled-back
+    # transactions of earlier tests: the catalog is updated in place.)
+    monkeypatch.setattr(actions._PlannerStatistics, "_rows_known", staticmethod(lambda: 0))
+    monkeypatch.setattr(
+        actions._PlannerStatistics,
+        "for_import",
+        classmethod(lambda cls, total: cls(0)),
+    )
     monkeypatch.setattr(
         actions._PlannerStatistics,
         "after",
@@ -319,7 +327,6 @@ def test_a_large_postgresql_import_renews_the_planner_statistics_as_it_doubles(
     for i in range(9):
         refs = f"References: <{i + 100}@acme.example>\n".encode()
         (tmp_path / f"{i:02}.eml").write_bytes(m.simple(i, extra=refs))
-    assert analysed()["comms_emailmessage"] <= 0  # never analysed: "empty" to the planner
     assert import_path(None, tmp_path, batch_size=1).imported == 9
     # Analysed after 1, 3 and 7 messages (each time the import passed twice what the
     # last statistics counted), not after each batch.
