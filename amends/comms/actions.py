@@ -106,11 +106,13 @@ def _stop_first_response_clocks(comm: Communication) -> None:
 
 
 def sync_timeline(comm: Communication) -> None:
-    """Bring a communication's timeline entry up to date with it (its time, and how it is
-    named: "Email sent automatically: …") after a change written straight to its row."""
-    TimelineEntry.objects.filter(subject_type="communication", subject_id=comm.pk).update(
-        at=comm.occurred_at, summary=str(comm)[:500]
-    )
+    """Bring a communication's own timeline entry up to date with it (its time, kind and
+    how it is named: "Email sent automatically: …") after a change written straight to its
+    row. Only its own (`comm.<channel>`): the case events it caused ("First response
+    sent…") keep their words and time."""
+    TimelineEntry.objects.filter(
+        subject_type="communication", subject_id=comm.pk, kind__startswith="comm."
+    ).update(at=comm.occurred_at, summary=str(comm)[:500], kind=f"comm.{comm.channel}")
 
 
 @transaction.atomic
@@ -155,14 +157,41 @@ def record_communication(
 def update_communication(
     actor: User, comm: Communication, *, version: int | None, **fields: Any
 ) -> Communication:
+    """Edit a communication. A changed direction follows through: its email says the
+    same (the message page's notices read it), its tone is scored only while it is from
+    the client, a reply no longer one gives back the first-response clock it stopped,
+    and its timeline entry is renamed ("Email sent automatically: …")."""
     unknown = set(fields) - FIELDS
     if unknown:
         raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    was, was_at = comm.direction, comm.occurred_at
     update_versioned(comm, version, **fields)
     _validate_links(comm.client, comm)
+    if comm.direction != was:
+        _direction_changed(comm, was, was_at)
+    if fields.keys() & {"direction", "channel", "subject", "occurred_at"}:
+        sync_timeline(comm)
     _stop_first_response_clocks(comm)
     index_object(comm)
     return comm
+
+
+def _direction_changed(comm: Communication, was: str, was_at: datetime) -> None:
+    """Bring what depends on a communication's direction in line with a new one (`was`,
+    when it was `was_at`)."""
+    email = EmailMessage.objects.filter(communication_id=comm.pk).first()
+    if email is not None:
+        EmailMessage.objects.filter(pk=email.pk).update(direction=comm.direction)
+    scored: float | None = None
+    if comm.direction == Communication.Direction.IN:
+        text = email.text_body if email is not None else ""
+        scored = tone.score(text or comm.summary or comm.subject)
+    if scored != comm.tone:
+        comm.tone = scored
+        Communication.objects.filter(pk=comm.pk).update(tone=scored)
+    if was == Communication.Direction.OUT:
+        why = f"recorded as “{comm.get_direction_display().lower()}”"
+        _restart_first_response_clocks(comm, why=why, stopped_at=was_at)
 
 
 # --- Importing email (issue 3) ----------------------------------------------------------
@@ -863,14 +892,20 @@ def note_returned(message_ids: Iterable[str], matcher: Matcher) -> int:
     return marked
 
 
-def _restart_first_response_clocks(comm: Communication) -> None:
-    """The cases whose first-response clock this reply stopped, now known to have been
-    returned: their clock is stopped by the next reply that did arrive, or runs again."""
+def _restart_first_response_clocks(
+    comm: Communication,
+    why: str = "returned by mail servers",
+    stopped_at: datetime | None = None,
+) -> None:
+    """The cases whose first-response clock this reply stopped (at `stopped_at`, by
+    default when it occurred), now known to be no reply (`why`: returned, or edited into
+    something else): their clock is stopped by the next reply that did arrive, or runs
+    again."""
     from amends.cases.lifecycle import first_reply
     from amends.cases.models import Case
 
     cases = Case.objects.filter(
-        client_id=comm.client_id, first_response_at=comm.occurred_at
+        client_id=comm.client_id, first_response_at=stopped_at or comm.occurred_at
     ).exclude(status__in=Case.CLOSED)
     if comm.case_id:
         cases = cases.filter(pk=comm.case_id)
@@ -884,11 +919,9 @@ def _restart_first_response_clocks(comm: Communication) -> None:
             kind="case.first_response",
             at=comm.occurred_at,
             summary=(
-                "The first response was returned by mail servers: the next reply stops the"
-                " first-response clock"
+                f"The first response was {why}: the next reply stops the first-response clock"
                 if following
-                else "The first response was returned by mail servers: the first-response"
-                " clock runs again"
+                else f"The first response was {why}: the first-response clock runs again"
             ),
             subject=comm,
         )

@@ -485,3 +485,86 @@ def test_mail_reclassify_reads_large_batches_a_part_at_a_time(world, tmp_path, m
     summary = automatic_actions.reclassify_stored_mail(batch_size=10)
     assert (summary.seen, summary.bounces, summary.auto_replies) == (3, 1, 1)
     assert [len(r["pk__in"]) for r in reads] == [1, 1, 1]
+
+
+def _edit(client, comm: Communication, **changes: str) -> None:
+    """Post the communication's edit page as a user would, with `changes`."""
+    from zoneinfo import ZoneInfo
+
+    local = comm.occurred_at.astimezone(ZoneInfo(comm.client.timezone))
+    data = {
+        "channel": comm.channel,
+        "direction": comm.direction,
+        "occurred_at": local.strftime("%Y-%m-%dT%H:%M"),
+        "contact": comm.contact_id or "",
+        "person": comm.person_id or "",
+        "case": comm.case_id or "",
+        "subject": comm.subject,
+        "summary": comm.summary,
+        "recap_of": comm.recap_of_id or "",
+        "version": comm.version,
+        **changes,
+    }
+    response = client.post(reverse("comms:edit", args=[comm.pk]), data)
+    assert response.status_code == 303, response.content.decode()[:2000]
+
+
+@pytest.mark.django_db
+def test_a_direction_set_by_hand_follows_through(world, tmp_path, client):
+    """A user marks a message "sent automatically" (or takes it back) on its edit page:
+    the message page's notice, the tone, the timeline entry and the case's first-response
+    clock all follow."""
+    from amends.cases.actions import open_case
+    from amends.cases.models import Case
+    from amends.clients.models import TimelineEntry
+
+    case = open_case(
+        world.alice, world.acme, title="The launch", opened_at=datetime(2026, 7, 6, 8, tzinfo=UTC)
+    )
+    import_path(None, _write(tmp_path / "mail", ask=ASK, reply=REPLY))
+    ask = Communication.objects.get(subject="Where is the launch?")
+    reply = Communication.objects.get(subject="Re: Where is the launch?")
+    assert ask.tone is not None and ask.tone < 0
+    assert Case.objects.get(pk=case.pk).first_response_at == reply.occurred_at
+    client.force_login(world.alice)
+
+    # Alice's reply was in fact her mail program's automatic acknowledgement.
+    email = EmailMessage.objects.get(communication=reply)
+    page = client.get(reverse("comms:thread", args=[email.pk])).content.decode()
+    assert "message-automatic" not in page
+    _edit(client, reply, direction="auto")
+    email.refresh_from_db()
+    assert email.direction == "auto"
+    page = client.get(reverse("comms:thread", args=[email.pk])).content.decode()
+    assert page.count("message-automatic") == 1 and "Sent automatically" in page
+    entry = TimelineEntry.objects.get(
+        subject_type="communication", subject_id=reply.pk, kind="comm.email"
+    )
+    assert entry.summary.startswith("Email sent automatically: Re: Where is the launch?")
+    assert Case.objects.get(pk=case.pk).first_response_at is None  # no reply: runs again
+    note = TimelineEntry.objects.filter(case=case, kind="case.first_response").latest("pk")
+    assert note.summary == (
+        "The first response was recorded as “sent automatically”: the first-response clock"
+        " runs again"
+    )
+    clocks = client_responsiveness(world.alice, world.acme, datetime(2026, 7, 8, tzinfo=UTC))
+    assert [a.message.subject for a in clocks.awaiting] == ["Where is the launch?"]
+
+    # Dana's message marked automatic: no tone; marked hers again: scored again.
+    _edit(client, ask, direction="auto")
+    ask.refresh_from_db()
+    assert ask.tone is None
+    assert EmailMessage.objects.get(communication=ask).direction == "auto"
+    _edit(client, ask, direction="in")
+    ask.refresh_from_db()
+    assert ask.tone is not None and ask.tone < 0
+    page = client.get(
+        reverse("comms:thread", args=[EmailMessage.objects.get(communication=ask).pk])
+    ).content.decode()
+    assert page.count("message-automatic") == 1  # the thread's other message, the reply
+
+    # The reply taken back as Alice's: it stops the clock again.
+    reply.refresh_from_db()
+    _edit(client, reply, direction="out")
+    assert Case.objects.get(pk=case.pk).first_response_at == reply.occurred_at
+    assert EmailMessage.objects.get(communication=reply).direction == "out"
