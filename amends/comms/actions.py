@@ -409,6 +409,18 @@ def _thread(message: EmailMessage, parsed_subject_reply: bool) -> None:
         scope.filter(thread_root_id__in=others).update(thread_root_id=root_id)
 
 
+def rethread(message: EmailMessage) -> None:
+    """Place a stored message in its thread again, after its headers changed (a bounce
+    given the Message-ID of the email it returns): it joins the threads they name, as
+    `_thread` joins a new message's; the rows that had it for their root go with it."""
+    was_root = message.thread_root_id in (None, message.pk)
+    _thread(message, is_reply_subject(message.subject))
+    if was_root and message.thread_root_id != message.pk:
+        _thread_scope(message).filter(thread_root_id=message.pk).update(
+            thread_root_id=message.thread_root_id
+        )
+
+
 @dataclass
 class _Node:
     """One message as threading sees it; `root` is its stored thread root, to be read

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 
 from amends.comms import automatic
-from amends.comms.actions import Matcher, note_returned, sync_timeline
+from amends.comms.actions import Matcher, note_returned, rethread, sync_timeline
 from amends.comms.models import Communication, EmailMessage, MessageReference, RawMessage
 
 DEFAULT_BATCH = 500
@@ -38,8 +38,8 @@ def reclassify_stored_mail(
     """Tell apart the stored emails not yet known as mail no person wrote, in batches by
     id, each in its own transaction (an interrupted run keeps what it did, and a re-run
     finds nothing new in it). A bounce gets the Message-ID of what it returns as a
-    reference, so the email of ours it returned is marked undelivered; its thread is
-    left as it was."""
+    reference, so the email of ours it returned is marked undelivered, and (when it
+    named no message it answers) joins that email's thread, as an import now would."""
     batch_size = max(1, min(int(batch_size), MAX_BATCH))
     summary = ReclassifySummary()
     returned: set[str] = set()
@@ -108,6 +108,9 @@ def _record(
     else:
         summary.auto_replies += 1
     EmailMessage.objects.filter(pk=pk).update(**changes)
+    if "in_reply_to" in changes:  # now it answers the email it returns: its thread
+        email.in_reply_to = found.returned
+        rethread(email)
     if email.communication_id is not None and direction == Communication.Direction.AUTO:
         changed = (
             Communication.objects.filter(pk=email.communication_id)

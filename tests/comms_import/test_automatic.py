@@ -433,21 +433,40 @@ def test_mail_stored_before_is_told_apart_by_mail_reclassify(world, tmp_path):
 
     from amends.comms.models import MessageReference
 
-    import_path(None, _write(tmp_path / "mail", ask=ASK, reply=REPLY, bounce=BOUNCE, away=AWAY))
-    # As an earlier version stored them: inbound, scored, the bounce with no reference.
+    # Dana's postmaster copied her on the report; she sends it back, answering it.
+    forward = _message(
+        """
+From: Dana Client <dana@acme.example>
+To: Alice Owner <alice@firm.example>
+Subject: Fwd: Undeliverable: Re: Where is the launch?
+Date: Mon, 6 Jul 2026 12:00:00 +0000
+Message-ID: <fwd@acme.example>
+In-Reply-To: <bounce@mx.acme.example>
+""",
+        "Our mail server says your answer never came. Please send it again.\n",
+    )
+    mail = _write(tmp_path / "mail", ask=ASK, reply=REPLY, bounce=BOUNCE, away=AWAY, fwd=forward)
+    import_path(None, mail)
+    # As an earlier version stored them: inbound, scored, the bounce with no reference,
+    # the root of a thread of its own, with the forward in it.
     old = EmailMessage.objects.filter(
         message_id__in=["bounce@mx.acme.example", "away@acme.example"]
     )
     old.update(automatic="", undelivered=[], direction="in", in_reply_to="")
+    bounce_pk = EmailMessage.objects.get(message_id="bounce@mx.acme.example").pk
+    EmailMessage.objects.filter(
+        message_id__in=["bounce@mx.acme.example", "fwd@acme.example"]
+    ).update(thread_root_id=bounce_pk)
     MessageReference.objects.filter(message__message_id="bounce@mx.acme.example").delete()
     Communication.objects.filter(direction="auto").update(direction="in", tone=-0.8)
     Communication.objects.update(undelivered=False)
     now = datetime(2026, 7, 8, tzinfo=UTC)
-    assert len(client_responsiveness(world.alice, world.acme, now).awaiting) == 2  # the robots
+    waiting = client_responsiveness(world.alice, world.acme, now).awaiting
+    assert len(waiting) == 3  # the robots, and Dana's forward
     out = io.StringIO()
     call_command("mail-reclassify", stdout=out)
     assert out.getvalue().strip() == (
-        "Looked at 4 email(s): 1 delivery failure(s) and 1 automatic reply now sent "
+        "Looked at 5 email(s): 1 delivery failure(s) and 1 automatic reply now sent "
         "automatically; 1 email(s) of ours marked not delivered."
     )
     bounce = EmailMessage.objects.get(message_id="bounce@mx.acme.example")
@@ -459,12 +478,20 @@ def test_mail_stored_before_is_told_apart_by_mail_reclassify(world, tmp_path):
     comm = Communication.objects.get(pk=bounce.communication_id)
     assert (comm.direction, comm.tone) == ("auto", None)
     assert str(comm).startswith("Email sent automatically")
+    # It answers, and has joined the thread of, the reply it returned.
+    ask = EmailMessage.objects.get(message_id="ask@acme.example")
+    assert (bounce.in_reply_to, bounce.thread_root_id) == ("reply@firm.example", ask.pk)
+    fwd = EmailMessage.objects.get(message_id="fwd@acme.example")
+    assert (fwd.client_id, fwd.thread_root_id) == (ask.client_id, ask.pk), fwd.direction
     clocks = client_responsiveness(world.alice, world.acme, now)
-    assert [a.message.subject for a in clocks.awaiting] == ["Where is the launch?"]
+    assert [a.message.subject for a in clocks.awaiting] == [
+        "Where is the launch?",
+        "Fwd: Undeliverable: Re: Where is the launch?",
+    ]
     # Run again: nothing left to tell apart.
     out = io.StringIO()
     call_command("mail-reclassify", stdout=out)
-    assert out.getvalue().startswith("Looked at 2 email(s): 0 delivery failure(s)")
+    assert out.getvalue().startswith("Looked at 3 email(s): 0 delivery failure(s)")
 
 
 @pytest.mark.django_db
