@@ -216,24 +216,22 @@ _PG_HEADLINE_CHARS = 50_000
 
 
 # Phrases whose words are plain letters and digits: PostgreSQL reads them into the same
-# lexemes in a document and in a query, so their phrase keys (search/0003) are exact.
+# lexemes in a document and in a query, so their phrase keys (search/0003, 0010) are exact.
 _PLAIN_PHRASE = re.compile(r"[^\W_]+(?: [^\W_]+)+")
 
 
-def _phrase_keys(cursor: Any, terms: list[str]) -> str:
-    """The phrase-key tsquery (keys joined with &) that every document holding all of
-    the query's plain phrases has, or '' when no phrase gives a key."""
+def _phrase_keys(cursor: Any, terms: list[str]) -> list[int]:
+    """The phrase keys (20-bit integers, migration 0010) that every document holding all
+    of the query's plain phrases has; none when no phrase gives a key."""
     phrases = [t for t in terms if _PLAIN_PHRASE.fullmatch(t)]
     if not phrases:
-        return ""
+        return []
     cursor.execute(
         "SELECT DISTINCT k FROM unnest(%s::text[]) AS p(phrase),"
-        " unnest(tsvector_to_array(amends_phrase_keys(to_tsvector('english', p.phrase)))) AS k",
+        " unnest(amends_phrase_hashes(to_tsvector('english', p.phrase))) AS k",
         [phrases],
     )
-    keys = sorted(str(r[0]) for r in cursor.fetchall())
-    # Keys are five hex digits (a 20-bit hash, migration 0005): safe in tsquery syntax.
-    return " & ".join(k for k in keys if re.fullmatch(r"[0-9a-f]{5}", k))
+    return sorted(int(r[0]) for r in cursor.fetchall())
 
 
 def _postgres_rows(
@@ -250,7 +248,7 @@ def _postgres_rows(
         # only placeholders, never user text.
         match = "d.search_vector @@ q.query"
         if keys:
-            match = "d.phrase_keys @@ %s::tsquery AND ts_match_vq(d.search_vector, q.query)"
+            match = "d.phrase_hashes @> %s::int4[] AND ts_match_vq(d.search_vector, q.query)"
             params = [keys, *params]
         sql = (
             "WITH q AS (SELECT websearch_to_tsquery('english', %s) AS query),"  # noqa: S608

@@ -1,5 +1,6 @@
-"""Migration search/0005 (PostgreSQL): phrase keys hashed with hashtextextended, every
-stored key recomputed both ways, and phrase search finds the same documents after it."""
+"""The phrase keys' migrations (PostgreSQL): search/0005 hashed the pairs with
+hashtextextended instead of MD5, search/0010 made them integers. Every stored key is
+recomputed both ways, and phrase search finds the same documents after each."""
 
 from __future__ import annotations
 
@@ -16,45 +17,54 @@ pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="phrase keys exist on PostgreSQL only"
 )
 
+PHRASE = "to_tsvector('english', 'surprise invoice')"
 
-def _keys(sql: str) -> set[str]:
+
+def _values(sql: str) -> set:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return {k for row in cursor.fetchall() for k in (row[0] or [])}
 
 
-def _stored_match_computed() -> bool:
+def _stored_match_computed(column: str, function: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM search_searchdocument WHERE search_vector IS NOT NULL"
-            " AND phrase_keys IS DISTINCT FROM amends_phrase_keys(search_vector)"
+            f" AND {column} IS DISTINCT FROM {function}(search_vector)"
         )
         return cursor.fetchone()[0] == 0
+
+
+def _text_keys() -> set:
+    return _values(f"SELECT tsvector_to_array(amends_phrase_keys({PHRASE}))")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_phrase_keys_are_recomputed_both_ways(world):
     assert SearchDocument.objects.exclude(search_vector=None).exists()
-    phrase = (
-        "SELECT tsvector_to_array(amends_phrase_keys(to_tsvector('english', 'surprise invoice')))"
-    )
-    hashed = _keys(phrase)
-    assert hashed and all(re.fullmatch(r"[0-9a-f]{5}", k) for k in hashed)
-    assert _stored_match_computed()
+    integers = _values(f"SELECT amends_phrase_hashes({PHRASE})")
+    assert integers and all(isinstance(k, int) and 0 <= k < 2**20 for k in integers)
+    assert _stored_match_computed("phrase_hashes", "amends_phrase_hashes")
     found = {r.object_id for r in search(world.ada, '"surprise invoice"').hits}
     assert found
 
     executor = MigrationExecutor(connection)
     leaves = executor.loader.graph.leaf_nodes()
     try:
+        executor.migrate([("search", "0009_phrase_keys_without_distinct")])
+        hashed = _text_keys()
+        assert hashed and all(re.fullmatch(r"[0-9a-f]{5}", k) for k in hashed)
+        assert _stored_match_computed("phrase_keys", "amends_phrase_keys")
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
         executor.migrate([("search", "0004_redundant_indexes")])
-        md5 = _keys(phrase)
+        md5 = _text_keys()
         assert md5 != hashed and all(re.fullmatch(r"[0-9a-f]{5}", k) for k in md5)
-        assert _stored_match_computed()
+        assert _stored_match_computed("phrase_keys", "amends_phrase_keys")
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(leaves)
-    assert _keys(phrase) == hashed
-    assert _stored_match_computed()
+    assert _values(f"SELECT amends_phrase_hashes({PHRASE})") == integers
+    assert _stored_match_computed("phrase_hashes", "amends_phrase_hashes")
     assert {r.object_id for r in search(world.ada, '"surprise invoice"').hits} == found

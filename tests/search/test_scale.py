@@ -160,7 +160,7 @@ def test_phrase_prefilter_never_loses_a_match(world, q):
             [queries.websearch_query(queries.parse_terms(q))],
         )
         exact = {(r[0], r[1]) for r in cursor.fetchall()}
-        cursor.execute("SELECT count(*) FROM search_searchdocument WHERE phrase_keys IS NULL")
+        cursor.execute("SELECT count(*) FROM search_searchdocument WHERE phrase_hashes IS NULL")
         assert cursor.fetchone()[0] == 0  # the trigger filled every row
     assert found == exact
     assert exact or q == '"budget budget"'
@@ -186,6 +186,6 @@ def test_bulk_indexed_documents_match_what_the_engine_computes(world, tmp_path):
             "SELECT count(*) FROM search_searchdocument WHERE search_vector IS DISTINCT FROM"
             " setweight(to_tsvector('english', title), 'A')"
             " || setweight(to_tsvector('english', body), 'B')"
-            " OR phrase_keys IS DISTINCT FROM amends_phrase_keys(search_vector)"
+            " OR phrase_hashes IS DISTINCT FROM amends_phrase_hashes(search_vector)"
         )
         assert cursor.fetchone()[0] == 0

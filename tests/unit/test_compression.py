@@ -21,7 +21,8 @@ COLUMNS = {
     ("comms_communication", "summary"),
     ("search_searchdocument", "body"),
     ("search_searchdocument", "search_vector"),
-    ("search_searchdocument", "phrase_keys"),
+    ("search_searchdocument", "phrase_keys"),  # as search/0007 left it
+    ("search_searchdocument", "phrase_hashes"),  # since search/0010
 }
 BEFORE = [("comms", "0007_headerless_reply_index"), ("search", "0006_pending_index")]
 
