@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import string
 from datetime import timedelta
 
 import pytest
@@ -74,16 +76,38 @@ _RULE_TEXT = (
 _RULE_WORDS = _RULE_TEXT.split()
 
 
+def _vader():
+    import vaderSentiment.vaderSentiment as vader
+
+    return vader
+
+
+_STOCK: list = []
+
+
+def _stock_vader():
+    if not _STOCK:
+        _STOCK.append(_vader().SentimentIntensityAnalyzer())
+    return _STOCK[0]
+
+
+def _assert_scored_exactly_as_vader(text):
+    """tone's analyser, each of its two paths, against stock VADER 3.3.2: all four scores,
+    to the last bit (repr tells every float apart, -0.0 from 0.0 too)."""
+    analyser = tone._get_analyser()
+    expected = repr(_stock_vader().polarity_scores(text))
+    assert repr(analyser.polarity_scores(text)) == expected, text
+    assert repr(analyser.windowed_scores(text)) == expected, text
+    if "İ" not in text and analyser.emoji_chars.isdisjoint(text):
+        assert repr(analyser.fast_scores(text)) == expected, text
+
+
 @given(st.lists(st.sampled_from(_RULE_WORDS), max_size=60))
 @settings(max_examples=400, deadline=None)
 def test_the_windowed_analyser_scores_exactly_as_vader_does(words):
     """tone.py hands VADER's negation and idiom checks only the words they read; the
     scores must be VADER's own, to the last digit."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    stock = _stock_vader(SentimentIntensityAnalyzer)
-    text = " ".join(words)
-    assert tone._get_analyser().polarity_scores(text) == stock.polarity_scores(text)
+    _assert_scored_exactly_as_vader(" ".join(words))
 
 
 @given(
@@ -98,42 +122,219 @@ def test_the_windowed_analyser_scores_exactly_as_vader_does(words):
 def test_the_analyser_scores_any_text_exactly_as_vader_does(text):
     """Including the shortcut past VADER's emoji copy: any characters, spacing, emoji
     anywhere (or none)."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    stock = _stock_vader(SentimentIntensityAnalyzer)
-    assert tone._get_analyser().polarity_scores(text) == stock.polarity_scores(text)
+    _assert_scored_exactly_as_vader(text)
 
 
-@pytest.mark.parametrize("text", [HOSTILE, NEUTRAL, WARM, QUOTED_ANGRY])
+# Words VADER's rules look for (beside its lists), words with "n't" (negations too).
+_RULE_EXTRAS = "no nor or but kind of sort least at very never so this without doubt the"
+_NT_WORDS = "n't don't DON'T Isn't can't won't shouldn't wasn't"
+# Short words; non-ASCII ones (with "Σ", whose lower case depends on the letters around
+# it, "İ", whose lower case is longer, letters upper but not lower-cased, ligatures); emoji
+# (of one character and more, "#⃣" being two characters VADER does not replace).
+_OTHER_WORDS = (
+    "a I i an it is be me we on to ok OK no No ya yo hm xd lol LOL "
+    "naïve café Straße ÆON ΣΑΣ ΌΣΟΣ σας ΑΣ'Α İyi İİ. ǅemal ϒ K Å ﬁne "
+    "grüß привет хорошо плохо 好 😀 😡 👍 ❤️ 🙂 ☺️ © ® ™ ‼ #⃣ 1⃣ \u200d \ufe0f "
+    "invoice meeting project Monday deadline"
+)
+
+
+@functools.cache
+def _vocabulary():
+    """Words for the fast path's test: VADER's own (lexicon, boosters, negations, phrases,
+    emoticons), the words its rules look for, short words, non-ASCII words and emoji."""
+    vader = _vader()
+    lexicon = sorted(_stock_vader().lexicon)
+    rules = [
+        *vader.NEGATE,
+        *vader.BOOSTER_DICT,  # with "kind of", "sort of", "just enough"
+        *vader.SPECIAL_CASES,  # "the shit", "kiss of death", "yeah right", …
+        *vader.SENTIMENT_LADEN_IDIOMS,
+        *_RULE_EXTRAS.split(),
+        *_NT_WORDS.split(),
+    ]
+    emoticons = [w for w in lexicon if not w.isalpha()]  # ":)", ":-(", "<3", "(:", …
+    other = _OTHER_WORDS.split()
+    return st.one_of(
+        st.sampled_from(rules),
+        st.sampled_from(lexicon),
+        st.sampled_from(emoticons),
+        st.sampled_from(other),
+        st.text(alphabet="abnotsIOYk'", min_size=1, max_size=3),  # words of 1-3 letters
+        st.text(alphabet="!?", min_size=1, max_size=5),  # "!" and "?" runs
+    )
+
+
+@st.composite
+def _word(draw, vocabulary):
+    """A word of `vocabulary` in any case, with punctuation glued on before and after."""
+    word = draw(vocabulary)
+    case = draw(st.sampled_from(["as is", "lower", "upper", "title", "swap", "mixed"]))
+    if case == "mixed":
+        word = "".join(c.upper() if draw(st.booleans()) else c.lower() for c in word)
+    elif case != "as is":
+        word = getattr(word, case if case != "swap" else "swapcase")()
+    glue = st.text(alphabet=string.punctuation, max_size=3)
+    return draw(glue) + word + draw(glue)
+
+
+_SPACES = st.sampled_from([" ", " ", " ", "  ", "\n", "\t", "\n\n", "\u00a0", "\u2003", "\x1c"])
+
+
+def _text(vocabulary, max_words):
+    """Texts of `_word`s of `vocabulary`, any spacing between, before and after them."""
+    words = st.lists(st.tuples(_word(vocabulary), _SPACES), max_size=max_words)
+    return st.builds(
+        lambda lead, words, trail: lead + "".join(w + space for w, space in words) + trail,
+        _SPACES,
+        words,
+        _SPACES,
+    )
+
+
+@given(st.deferred(lambda: _text(_vocabulary(), 40)))
+@settings(max_examples=600, deadline=None)
+def test_the_fast_path_scores_vaders_own_words_exactly_as_vader_does(text):
+    """The fast path against stock VADER on texts of the words its rules are about, and
+    others, in any case, with punctuation glued on, any spacing."""
+    _assert_scored_exactly_as_vader(text)
+
+
+# The words of VADER's rules around a lexicon word, a few lexicon words, and plain words
+# (in none of its lists), densely: every rule in every place of the words before it.
+_DENSE_WORDS = (
+    f"{_RULE_EXTRAS} {_NT_WORDS} kiss death to die for yeah right bus stop bad ass shit bomb "
+    "just enough extremely good great love hate sad no no not x y z"
+)
+
+
+@given(_text(st.sampled_from(_DENSE_WORDS.split()), 12))
+@settings(max_examples=1000, deadline=None)
+def test_the_fast_path_scores_rule_dense_text_exactly_as_vader_does(text):
+    _assert_scored_exactly_as_vader(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "!!!",
+        "good",
+        "GOOD",
+        "no",
+        "No good",
+        "NO GOOD at all",
+        "no no good",
+        "no or good",
+        "no nor bad",
+        "no great",
+        "not bad at all",
+        "Not BAD. not GOOD!",
+        "at least it works",
+        "the very least good",
+        "least good",
+        "the least good thing",
+        "kind of good",
+        "good kind",
+        "kind",
+        "it is kind of you",
+        "I don't love it",
+        "I DON'T LOVE IT",
+        "never so good",
+        "never this good",
+        "it was never good",
+        "without a doubt, great",
+        "without doubt good",
+        "without any doubt good",
+        "yeah right",
+        "we are this good",
+        "x y this good",
+        "so this good",
+        "it was a kiss of death",
+        "no time or good",
+        "no time nor good",
+        "without x doubt good",
+        "it is not very good",
+        "I am never so happy",
+        "oh yeah right, great",
+        "it is the shit",
+        "The Bomb!",
+        "bus stop good",
+        "a kiss of death",
+        "a cake to die for",
+        "my beating heart",
+        "a bad ass plan",
+        "cut the mustard",
+        "just enough good",
+        "sort of bad",
+        "good but bad",
+        "but",
+        "but good",
+        "good but",
+        "good good but good good bad bad",
+        "good but bad but great",
+        "GREAT!!!! ??",
+        "sad??",
+        "sad????",
+        "ok.",
+        "OK",
+        "ok ok OK ok!",
+        ":) :-( :D (: <3",
+        "I. am. HAPPY.",
+        "very very very good",
+        "VERY good",
+        "very GOOD",
+        "extremely NOT good",
+        "Σ ΣΑΣ. ΌΣΟΣ' good",
+        "İyi good",
+        "good 😀",
+        "#⃣ good",
+        "1⃣",
+        "©",
+        "good\u00a0bad",
+        "good\x1cbad",
+        "straße good",
+        # VADER's own examples
+        "VADER is smart, handsome, and funny.",
+        "VADER is VERY SMART, uber handsome, and FRIGGIN FUNNY!!!",
+        "VADER is not smart, handsome, nor funny.",
+        "At least it isn't a horrible book.",
+        "The book was only kind of good.",
+        "The plot was good, but the characters are uncompelling and the dialog is not great.",
+        "Today SUX!",
+        "Today only kinda sux! But I'll get by, lol",
+        "Make sure you :) or :D today!",
+        "Catch utf-8 emoji such as 💘 and 💋 and 😁",
+        "Not bad at all",
+        "Sentiment analysis has never been this good!",
+        "With VADER, sentiment analysis is the shit!",
+        "On the other hand, VADER is quite bad ass",
+        "Without a doubt, excellent idea.",
+        "Roger Dodger is at least compelling as a variation on the theme.",
+        "Roger Dodger is one of the least compelling variations on this theme.",
+        "Not such a badass after all.",
+    ],
+)
+def test_rule_cases_score_exactly_as_vader_does(text):
+    _assert_scored_exactly_as_vader(text)
+
+
+@pytest.mark.parametrize("text", [HOSTILE, NEUTRAL, WARM, QUOTED_ANGRY, OUTLOOK_QUOTED])
 def test_the_windowed_analyser_agrees_on_real_messages(text):
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    stock = _stock_vader(SentimentIntensityAnalyzer)
-    assert tone._get_analyser().polarity_scores(text) == stock.polarity_scores(text)
+    _assert_scored_exactly_as_vader(text)
 
 
 def test_the_analyser_scores_generated_mail_exactly_as_vader_does():
     """The mailbox `bench/` imports: what the speed-ups are measured on."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
     from amends.comms.importing import parse_message
     from bench.mailgen import Mailbox
 
-    stock = _stock_vader(SentimentIntensityAnalyzer)
     box, texts = Mailbox(seed=11), []
     while len(texts) < 300:
         texts.extend(tone.new_text(parse_message(data).text) for data in box.thread())
     for text in texts:
-        assert tone._get_analyser().polarity_scores(text) == stock.polarity_scores(text)
-
-
-_STOCK: list = []
-
-
-def _stock_vader(cls):
-    if not _STOCK:
-        _STOCK.append(cls())
-    return _STOCK[0]
+        _assert_scored_exactly_as_vader(text)
 
 
 def test_a_hostile_message_scores_clearly_negative():
