@@ -1,14 +1,26 @@
 """The client document as a PDF (fpdf2), from the same `ClientDocument` as the page.
 
-Text is set in DejaVu Sans (a Unicode TrueType font) so names and quotes in any language
-print correctly. If the font file is missing, the PDF falls back to Helvetica and
-characters outside Latin-1 are replaced by "?" (said in the footer), never a crash.
+Text is set in DejaVu Sans (a Unicode TrueType font: Latin, Greek, Cyrillic, Arabic,
+Hebrew…). The characters it has no glyph for are set, one by one, in the first of the
+fallback fonts installed that has one (fpdf2's fallback fonts): Droid Sans Fallback for
+Chinese and Japanese (Debian's fonts-droid-fallback), Nanum Gothic for Korean
+(fonts-nanum), Noto Sans for the scripts of India, South-East Asia and others
+(fonts-noto-core). Text is shaped with HarfBuzz
+(uharfbuzz), so Arabic letters join and Arabic and Hebrew read right to left, and Indic
+vowel signs sit where they belong. A character no installed font has is said in the
+footer ("some characters could not be printed"), never silently left out. If DejaVu
+itself is missing, the PDF falls back to Helvetica and characters outside Latin-1 are
+replaced by "?" (said in the footer), never a crash.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import os
+import unicodedata
+from collections.abc import Iterator
 from datetime import date, datetime
 
 from fpdf import FPDF
@@ -17,10 +29,50 @@ from fpdf.enums import XPos, YPos
 from amends.sharing.queries import ClientDocument
 
 # fontTools logs every subsetting step at INFO; keep the server log readable.
-logging.getLogger("fontTools").setLevel(logging.WARNING)
+logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu")
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+# Fonts for what DejaVu has no glyph for, in order: the first that has a character sets
+# it. (Debian's paths; other systems' are looked for too.)
+FALLBACK_DIRS = (
+    "/usr/share/fonts/truetype/droid",
+    "/usr/share/fonts/truetype/nanum",
+    "/usr/share/fonts/truetype/noto",
+    "/usr/share/fonts/google-droid-sans-fonts",
+    "/usr/share/fonts/noto",
+)
+FALLBACK_FILES = (
+    "DroidSansFallbackFull.ttf",  # Chinese, Japanese
+    "NanumGothic.ttf",  # Korean (Hangul)
+    *(
+        f"NotoSans{script}-Regular.ttf"
+        for script in [
+            "Devanagari",
+            "Bengali",
+            "Gurmukhi",
+            "Gujarati",
+            "Oriya",
+            "Tamil",
+            "Telugu",
+            "Kannada",
+            "Malayalam",
+            "Sinhala",
+            "Thai",
+            "Lao",
+            "Khmer",
+            "Myanmar",
+            "Tibetan",
+            "Georgian",
+            "Armenian",
+            "Ethiopic",
+            "Syriac",
+            "Thaana",
+            "Cherokee",
+            "Mongolian",
+        ]
+    ),
+)
 
 
 def _font_paths() -> dict[str, str] | None:
@@ -29,6 +81,65 @@ def _font_paths() -> dict[str, str] | None:
         if all(os.path.isfile(p) for p in paths.values()):
             return paths
     return None
+
+
+def _fallback_paths() -> list[tuple[str, str]]:
+    """(font name, file) of each fallback font installed, in FALLBACK_FILES' order."""
+    found = []
+    for name in FALLBACK_FILES:
+        for d in FALLBACK_DIRS:
+            path = os.path.join(d, name)
+            if os.path.isfile(path):
+                found.append((name.removesuffix(".ttf").replace("-", ""), path))
+                break
+    return found
+
+
+@functools.cache
+def _coverage(path: str) -> frozenset[int]:
+    """The characters a font file has glyphs for (its cmap alone is read, once)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        return frozenset(font.getBestCmap() or {})
+
+
+def _fonts_for(doc: ClientDocument, fonts: dict[str, str]) -> tuple[list[tuple[str, str]], bool]:
+    """The fallback fonts the document needs (each one for characters DejaVu, in both
+    its faces, and the fallbacks before it have no glyph for), and whether some of its
+    characters are in none of the fonts installed. Only those are loaded: each one
+    read costs time (all of them, ~0.6 s a PDF)."""
+    dejavu = functools.reduce(frozenset.intersection, map(_coverage, fonts.values()))
+    chars = set().union(*(set(text) for text in _strings(doc)))
+    missing = {
+        ord(ch) for ch in chars if unicodedata.category(ch)[0] not in "CZ" and ord(ch) not in dejavu
+    }
+    needed = []
+    for name, path in _fallback_paths() if missing else []:
+        if missing & _coverage(path):
+            needed.append((name, path))
+            missing -= _coverage(path)
+    return needed, bool(missing)
+
+
+def _can_shape() -> bool:
+    try:
+        import uharfbuzz  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string in `value` (a ClientDocument and the rows it holds)."""
+    if isinstance(value, str):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _strings(getattr(value, f.name))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
 
 
 def _day(d: date | None) -> str:
@@ -65,12 +176,21 @@ def build_pdf(doc: ClientDocument, *, compress: bool = True) -> bytes:
     if fonts:
         for style, path in fonts.items():
             pdf.add_font("DejaVu", style, path)
+        fallbacks, unprintable = _fonts_for(doc, fonts)
+        for name, path in fallbacks:
+            pdf.add_font(name, "", path)
+        if fallbacks:  # bold text falls back to the regular face: the glyph, not blank
+            pdf.set_fallback_fonts([name for name, _ in fallbacks], exact_match=False)
+        if _can_shape():
+            pdf.set_text_shaping(True)
     else:
-        pdf.body_font, pdf.has_unicode = "Helvetica", False
+        pdf.body_font, pdf.has_unicode, unprintable = "Helvetica", False, False
     when = f"{doc.generated_at:%d %b %Y %H:%M} ({doc.tz})"
     pdf.footer_note = _text(pdf, f"As of {when}")
     if not pdf.has_unicode:
         pdf.footer_note += " (Unicode font missing: some characters shown as ?)"
+    elif unprintable:
+        pdf.footer_note += " (no font here for some characters: they could not be printed)"
     pdf.add_page()
     width = pdf.epw
 

@@ -14,6 +14,9 @@ import zlib
 _OBJ = re.compile(rb"(\d+) 0 obj")
 _STREAM = re.compile(rb"stream\r?\n")
 _LENGTH = re.compile(rb"/Length (\d+)(?! \d+ R)")
+# What the text reader looks for: a font set (`Tf`), a string, the end of a text block,
+# and the graphics state saved (`q`) and restored (`Q`, which restores the font too).
+_TOKEN = re.compile(rb"/(F\d+)\s+[\d.]+\s+Tf|\(|ET|(?<![^\s])[qQ](?![^\s])")
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
 
@@ -112,12 +115,20 @@ def pdf_text(pdf: bytes) -> str:
         if not data or b"BT" not in data or b"/Type /XObject" in head:
             continue
         font: dict[int, str] = {}
+        saved: list[dict[int, str]] = []  # the font at each `q`, put back by its `Q`
         i = 0
         current = ""
         while i < len(data):
-            m = re.compile(rb"/(F\d+)\s+[\d.]+\s+Tf|\(|ET").search(data, i)
+            m = _TOKEN.search(data, i)
             if not m:
                 break
+            if m.group(0) in (b"q", b"Q"):
+                if m.group(0) == b"q":
+                    saved.append(font)
+                elif saved:
+                    font = saved.pop()
+                i = m.end()
+                continue
             if m.group(0) == b"(":
                 raw, i = _literal(data, m.end())
                 if font:
