@@ -20,6 +20,7 @@ position lists).
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from django.db import migrations
@@ -50,30 +51,12 @@ BEFORE INSERT OR UPDATE OF search_vector ON search_searchdocument
 FOR EACH ROW EXECUTE FUNCTION amends_search_phrase_hashes()
 """
 
-# What search/0003, 0005 and 0009 left, for the way back.
-KEYS = """
-CREATE OR REPLACE FUNCTION amends_phrase_keys(v tsvector) RETURNS tsvector
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  WITH p AS (SELECT t.lexeme, unnest(t.positions) AS pos FROM unnest(v) AS t)
-  SELECT coalesce(array_to_tsvector(array_agg(
-    lpad(to_hex(hashtextextended(a.lexeme || ' ' || b.lexeme, 0) & 1048575), 5, '0'))),
-    ''::tsvector)
-  FROM p a JOIN p b ON b.pos = a.pos + 1
-$$
-"""
-KEYS_TRIGGER = """
-CREATE OR REPLACE FUNCTION amends_search_phrase_keys() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  NEW.phrase_keys := CASE WHEN NEW.search_vector IS NULL THEN NULL
-                          ELSE amends_phrase_keys(NEW.search_vector) END;
-  RETURN NEW;
-END
-$$;
-CREATE TRIGGER search_doc_phrase_keys
-BEFORE INSERT OR UPDATE OF search_vector ON search_searchdocument
-FOR EACH ROW EXECUTE FUNCTION amends_search_phrase_keys()
-"""
+# What search/0003, 0005 and 0009 left, for the way back: 0009's function, 0003's
+# trigger.
+_0003 = importlib.import_module("amends.search.migrations.0003_phrase_keys")
+_0009 = importlib.import_module("amends.search.migrations.0009_phrase_keys_without_distinct")
+KEYS = _0009.WITHOUT_DISTINCT
+KEYS_TRIGGER = f"{_0003.TRIGGER_FUNCTION};{_0003.TRIGGER}"
 
 
 def _replace(
