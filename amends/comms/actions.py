@@ -1041,7 +1041,7 @@ class _PlannerStatistics:
 
     @staticmethod
     def _rows_known() -> int:
-        """How many emails the planner thinks there are (-1 before any ANALYZE)."""
+        """How many emails the planner thinks there are (0 before any ANALYZE)."""
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",

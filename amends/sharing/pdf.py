@@ -5,12 +5,12 @@ Hebrew…). The characters it has no glyph for are set, one by one, in the first
 fallback fonts installed that has one (fpdf2's fallback fonts): Droid Sans Fallback for
 Chinese and Japanese (Debian's fonts-droid-fallback), Nanum Gothic for Korean
 (fonts-nanum), Noto Sans for the scripts of India, South-East Asia and others
-(fonts-noto-core). Text is shaped with HarfBuzz
-(uharfbuzz), so Arabic letters join and Arabic and Hebrew read right to left, and Indic
-vowel signs sit where they belong. A character no installed font has is said in the
-footer ("some characters could not be printed"), never silently left out. If DejaVu
-itself is missing, the PDF falls back to Helvetica and characters outside Latin-1 are
-replaced by "?" (said in the footer), never a crash.
+(fonts-noto-core). Text is shaped with HarfBuzz (uharfbuzz), so Arabic letters join,
+Arabic and Hebrew read right to left, and Indic vowel signs sit where they belong. A
+character no installed font has is said in the footer ("some characters could not be
+printed"), never silently left out. If DejaVu itself is missing, the PDF falls back to
+Helvetica and characters outside Latin-1 are replaced by "?" (said in the footer), never
+a crash.
 """
 
 from __future__ import annotations
