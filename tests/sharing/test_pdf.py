@@ -88,3 +88,21 @@ def test_without_the_fallback_fonts_the_footer_says_what_is_missing(monkeypatch)
     assert "could not be printed" in text
     assert "Zoë" not in text  # (the document above has none)
     assert "could not be printed" not in pdf_text(pdf.build_pdf(_doc()))  # Latin: DejaVu
+
+
+@pytest.mark.parametrize(
+    ("text", "shaped"),
+    [
+        ("Zoë & Søn — Łódź, Ελλάδα, Москва", False),
+        ("株式会社テスト, 서울 회의", False),
+        ("مرحبا", True),
+        ("שלום", True),
+        ("नमस्ते", True),  # vowel signs
+        ("สวัสดี", True),
+        ("Cafe\u0301", True),  # an accent written apart
+    ],
+)
+def test_only_the_text_that_needs_it_is_shaped(text, shaped):
+    doc = _doc()
+    doc.expectations = [text]
+    assert pdf._needs_shaping(doc) is shaped
