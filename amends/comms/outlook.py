@@ -637,8 +637,9 @@ def _read_data_file(path: str, label: str, max_bytes: int, send: Any, mode: str)
         return
     batch: list[_Found] = []
     size = 0
+    tags = _NamedTags(data_file)
     for folder in folders:
-        for found in _folder_items(folder, label, max_bytes, addresses):
+        for found in _folder_items(folder, label, max_bytes, addresses, tags):
             batch.append(found)
             size += len(found.data or b"")
             if len(batch) >= _BATCH or size >= _BATCH_BYTES:
@@ -680,29 +681,34 @@ def _send_calendars(
 def _calendar_items(folder: _Folder, where: str, addresses: _Addresses) -> Iterator[Any]:
     """(label, `outlook_calendar.Item` or None, why not) for each item of a calendar
     folder."""
-    from amends.comms.importing import text_from_html
-    from amends.comms.outlook_calendar import Item
 
     def read(message: Any, props: dict[int, Any], kind: str) -> tuple[Any, str]:
         if kind != _CALENDAR:
             what = f"an Outlook {kind}" if kind else "an email"
             return None, f"not a calendar item: {what} in a calendar, left out"
-        codec = _codec(props)
-        body = _decode(_safe(lambda: message.plain_text_body), codec)
-        if not body.strip():
-            html = _decode(_safe(lambda: message.html_body), codec)
-            body = text_from_html(html) if html else ""
-        name, email = _sender(props, addresses)
-        item = Item(
-            props=props,
-            subject=_text(_safe(lambda: message.subject)),
-            body=body,
-            organizer=(name.strip(), email) if email else None,
-            attendees=[person for person in _recipient_list(message, addresses) if person[2]],
-        )
-        return item, ""
+        return _pst_item(message, props, addresses), ""
 
     return _each_message(folder, where, read)
+
+
+def _pst_item(message: Any, props: dict[int, Any], addresses: _Addresses) -> Any:
+    """A data file's calendar item or meeting request, as `outlook_calendar` takes one."""
+    from amends.comms.importing import text_from_html
+    from amends.comms.outlook_calendar import Item
+
+    codec = _codec(props)
+    body = _decode(_safe(lambda: message.plain_text_body), codec)
+    if not body.strip():
+        html = _decode(_safe(lambda: message.html_body), codec)
+        body = text_from_html(html) if html else ""
+    name, email = _sender(props, addresses)
+    return Item(
+        props=props,
+        subject=_text(_safe(lambda: message.subject)),
+        body=body,
+        organizer=(name.strip(), email) if email else None,
+        attendees=[person for person in _recipient_list(message, addresses) if person[2]],
+    )
 
 
 def _each_message(
@@ -806,8 +812,42 @@ def _plural(count: int, what: str) -> str:
     return f"{count:,} {what}{'' if count == 1 else 's'}"
 
 
+class _NamedTags:
+    """A data file's named-property tags, read when first asked for (only a meeting
+    request needs them among its mail)."""
+
+    def __init__(self, data_file: Any) -> None:
+        self.data_file = data_file
+        self.read: dict[str, int] | None = None
+
+    def get(self) -> dict[str, int]:
+        if self.read is None:
+            from amends.comms.outlook_calendar import named_tags
+
+            self.read = named_tags(self.data_file)
+        return self.read
+
+
+def _meeting_invitation(
+    message: Any, props: dict[int, Any], addresses: _Addresses, tags: _NamedTags
+) -> tuple[bytes, str] | None:
+    """A meeting request's or cancellation's invitation (and its iTIP method) as the
+    text/calendar part Outlook sent it with, made from the item's own properties as for
+    one saved as .msg (`_from_properties`); None for other mail, or when it cannot be."""
+    from amends.comms.outlook_calendar import NotAnEvent, invitation
+
+    klass = _text(props.get(_CLASS)).casefold()
+    method = next((m for prefix, m in _INVITATIONS if klass.startswith(prefix)), "")
+    if not method:
+        return None
+    try:
+        return invitation(_pst_item(message, props, addresses), tags.get(), method), method
+    except (NotAnEvent, ValueError, OverflowError):
+        return None
+
+
 def _folder_items(
-    folder: _Folder, label: str, max_bytes: int, addresses: _Addresses
+    folder: _Folder, label: str, max_bytes: int, addresses: _Addresses, tags: _NamedTags
 ) -> Iterator[_Found]:
     where = f"{label}/{'/'.join(folder.names)}" if folder.names else label
     if not folder.count:
@@ -831,7 +871,8 @@ def _folder_items(
         addresses.learn(props)
         if kind:
             return None, f"not an email: an Outlook {kind}, left out"
-        return _rebuild(message, props, max_bytes, 0, addresses)
+        invite = _meeting_invitation(message, props, addresses, tags)
+        return _rebuild(message, props, max_bytes, 0, addresses, invite)
 
     for item_label, data, why in _each_message(folder, where, read):
         yield _Found(item_label, data=data, rejected=why)
@@ -1061,9 +1102,15 @@ def _header_fields(headers: str) -> list[str]:
 
 
 def _rebuild(
-    message: Any, props: dict[int, Any], max_bytes: int, depth: int, addresses: _Addresses
+    message: Any,
+    props: dict[int, Any],
+    max_bytes: int,
+    depth: int,
+    addresses: _Addresses,
+    invite: tuple[bytes, str] | None = None,
 ) -> tuple[bytes | None, str]:
-    """A data file's message as an email's bytes, or (None, why not)."""
+    """A data file's message as an email's bytes, or (None, why not); a meeting
+    request's `invite` (its invitation and iTIP method) last among its parts."""
     sizes = 0
     attachments = []
     try:
@@ -1093,6 +1140,17 @@ def _rebuild(
         body.set_content(html, subtype="html", charset="utf-8")
     for attachment in attachments:
         _attach(body, attachment, max_bytes, depth, addresses)
+    if invite is not None and not any(
+        part.get_content_type() == "text/calendar" for part in body.walk()
+    ):  # (one the sender attached, as Google does, is the invitation itself)
+        text, method = invite
+        body.add_attachment(
+            text,
+            maintype="text",
+            subtype="calendar",
+            filename="invite.ics",
+            params={"method": method},
+        )
     seed = "\x00".join(
         [str(props.get(tag, "")) for tag in (_MESSAGE_ID, _SUBJECT, _SUBMIT_TIME, _CREATION_TIME)]
         + [plain, html, str(sizes)]

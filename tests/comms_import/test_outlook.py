@@ -341,14 +341,18 @@ def test_a_folder_of_contacts_is_one_line_and_a_calendar_none():
     """Contacts, tasks and notes are left out and counted once per folder; a calendar's
     items are read by `pst_calendars` instead (test_outlook_calendar.py)."""
     contacts = outlook._Folder(folder=None, names=("Contacts",), count=3, holds="contact")
-    (found,) = outlook._folder_items(contacts, "Mailbox.pst", 1024, outlook._Addresses())
+    tags = outlook._NamedTags(None)
+    (found,) = outlook._folder_items(contacts, "Mailbox.pst", 1024, outlook._Addresses(), tags)
     assert (found.label, found.rejected) == (
         "Mailbox.pst/Contacts",
         "3 contacts left out: Amends imports the mail and the calendars in an Outlook data file",
     )
     assert outlook._items_sent(contacts) == 1
     calendar = outlook._Folder(folder=None, names=("Calendar",), count=9, holds="calendar item")
-    assert list(outlook._folder_items(calendar, "Mailbox.pst", 1024, outlook._Addresses())) == []
+    found_in_calendar = outlook._folder_items(
+        calendar, "Mailbox.pst", 1024, outlook._Addresses(), tags
+    )
+    assert list(found_in_calendar) == []
     assert outlook._items_sent(calendar) == 0
 
 

@@ -404,6 +404,48 @@ def test_saved_meeting_requests_and_a_cancellation_keep_what_is_coming_up(world,
     assert not coming().filter(starts_at=datetime(2021, 8, 24, 17, 0, tzinfo=UTC)).exists()
 
 
+@pytest.mark.django_db
+@time_machine.travel(datetime(2021, 8, 12, 21, tzinfo=UTC), tick=False)
+def test_meeting_requests_in_a_data_file_carry_their_invitations(world):
+    """The same four requests read from the .ost itself (its mail folders). The three
+    Google sent keep the invitation Google attached; the one sent from Outlook, which
+    kept none, gets the one it gets saved as .msg, to the byte. Their meetings come up
+    as they do from the saved files."""
+    from amends.comms.models import EmailMessage
+
+    saved = {}
+    for subject, data in _requests().items():
+        parsed = parse_message(outlook.msg_to_email(data)[0] or b"", max_bytes=10**8)
+        assert isinstance(parsed, ParsedMessage)
+        saved[subject] = parsed.invitation
+    summary = import_path(None, sample("outlook.com.ost"), client=world.acme)
+    assert (summary.imported, summary.rejected, summary.meetings) == (13, [], 4)
+    from_file = {}
+    for email in EmailMessage.objects.filter(subject__in=saved).select_related("raw"):
+        parsed = parse_message(bytes(email.raw.data), max_bytes=10**8)
+        assert isinstance(parsed, ParsedMessage)
+        assert [a.filename for a in parsed.attachments][-1:] == ["invite.ics"]
+        from_file[email.subject] = parsed.invitation
+    assert from_file.keys() == saved.keys() and all(saved.values())
+    outlooks = "meeting with attachments (jpg, pdf, text)"
+    assert from_file[outlooks] == saved[outlooks]
+    for subject, calendar in from_file.items():
+        (event,) = icalendar.Calendar.from_ical(calendar).walk("VEVENT")
+        (same,) = icalendar.Calendar.from_ical(saved[subject]).walk("VEVENT")
+        assert str(event["UID"]) == str(same["UID"])
+        google = "Google" in str(icalendar.Calendar.from_ical(calendar)["PRODID"])
+        assert google == (subject != outlooks)
+    assert sorted(m.starts_at for m in UpcomingMeeting.objects.filter(client=world.acme)) == [
+        datetime(2021, 8, 13, 22, 0, tzinfo=UTC),
+        datetime(2021, 8, 13, 23, 0, tzinfo=UTC),
+        datetime(2021, 8, 16, 23, 0, tzinfo=UTC),
+        datetime(2021, 8, 24, 17, 0, tzinfo=UTC),
+    ]
+    # Read again, the same bytes: nothing new.
+    again = import_path(None, sample("outlook.com.ost"), client=world.acme)
+    assert (again.imported, again.duplicates) == (0, 13)
+
+
 def _requests_as(edit, new_id: bool = False) -> dict[str, bytes]:
     def changed(props):
         props = edit(props)
