@@ -37,6 +37,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import Any
 
+logger = logging.getLogger(__name__)
+
 MSG_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE2 compound file (.msg, .doc, .xls)
 PST_MAGIC = b"!BDN"
 _SMALLEST_OLE_FILE = 1536  # a header and two sectors (olefile.MINIMAL_OLEFILE_SIZE)
@@ -237,7 +239,10 @@ def _from_properties(built: Any, data: bytes, klass: str) -> None:
     if method:
         try:
             text = invitation(item, tags, method)
-        except (NotAnEvent, ValueError, OverflowError):
+        except NotAnEvent:
+            return
+        except Exception:  # damaged properties: the email is kept without it, never lost
+            logger.debug("A meeting request's invitation could not be made", exc_info=True)
             return
         built.add_attachment(
             text,
@@ -842,7 +847,10 @@ def _meeting_invitation(
         return None
     try:
         return invitation(_pst_item(message, props, addresses), tags.get(), method), method
-    except (NotAnEvent, ValueError, OverflowError):
+    except NotAnEvent:
+        return None
+    except Exception:  # damaged properties: the email is kept without it, never lost
+        logger.debug("A meeting request's invitation could not be made", exc_info=True)
         return None
 
 

@@ -482,3 +482,22 @@ def test_an_invitation_to_one_occurrence_of_a_series_is_not_guessed():
     item.props[0x8002] = occurrence
     with pytest.raises(NotAnEvent, match="one occurrence of a repeating meeting"):
         invitation(item, tags, "CANCEL")
+
+
+def test_an_invitation_that_cannot_be_made_never_costs_the_email(monkeypatch):
+    """Damaged properties that break the invitation (any error) leave the request an
+    email without it, from a .msg and from a data file alike."""
+    from amends.comms import outlook_calendar
+
+    def broken(*args, **kwargs):
+        raise KeyError("a property Outlook should have written")
+
+    monkeypatch.setattr(outlook_calendar, "invitation", broken)
+    sent = _requests()["meeting with attachments (jpg, pdf, text)"]
+    email, why = outlook.msg_to_email(sent)
+    assert why == "" and email is not None
+    parsed = parse_message(email, max_bytes=10**8)
+    assert isinstance(parsed, ParsedMessage) and not parsed.invitation
+    request = {0x001A: "IPM.Schedule.Meeting.Request"}
+    tags = outlook._NamedTags(None)
+    assert outlook._meeting_invitation(object(), request, outlook._Addresses(), tags) is None
