@@ -219,8 +219,6 @@ def _from_properties(built: Any, data: bytes, klass: str) -> None:
     Items), and a meeting request's or cancellation's invitation, as the text/calendar
     part Outlook sent it with (`invite.ics`), so the meeting is kept as an emailed
     invitation's is. What cannot be read is left as it was."""
-    from amends.comms.outlook_calendar import NotAnEvent, invitation
-
     method = next((m for prefix, m in _INVITATIONS if klass.casefold().startswith(prefix)), "")
     unnamed = "@" not in str(built.get("From", "") or "")
     if not method and not unnamed:
@@ -236,21 +234,30 @@ def _from_properties(built: Any, data: bytes, klass: str) -> None:
     if unnamed and item.organizer is not None:
         del built["From"]
         built["From"] = _address(*item.organizer)
-    if method:
-        try:
-            text = invitation(item, tags, method)
-        except NotAnEvent:
-            return
-        except Exception:  # damaged properties: the email is kept without it, never lost
-            logger.debug("A meeting request's invitation could not be made", exc_info=True)
-            return
-        built.add_attachment(
-            text,
-            maintype="text",
-            subtype="calendar",
-            filename="invite.ics",
-            params={"method": method},
-        )
+    text = _made_invitation(item, tags, method) if method else None
+    if text is not None:
+        _attach_invitation(built, text, method)
+
+
+def _made_invitation(item: Any, tags: dict[str, int], method: str) -> bytes | None:
+    """A meeting request's or cancellation's invitation, or None when its properties do
+    not make one (never an error: the email is kept without it, never lost)."""
+    from amends.comms.outlook_calendar import NotAnEvent, invitation
+
+    try:
+        return invitation(item, tags, method)
+    except NotAnEvent:
+        return None
+    except Exception:  # damaged properties
+        logger.debug("A meeting request's invitation could not be made", exc_info=True)
+        return None
+
+
+def _attach_invitation(built: Any, text: bytes, method: str) -> None:
+    """The invitation as the text/calendar part Outlook sends a meeting request with."""
+    built.add_attachment(
+        text, maintype="text", subtype="calendar", filename="invite.ics", params={"method": method}
+    )
 
 
 def _attach_embedded(built: Any, msg: Any, depth: int = 0) -> None:
@@ -839,19 +846,16 @@ def _meeting_invitation(
     """A meeting request's or cancellation's invitation (and its iTIP method) as the
     text/calendar part Outlook sent it with, made from the item's own properties as for
     one saved as .msg (`_from_properties`); None for other mail, or when it cannot be."""
-    from amends.comms.outlook_calendar import NotAnEvent, invitation
-
     klass = _text(props.get(_CLASS)).casefold()
     method = next((m for prefix, m in _INVITATIONS if klass.startswith(prefix)), "")
     if not method:
         return None
     try:
-        return invitation(_pst_item(message, props, addresses), tags.get(), method), method
-    except NotAnEvent:
-        return None
+        item = _pst_item(message, props, addresses)
     except Exception:  # damaged properties: the email is kept without it, never lost
-        logger.debug("A meeting request's invitation could not be made", exc_info=True)
         return None
+    text = _made_invitation(item, tags.get(), method)
+    return None if text is None else (text, method)
 
 
 def _folder_items(
@@ -1151,14 +1155,7 @@ def _rebuild(
     if invite is not None and not any(
         part.get_content_type() == "text/calendar" for part in body.walk()
     ):  # (one the sender attached, as Google does, is the invitation itself)
-        text, method = invite
-        body.add_attachment(
-            text,
-            maintype="text",
-            subtype="calendar",
-            filename="invite.ics",
-            params={"method": method},
-        )
+        _attach_invitation(body, *invite)
     seed = "\x00".join(
         [str(props.get(tag, "")) for tag in (_MESSAGE_ID, _SUBJECT, _SUBMIT_TIME, _CREATION_TIME)]
         + [plain, html, str(sizes)]
