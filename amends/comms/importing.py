@@ -1259,6 +1259,30 @@ JUNK_FOLDER_NAMES = frozenset(
         "垃圾郵件",  # Chinese (traditional)
         "정크 메일",  # Korean Outlook
         "스팸",  # Korean
+        "垃圾电子邮件",  # Chinese (simplified) Outlook
+        "垃圾電子郵件",  # Chinese (traditional) Outlook
+        "correo electrónico no deseado",  # Spanish Outlook (older)
+        "lixo eletrónico",  # Portuguese (Portugal) Outlook
+        "spamverdacht",  # German (GMX, WEB.DE)
+        "небажана пошта",  # Ukrainian Outlook
+        "нежелана поща",  # Bulgarian Outlook
+        "neželjena pošta",  # Croatian, Serbian (Latin)
+        "neželjena e-pošta",
+        "nevyžiadaná pošta",  # Slovak
+        "neželena pošta",  # Slovenian
+        "e-mail nedorit",  # Romanian Outlook
+        "correu brossa",  # Catalan
+        "rämpspost",  # Estonian
+        "nevēlamais e-pasts",  # Latvian
+        "ruslpóstur",  # Icelandic
+        "דואר זבל",  # Hebrew
+        "البريد الإلكتروني غير الهام",  # Arabic Outlook
+        "อีเมลขยะ",  # Thai Outlook
+        "email sampah",  # Indonesian Outlook
+        "e-mel remeh",  # Malay Outlook
+        "thư rác",  # Vietnamese (Gmail)
+        "email rác",  # Vietnamese Outlook
+        "जंक ई-मेल",  # Hindi Outlook
     }
 )
 
