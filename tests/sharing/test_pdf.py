@@ -105,4 +105,4 @@ def test_without_the_fallback_fonts_the_footer_says_what_is_missing(monkeypatch)
 def test_only_the_text_that_needs_it_is_shaped(text, shaped):
     doc = _doc()
     doc.expectations = [text]
-    assert pdf._needs_shaping(doc) is shaped
+    assert pdf._needs_shaping(pdf._chars(doc)) is shaped
